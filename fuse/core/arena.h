@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A bump allocator: a snapshot's strings live and die together, so one
+ * free releases them all and small names cost no malloc header each.
+ */
+#ifndef DMABUFFS_ARENA_H
+#define DMABUFFS_ARENA_H
+
+#include <stddef.h>
+#include "snapshot.h"
+
+struct dbf_arena *dbf_arena_new(void);
+void dbf_arena_free(struct dbf_arena *a);
+void *dbf_arena_alloc(struct dbf_arena *a, size_t size);
+/* Copy @len bytes (plus a NUL, for convenience); NULL on ENOMEM. */
+int dbf_arena_str(struct dbf_arena *a, const char *p, size_t len,
+		  struct dbf_str *out);
+size_t dbf_arena_bytes(const struct dbf_arena *a);
+
+#endif

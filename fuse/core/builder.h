@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Collecting facts from each source, then joining them into a snapshot.
+ * Each source module reports what it saw; the builder decides which source
+ * wins when they disagree, so that policy lives in one place.
+ */
+#ifndef DMABUFFS_BUILDER_H
+#define DMABUFFS_BUILDER_H
+
+#include "snapshot.h"
+
+/*
+ * How much a name is trusted. The fd link and fdinfo carry the exact
+ * bytes; maps escapes newlines but not backslashes, so "\012" there is
+ * ambiguous; bufinfo columns can be split by tabs and newlines.
+ */
+enum dbf_name_rank {
+	DBF_NAME_NONE = 0,
+	DBF_NAME_BUFINFO,
+	DBF_NAME_SYSFS,
+	DBF_NAME_MAPS,
+	DBF_NAME_EXACT,
+};
+
+struct dbf_buf_fact {
+	uint64_t ino;
+	uint64_t size;
+	bool has_size;
+	struct dbf_str exporter;	/* len 0: unknown */
+	struct dbf_str name;
+	bool has_name;			/* false: unnamed per this source */
+	enum dbf_name_rank name_rank;	/* DBF_NAME_NONE: says nothing */
+	int64_t refcount;		/* -1: unknown */
+	bool refcount_full;		/* bufinfo's count is the one to show */
+	const struct dbf_str *devices;
+	uint32_t ndevices;
+	bool devices_known;
+	unsigned int source;		/* one DBF_SRC_* */
+};
+
+static inline struct dbf_buf_fact dbf_buf_fact_init(uint64_t ino,
+						    unsigned int source)
+{
+	return (struct dbf_buf_fact){ .ino = ino, .refcount = -1,
+				      .source = source };
+}
+
+struct dbf_builder;
+
+struct dbf_builder *dbf_builder_new(void);
+void dbf_builder_free(struct dbf_builder *b);
+
+/* Facts about one buffer; strings are copied. */
+int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f);
+/* @pid holds buffer @ino through fd @fd. */
+int dbf_builder_fd(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino);
+/* @pid maps buffer @ino @count times. */
+int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
+		     uint32_t count);
+/* A process that holds something: its comm and uid, and pre-5.3 counts. */
+int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid,
+		     const char *comm, uint32_t anon_fds, uint32_t anon_maps);
+int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
+
+/*
+ * A process that exits mid-scan must leave no holder behind: take a mark
+ * before scanning it and roll its fds and mappings back if it vanished.
+ */
+size_t dbf_builder_mark(const struct dbf_builder *b);
+void dbf_builder_rollback(struct dbf_builder *b, size_t mark);
+
+/* Whole-scan facts. */
+void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
+			     int bufinfo_err, size_t nprocs_scanned);
+
+/* Join everything into a snapshot; frees @b whatever happens. */
+int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,
+		       const struct dbf_snapshot *prev,
+		       struct dbf_snapshot **out);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `dmabuffs --dump`: text for people, JSON (docs/dump-json.md) for tools. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "escape.h"
+
+typedef size_t (*escape_fn)(char *out, size_t size, struct dbf_str in);
+
+static size_t esc_text(char *out, size_t size, struct dbf_str in)
+{
+	return dbf_escape_text(out, size, in, true);
+}
+
+/* Print @s through an escaper; names are short, so one malloc is fine. */
+static int put_escaped(FILE *out, struct dbf_str s, escape_fn esc)
+{
+	size_t n = esc(NULL, 0, s);
+	char *buf = malloc(n + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	esc(buf, n + 1, s);
+	fputs(buf, out);
+	free(buf);
+	return 0;
+}
+
+static struct dbf_str cstr(const char *s)
+{
+	return (struct dbf_str){ s, (uint32_t)strlen(s) };
+}
+
+static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b,
+			FILE *out)
+{
+	if (!b->nholders) {
+		fputs("-", out);
+		return 0;
+	}
+	for (uint32_t i = 0; i < b->nholders; i++) {
+		const struct dbf_holder *h = &snap->holders[b->holder0 + i];
+		const struct dbf_proc *p = &snap->procs[h->proc];
+
+		fprintf(out, "%s%d(", i ? " " : "", (int)p->pid);
+		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
+			return -ENOMEM;
+		fputs("):", out);
+		for (uint32_t k = 0; k < h->nfds; k++)
+			fprintf(out, "%s%d", k ? "+" : "fd=", snap->fds[h->fd0 + k]);
+		if (h->maps)
+			fprintf(out, "%smap=%" PRIu32, h->nfds ? "," : "", h->maps);
+	}
+	return 0;
+}
+
+int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
+{
+	fprintf(out, "%-8s %10s %-10s %-34s %5s %s\n",
+		"INODE", "SIZE", "EXPORTER", "NAME", "REFS", "HOLDERS");
+	for (size_t i = 0; i < snap->nbufs; i++) {
+		const struct dbf_buf *b = &snap->bufs[i];
+		size_t n;
+		char ref[24];
+
+		fprintf(out, "%-8" PRIu64 " %10" PRIu64 " ", b->ino, b->size);
+		if (b->exporter.len) {
+			n = dbf_escape_text(NULL, 0, b->exporter, true);
+			if (put_escaped(out, b->exporter, esc_text) < 0)
+				return -ENOMEM;
+		} else {
+			n = 1;
+			fputc('-', out);
+		}
+		fprintf(out, "%*s ", n < 10 ? (int)(10 - n) : 0, "");
+		if (b->has_name) {
+			n = dbf_escape_text(NULL, 0, b->name, true) + 2;
+			fputc('"', out);
+			if (put_escaped(out, b->name, esc_text) < 0)
+				return -ENOMEM;
+			fputc('"', out);
+		} else {
+			n = 1;
+			fputc('-', out);
+		}
+		if (b->refcount >= 0)
+			snprintf(ref, sizeof(ref), "%" PRId64, b->refcount);
+		else
+			strcpy(ref, "-");
+		fprintf(out, "%*s %5s ", n < 34 ? (int)(34 - n) : 0, "", ref);
+		if (text_holders(snap, b, out) < 0)
+			return -ENOMEM;
+		fputc('\n', out);
+	}
+
+	fprintf(out, "\n%-8s %-6s %-16s %5s %5s %5s %12s %12s\n",
+		"PID", "UID", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS");
+	for (size_t i = 0; i < snap->nprocs; i++) {
+		const struct dbf_proc *p = &snap->procs[i];
+		uint32_t nfds = 0, nmaps = 0;
+		size_t n;
+
+		for (uint32_t k = 0; k < p->nph; k++) {
+			const struct dbf_holder *h = &snap->holders[snap->proc_holders[p->ph0 + k]];
+
+			nfds += h->nfds;
+			nmaps += h->maps;
+		}
+		fprintf(out, "%-8d %-6d ", (int)p->pid, (int)p->uid);
+		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
+		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
+			return -ENOMEM;
+		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 "\n",
+			n < 16 ? (int)(16 - n) : 0, "", p->nph, nfds, nmaps, p->bytes, p->pss);
+		if (p->anon_fds || p->anon_maps)
+			fprintf(out, "%-8s also %" PRIu32 " fds and %" PRIu32
+				" mappings of pre-5.3 dma-bufs that cannot be told apart\n",
+				"", p->anon_fds, p->anon_maps);
+	}
+
+	fprintf(out, "\ntotal: %zu buffers, %" PRIu64 " bytes, %zu held by nobody\n",
+		snap->nbufs, snap->total_bytes, snap->held_by_nobody);
+	fprintf(out, "processes: %zu hold dma-bufs, %zu scanned, %zu unreadable",
+		snap->nprocs, snap->nprocs_scanned, snap->nunreadable);
+	for (size_t i = 0; i < snap->nunreadable; i++)
+		fprintf(out, "%s%d", i ? " " : " (", (int)snap->unreadable[i]);
+	fputs(snap->nunreadable ? ")\n" : "\n", out);
+	if (snap->anon_fds || snap->anon_maps)
+		fprintf(out, "pre-5.3: %" PRIu32 " fds and %" PRIu32
+			" mappings of buffers that cannot be told apart\n",
+			snap->anon_fds, snap->anon_maps);
+	fprintf(out, "sources: procfs%s%s\n",
+		snap->sources & DBF_SRC_BUFINFO ? ", debugfs" : "",
+		snap->sources & DBF_SRC_SYSFS ? ", sysfs" : "");
+	return ferror(out) ? -EIO : 0;
+}
+
+static int json_str(FILE *out, struct dbf_str s)
+{
+	fputc('"', out);
+	if (put_escaped(out, s, dbf_escape_json) < 0)
+		return -ENOMEM;
+	fputc('"', out);
+	return 0;
+}
+
+static void json_hex(FILE *out, struct dbf_str s)
+{
+	fputc('"', out);
+	for (uint32_t i = 0; i < s.len; i++)
+		fprintf(out, "%02x", (unsigned char)s.p[i]);
+	fputc('"', out);
+}
+
+static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
+		    FILE *out)
+{
+	fprintf(out, "{\"inode\":%" PRIu64 ",\"size\":%" PRIu64 ",\"exporter\":",
+		b->ino, b->size);
+	if (!b->exporter.len)
+		fputs("null", out);
+	else if (json_str(out, b->exporter) < 0)
+		return -ENOMEM;
+	fputs(",\"name\":", out);
+	if (!b->has_name) {
+		fputs("null,\"name_hex\":null", out);
+	} else {
+		if (json_str(out, b->name) < 0)
+			return -ENOMEM;
+		fputs(",\"name_hex\":", out);
+		json_hex(out, b->name);
+	}
+	fputs(",\"refcount\":", out);
+	if (b->refcount >= 0)
+		fprintf(out, "%" PRId64, b->refcount);
+	else
+		fputs("null", out);
+	fputs(",\"devices\":", out);
+	if (!b->devices_known) {
+		fputs("null", out);
+	} else {
+		fputc('[', out);
+		for (uint32_t i = 0; i < b->ndevices; i++) {
+			if (i)
+				fputc(',', out);
+			if (json_str(out, b->devices[i]) < 0)
+				return -ENOMEM;
+		}
+		fputc(']', out);
+	}
+	fprintf(out, ",\"first_seen\":%lld.%09ld,\"holders\":[",
+		(long long)b->first_seen.tv_sec, b->first_seen.tv_nsec);
+	for (uint32_t i = 0; i < b->nholders; i++) {
+		const struct dbf_holder *h = &snap->holders[b->holder0 + i];
+
+		fprintf(out, "%s{\"pid\":%d,\"fds\":[", i ? "," : "",
+			(int)snap->procs[h->proc].pid);
+		for (uint32_t k = 0; k < h->nfds; k++)
+			fprintf(out, "%s%d", k ? "," : "", snap->fds[h->fd0 + k]);
+		fprintf(out, "],\"maps\":%" PRIu32 "}", h->maps);
+	}
+	fputs("]}", out);
+	return 0;
+}
+
+int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
+{
+	fprintf(out, "{\"version\":1,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n\"buffers\":[",
+		snap->sources & DBF_SRC_BUFINFO ? "true" : "false",
+		snap->sources & DBF_SRC_SYSFS ? "true" : "false");
+	for (size_t i = 0; i < snap->nbufs; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		if (json_buf(snap, &snap->bufs[i], out) < 0)
+			return -ENOMEM;
+	}
+	fputs("],\n\"processes\":[", out);
+	for (size_t i = 0; i < snap->nprocs; i++) {
+		const struct dbf_proc *p = &snap->procs[i];
+		uint32_t nfds = 0, nmaps = 0;
+
+		for (uint32_t k = 0; k < p->nph; k++) {
+			const struct dbf_holder *h = &snap->holders[snap->proc_holders[p->ph0 + k]];
+
+			nfds += h->nfds;
+			nmaps += h->maps;
+		}
+		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? ",\n" : "\n", (int)p->pid);
+		if (json_str(out, cstr(p->comm)) < 0)
+			return -ENOMEM;
+		fprintf(out, ",\"uid\":%d,\"buffers\":%" PRIu32 ",\"fds\":%" PRIu32
+			",\"maps\":%" PRIu32 ",\"size\":%" PRIu64 ",\"pss\":%" PRIu64
+			",\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}",
+			(int)p->uid, p->nph, nfds, nmaps, p->bytes, p->pss,
+			p->anon_fds, p->anon_maps);
+	}
+	fputs("],\n\"unreadable\":[", out);
+	for (size_t i = 0; i < snap->nunreadable; i++)
+		fprintf(out, "%s%d", i ? "," : "", (int)snap->unreadable[i]);
+	fprintf(out, "],\n\"totals\":{\"buffers\":%zu,\"bytes\":%" PRIu64
+		",\"held_by_nobody\":%zu,\"processes\":%zu,\"processes_scanned\":%zu"
+		",\"unreadable\":%zu,\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}}\n",
+		snap->nbufs, snap->total_bytes, snap->held_by_nobody, snap->nprocs,
+		snap->nprocs_scanned, snap->nunreadable, snap->anon_fds, snap->anon_maps);
+	return ferror(out) ? -EIO : 0;
+}

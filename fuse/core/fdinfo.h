@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* /proc/<pid>/fdinfo/<n> of a dma-buf fd. */
+#ifndef DMABUFFS_FDINFO_H
+#define DMABUFFS_FDINFO_H
+
+#include "snapshot.h"
+
+struct dbf_fdinfo {
+	bool has_ino, has_size, has_count, has_exp_name, has_name;
+	uint64_t ino;		/* generic fdinfo prints it from 5.14 */
+	uint64_t size;
+	int64_t count;
+	struct dbf_str exp_name;	/* points into the parsed text */
+	struct dbf_str name;
+};
+
+/*
+ * Parse fdinfo text. Fields are read in order up to "name:", the last line
+ * dma-buf prints (6.1): the rest of the text is the name, since a name may
+ * hold newlines and must not be read as further fields.
+ * Returns 0, or -EINVAL if it is not a dma-buf's fdinfo (no size or exp_name).
+ */
+int dbf_fdinfo_parse(const char *buf, size_t len, struct dbf_fdinfo *out);
+
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builder.h"
+#include "escape.h"
+#include "fileio.h"
+#include "maps.h"
+#include "parse.h"
+
+/* Skip one space-separated column; false if the line ends first. */
+static bool skip_col(const char **p, const char *end, const char **col,
+		     size_t *col_len)
+{
+	const char *s = *p, *e;
+
+	while (s < end && *s == ' ')
+		s++;
+	e = s;
+	while (e < end && *e != ' ')
+		e++;
+	if (e == s)
+		return false;
+	*col = s;
+	*col_len = (size_t)(e - s);
+	*p = e;
+	return true;
+}
+
+int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
+		   uint32_t *anon)
+{
+	size_t pos = 0, ll;
+	const char *line;
+
+	*anon = 0;
+	while (dbf_next_line(buf, len, &pos, &line, &ll)) {
+		const char *p = line, *end = line + ll, *col = NULL;
+		size_t cl = 0, path_len;
+		uint64_t ino;
+		char *path;
+		int r;
+
+		/* Cheap reject first: most mappings are not dma-bufs. */
+		if (!memmem(line, ll, "dmabuf", 6))
+			continue;
+		/* address, perms, offset, device, inode */
+		for (int i = 0; i < 5; i++)
+			if (!skip_col(&p, end, &col, &cl))
+				goto next;
+		if (!dbf_parse_u64(col, cl, 10, &ino))
+			continue;
+		while (p < end && *p == ' ')
+			p++;
+		path = (char *)p;
+		path_len = (size_t)(end - p);
+		if (DBF_STARTS_WITH(path, path_len, "anon_inode:dmabuf")) {
+			(*anon)++;
+			continue;
+		}
+		if (!DBF_STARTS_WITH(path, path_len, "/dmabuf:"))
+			continue;
+		/* seq_file_path escapes '\n' as \012 so a line stays a line. */
+		path_len = dbf_unescape_octal(path + 8, path_len - 8);
+		r = cb(ctx, ino, (struct dbf_str){ path + 8, (uint32_t)path_len });
+		if (r < 0)
+			return r;
+next:
+		;
+	}
+	return 0;
+}
+
+struct mapping {
+	uint64_t ino;
+	uint32_t count;
+	struct dbf_str name;
+};
+
+struct maps_ctx {
+	struct mapping *m;
+	size_t n, cap;
+};
+
+static int collect(void *ctx, uint64_t ino, struct dbf_str name)
+{
+	struct maps_ctx *c = ctx;
+
+	/* A process maps few buffers: a linear search is enough. */
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->m[i].ino == ino) {
+			c->m[i].count++;
+			return 0;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct mapping *m = reallocarray(c->m, cap, sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		c->m = m;
+		c->cap = cap;
+	}
+	c->m[c->n++] = (struct mapping){ .ino = ino, .count = 1, .name = name };
+	return 0;
+}
+
+int dbf_maps_scan(int piddir, pid_t pid, struct dbf_builder *b,
+		  struct dbf_buf_io *io, uint32_t *anon, uint32_t *held)
+{
+	struct maps_ctx c = { 0 };
+	int r;
+
+	*anon = *held = 0;
+	r = dbf_read_at(piddir, "maps", io);
+	if (r < 0)
+		return r;
+	r = dbf_maps_parse(io->p, io->len, collect, &c, anon);
+	for (size_t i = 0; r >= 0 && i < c.n; i++) {
+		struct dbf_buf_fact f = dbf_buf_fact_init(c.m[i].ino, DBF_SRC_MAPS);
+
+		f.name = c.m[i].name;
+		f.has_name = c.m[i].name.len > 0;
+		f.name_rank = DBF_NAME_MAPS;
+		r = dbf_builder_buf(b, &f);
+		if (r >= 0)
+			r = dbf_builder_maps(b, pid, c.m[i].ino, c.m[i].count);
+	}
+	*held = (uint32_t)c.n;
+	free(c.m);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "builder.h"
+#include "fdinfo.h"
+#include "fileio.h"
+#include "parse.h"
+#include "procfs_fds.h"
+
+enum dbf_link_kind dbf_link_classify(const char *target, size_t len,
+				     struct dbf_str *name)
+{
+	if (DBF_STARTS_WITH(target, len, "/dmabuf:")) {
+		*name = (struct dbf_str){ target + 8, (uint32_t)(len - 8) };
+		return DBF_LINK_DMABUF;
+	}
+	if (len == 17 && !memcmp(target, "anon_inode:dmabuf", 17))
+		return DBF_LINK_ANON;
+	return DBF_LINK_OTHER;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* One dma-buf fd: fdinfo gives size, exporter, count, and ino since 5.14. */
+static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
+			  const char *fdname, int fd, pid_t pid,
+			  struct dbf_str link_name, struct dbf_builder *b,
+			  struct dbf_buf_io *io)
+{
+	struct dbf_buf_fact f;
+	struct dbf_fdinfo fi;
+	int r;
+
+	if (*fdinfo_dir < 0) {
+		*fdinfo_dir = openat(piddir, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*fdinfo_dir < 0)
+			return -errno;
+	}
+	r = dbf_read_at(*fdinfo_dir, fdname, io);
+	if (r < 0)
+		return r;
+	if (dbf_fdinfo_parse(io->p, io->len, &fi) < 0)
+		return -ENOENT;	/* the fd number was reused for something else */
+
+	if (!fi.has_ino) {
+		struct stat st;
+
+		/* fdinfo has no ino: line before 5.14; stat the buffer through the link. */
+		if (fstatat(fddir, fdname, &st, 0) < 0)
+			return -errno;
+		fi.ino = st.st_ino;
+		fi.has_ino = true;
+	}
+
+	f = dbf_buf_fact_init(fi.ino, DBF_SRC_FDINFO);
+	f.size = fi.size;
+	f.has_size = true;
+	f.exporter = fi.exp_name;
+	f.refcount = fi.has_count ? fi.count : -1;
+	/* The link carries the exact name bytes; fdinfo agrees unless renamed in between. */
+	f.name = link_name;
+	f.has_name = link_name.len > 0;
+	f.name_rank = DBF_NAME_EXACT;
+	r = dbf_builder_buf(b, &f);
+	if (r < 0)
+		return r;
+	return dbf_builder_fd(b, pid, fd, fi.ino);
+}
+
+int dbf_procfs_fds_scan(int piddir, pid_t pid, struct dbf_builder *b,
+			struct dbf_buf_io *io, uint32_t *held, uint32_t *anon)
+{
+	__attribute__((__cleanup__(closedirp))) DIR *dir = NULL;
+	__do_close int fdinfo_dir = -1;
+	struct dirent *de;
+	int fddir, r;
+
+	*held = *anon = 0;
+	fddir = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fddir < 0)
+		return -errno;
+	dir = fdopendir(fddir);
+	if (!dir) {
+		r = -errno;
+		close(fddir);
+		return r;
+	}
+	for (;;) {
+		char target[256];
+		struct dbf_str name;
+		ssize_t n;
+		uint64_t fd;
+
+		errno = 0;
+		de = readdir(dir);
+		if (!de)
+			return -errno;
+		if (!dbf_parse_u64(de->d_name, strlen(de->d_name), 10, &fd) ||
+		    fd > INT32_MAX)
+			continue;
+		n = readlinkat(fddir, de->d_name, target, sizeof(target));
+		if (n < 0) {
+			if (errno == ENOENT)
+				continue;	/* closed since the listing */
+			return -errno;
+		}
+		switch (dbf_link_classify(target, (size_t)n, &name)) {
+		case DBF_LINK_DMABUF:
+			r = scan_dmabuf_fd(piddir, &fdinfo_dir, fddir, de->d_name,
+					   (int)fd, pid, name, b, io);
+			if (r == -ENOENT)
+				continue;
+			if (r < 0)
+				return r;
+			(*held)++;
+			break;
+		case DBF_LINK_ANON:
+			(*anon)++;
+			break;
+		case DBF_LINK_OTHER:
+			break;
+		}
+	}
+}

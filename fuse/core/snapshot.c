@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The builder collects facts from every source; finish() joins them into
+ * an immutable snapshot with its indices.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "builder.h"
+
+struct bbuf {
+	uint64_t ino, size;
+	bool has_size, has_name, devices_known, refcount_full;
+	uint8_t name_rank;
+	struct dbf_str exporter, name;
+	int64_t refcount;
+	struct dbf_str *devices;
+	uint32_t ndevices;
+	unsigned int sources;
+};
+
+/* One fd (fd >= 0) or the mappings (fd == -1) by which a process holds a buffer. */
+struct bref {
+	uint64_t ino;
+	pid_t pid;
+	int32_t fd;
+	uint32_t maps;
+};
+
+struct bproc {
+	pid_t pid;
+	uid_t uid;
+	uint32_t anon_fds, anon_maps;
+	char comm[DBF_COMM_MAX];
+};
+
+struct dbf_builder {
+	struct dbf_arena *arena;
+	struct bbuf *bufs;
+	size_t nbufs, capbufs;
+	uint32_t *hash;		/* open addressing: buf index + 1, 0 is empty */
+	size_t hcap;
+	struct bref *refs;
+	size_t nrefs, caprefs;
+	struct bproc *procs;
+	size_t nprocs, capprocs;
+	pid_t *unreadable;
+	size_t nunreadable, capunreadable;
+	unsigned int sources;
+	int bufinfo_err;
+	size_t nprocs_scanned;
+};
+
+static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
+{
+	void **p = pp;
+	size_t ncap;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	q = reallocarray(*p, ncap, elsize);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static size_t hash_ino(uint64_t ino, size_t mask)
+{
+	ino ^= ino >> 33;
+	ino *= 0xff51afd7ed558ccdULL;
+	ino ^= ino >> 33;
+	return (size_t)ino & mask;
+}
+
+static int rehash(struct dbf_builder *b, size_t hcap)
+{
+	uint32_t *h = calloc(hcap, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nbufs; i++) {
+		size_t j = hash_ino(b->bufs[i].ino, hcap - 1);
+
+		while (h[j])
+			j = (j + 1) & (hcap - 1);
+		h[j] = (uint32_t)i + 1;
+	}
+	free(b->hash);
+	b->hash = h;
+	b->hcap = hcap;
+	return 0;
+}
+
+/* The builder's record for @ino, created empty if new; NULL on ENOMEM. */
+static struct bbuf *get_buf(struct dbf_builder *b, uint64_t ino)
+{
+	size_t j;
+	struct bbuf *nb;
+
+	if (b->hcap) {
+		for (j = hash_ino(ino, b->hcap - 1); b->hash[j];
+		     j = (j + 1) & (b->hcap - 1))
+			if (b->bufs[b->hash[j] - 1].ino == ino)
+				return &b->bufs[b->hash[j] - 1];
+	}
+	if (b->nbufs >= UINT32_MAX - 1 ||
+	    grow(&b->bufs, &b->capbufs, b->nbufs, sizeof(*b->bufs)) < 0)
+		return NULL;
+	if ((b->nbufs + 1) * 2 > b->hcap &&
+	    rehash(b, b->hcap ? b->hcap * 2 : 256) < 0)
+		return NULL;
+	nb = &b->bufs[b->nbufs];
+	*nb = (struct bbuf){ .ino = ino, .refcount = -1 };
+	for (j = hash_ino(ino, b->hcap - 1); b->hash[j]; j = (j + 1) & (b->hcap - 1))
+		;
+	b->hash[j] = (uint32_t)++b->nbufs;
+	return nb;
+}
+
+struct dbf_builder *dbf_builder_new(void)
+{
+	struct dbf_builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->arena = dbf_arena_new();
+	if (!b->arena) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void dbf_builder_free(struct dbf_builder *b)
+{
+	if (!b)
+		return;
+	dbf_arena_free(b->arena);
+	free(b->bufs);
+	free(b->hash);
+	free(b->refs);
+	free(b->procs);
+	free(b->unreadable);
+	free(b);
+}
+
+int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f)
+{
+	struct bbuf *bb = get_buf(b, f->ino);
+	int r;
+
+	if (!bb)
+		return -ENOMEM;
+	bb->sources |= f->source;
+	if (f->has_size && !bb->has_size) {
+		bb->size = f->size;
+		bb->has_size = true;
+	}
+	if (f->exporter.len && !bb->exporter.len) {
+		r = dbf_arena_str(b->arena, f->exporter.p, f->exporter.len, &bb->exporter);
+		if (r < 0)
+			return r;
+	}
+	/* Exact bytes (fd link, fdinfo) beat maps, which beat bufinfo. */
+	if (f->name_rank > bb->name_rank) {
+		bb->name_rank = (uint8_t)f->name_rank;
+		bb->has_name = f->has_name && f->name.len;
+		bb->name = (struct dbf_str){ "", 0 };
+		if (bb->has_name) {
+			r = dbf_arena_str(b->arena, f->name.p, f->name.len, &bb->name);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (f->refcount >= 0 && (bb->refcount < 0 ||
+				 (f->refcount_full && !bb->refcount_full))) {
+		bb->refcount = f->refcount;
+		bb->refcount_full = f->refcount_full;
+	}
+	if (f->devices_known && !bb->devices_known) {
+		struct dbf_str *d = NULL;
+
+		if (f->ndevices) {
+			d = dbf_arena_alloc(b->arena, f->ndevices * sizeof(*d));
+			if (!d)
+				return -ENOMEM;
+			for (uint32_t i = 0; i < f->ndevices; i++) {
+				r = dbf_arena_str(b->arena, f->devices[i].p,
+						  f->devices[i].len, &d[i]);
+				if (r < 0)
+					return r;
+			}
+		}
+		bb->devices = d;
+		bb->ndevices = f->ndevices;
+		bb->devices_known = true;
+	}
+	return 0;
+}
+
+static int add_ref(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino,
+		   uint32_t maps, unsigned int source)
+{
+	struct bbuf *bb = get_buf(b, ino);
+
+	if (!bb)
+		return -ENOMEM;
+	bb->sources |= source;
+	if (grow(&b->refs, &b->caprefs, b->nrefs, sizeof(*b->refs)) < 0)
+		return -ENOMEM;
+	b->refs[b->nrefs++] = (struct bref){ .ino = ino, .pid = pid, .fd = fd,
+					     .maps = maps };
+	return 0;
+}
+
+int dbf_builder_fd(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino)
+{
+	return add_ref(b, pid, fd, ino, 0, DBF_SRC_FD);
+}
+
+int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
+		     uint32_t count)
+{
+	return add_ref(b, pid, -1, ino, count, DBF_SRC_MAPS);
+}
+
+int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid,
+		     const char *comm, uint32_t anon_fds, uint32_t anon_maps)
+{
+	struct bproc *p;
+
+	if (grow(&b->procs, &b->capprocs, b->nprocs, sizeof(*b->procs)) < 0)
+		return -ENOMEM;
+	p = &b->procs[b->nprocs++];
+	*p = (struct bproc){ .pid = pid, .uid = uid, .anon_fds = anon_fds,
+			     .anon_maps = anon_maps };
+	strncpy(p->comm, comm, sizeof(p->comm) - 1);
+	return 0;
+}
+
+int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid)
+{
+	if (grow(&b->unreadable, &b->capunreadable, b->nunreadable,
+		 sizeof(*b->unreadable)) < 0)
+		return -ENOMEM;
+	b->unreadable[b->nunreadable++] = pid;
+	return 0;
+}
+
+size_t dbf_builder_mark(const struct dbf_builder *b)
+{
+	return b->nrefs;
+}
+
+void dbf_builder_rollback(struct dbf_builder *b, size_t mark)
+{
+	if (mark < b->nrefs)
+		b->nrefs = mark;
+}
+
+void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
+			     int bufinfo_err, size_t nprocs_scanned)
+{
+	b->sources = sources;
+	b->bufinfo_err = bufinfo_err;
+	b->nprocs_scanned = nprocs_scanned;
+}
+
+static int cmp_bbuf(const void *a, const void *b)
+{
+	const struct bbuf *x = a, *y = b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static int cmp_bref(const void *a, const void *b)
+{
+	const struct bref *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return (x->ino > y->ino) - (x->ino < y->ino);
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* bproc and dbf_proc both start with the pid, so one comparator serves. */
+static int cmp_bproc(const void *a, const void *b)
+{
+	return cmp_pid(&((const struct bproc *)a)->pid,
+		       &((const struct bproc *)b)->pid);
+}
+
+/* qsort_r contexts for the index arrays. */
+static int cmp_proc_holder(const void *a, const void *b, void *ctx)
+{
+	const struct dbf_holder *h = ctx;
+	const struct dbf_holder *x = &h[*(const uint32_t *)a];
+	const struct dbf_holder *y = &h[*(const uint32_t *)b];
+
+	if (x->proc != y->proc)
+		return (x->proc > y->proc) - (x->proc < y->proc);
+	return (x->buf > y->buf) - (x->buf < y->buf);
+}
+
+static int cmp_by_name(const void *a, const void *b, void *ctx)
+{
+	const struct dbf_buf *bufs = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = dbf_str_cmp(bufs[x].name, bufs[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_by_exporter(const void *a, const void *b, void *ctx)
+{
+	const struct dbf_buf *bufs = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = dbf_str_cmp(bufs[x].exporter, bufs[y].exporter);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+void dbf_snapshot_free(struct dbf_snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->bufs);
+	free(snap->procs);
+	free(snap->holders);
+	free(snap->proc_holders);
+	free(snap->fds);
+	free(snap->by_name);
+	free(snap->by_exporter);
+	free(snap->unreadable);
+	dbf_arena_free(snap->arena);
+	free(snap);
+}
+
+/* Index of @pid in the sorted bproc array, or -1. */
+static ssize_t find_bproc(const struct bproc *procs, size_t n, pid_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && procs[lo].pid == pid ? (ssize_t)lo : -1;
+}
+
+/* Every pid a ref names must have a process record; fill gaps (the process
+ * vanished before comm and status could be read). */
+static int complete_procs(struct dbf_builder *b)
+{
+	size_t n = b->nprocs;
+
+	qsort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
+	for (size_t i = 0; i < b->nrefs; i++) {
+		pid_t pid = b->refs[i].pid;
+
+		if (i && b->refs[i - 1].pid == pid)
+			continue;
+		if (find_bproc(b->procs, n, pid) < 0 &&
+		    dbf_builder_proc(b, pid, (uid_t)-1, "", 0, 0) < 0)
+			return -ENOMEM;
+	}
+	if (b->nprocs != n)
+		qsort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
+	/* A pid reported twice (it cannot be, but) keeps one record. */
+	if (b->nprocs) {
+		size_t w = 1;
+
+		for (size_t i = 1; i < b->nprocs; i++)
+			if (b->procs[i].pid != b->procs[w - 1].pid)
+				b->procs[w++] = b->procs[i];
+		b->nprocs = w;
+	}
+	return 0;
+}
+
+static void carry_first_seen(struct dbf_snapshot *s, const struct dbf_snapshot *prev)
+{
+	for (size_t i = 0; i < s->nbufs; i++) {
+		struct dbf_buf *nb = &s->bufs[i];
+		const struct dbf_buf *ob = prev ? dbf_snapshot_buf(prev, nb->ino) : NULL;
+
+		/* Inode numbers can wrap; a different size is a new buffer. */
+		nb->first_seen = ob && ob->size == nb->size ? ob->first_seen : s->taken;
+	}
+}
+
+static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
+		  const struct dbf_snapshot *prev)
+{
+	size_t nfds = 0, nholders = 0, nkeep = 0;
+	struct dbf_holder *h;
+	size_t *proc_map;
+
+	qsort(b->bufs, b->nbufs, sizeof(*b->bufs), cmp_bbuf);
+	qsort(b->refs, b->nrefs, sizeof(*b->refs), cmp_bref);
+	if (complete_procs(b) < 0)
+		return -ENOMEM;
+
+	/* Keep the processes that hold something; map builder index to snapshot index. */
+	proc_map = calloc(b->nprocs + 1, sizeof(*proc_map));
+	if (!proc_map)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nrefs; i++) {
+		ssize_t k = find_bproc(b->procs, b->nprocs, b->refs[i].pid);
+
+		proc_map[k] = 1;
+		if (b->refs[i].fd >= 0)
+			nfds++;
+		if (!i || b->refs[i].ino != b->refs[i - 1].ino ||
+		    b->refs[i].pid != b->refs[i - 1].pid)
+			nholders++;
+	}
+	for (size_t i = 0; i < b->nprocs; i++) {
+		if (proc_map[i] || b->procs[i].anon_fds || b->procs[i].anon_maps)
+			proc_map[i] = ++nkeep;
+	}
+
+	s->bufs = calloc(b->nbufs + 1, sizeof(*s->bufs));
+	s->procs = calloc(nkeep + 1, sizeof(*s->procs));
+	s->holders = calloc(nholders + 1, sizeof(*s->holders));
+	s->proc_holders = calloc(nholders + 1, sizeof(*s->proc_holders));
+	s->fds = calloc(nfds + 1, sizeof(*s->fds));
+	s->by_name = calloc(b->nbufs + 1, sizeof(*s->by_name));
+	s->by_exporter = calloc(b->nbufs + 1, sizeof(*s->by_exporter));
+	s->unreadable = calloc(b->nunreadable + 1, sizeof(*s->unreadable));
+	if (!s->bufs || !s->procs || !s->holders || !s->proc_holders ||
+	    !s->fds || !s->by_name || !s->by_exporter || !s->unreadable) {
+		free(proc_map);
+		return -ENOMEM;
+	}
+
+	for (size_t i = 0; i < b->nbufs; i++) {
+		const struct bbuf *bb = &b->bufs[i];
+		struct dbf_buf *nb = &s->bufs[i];
+
+		*nb = (struct dbf_buf){
+			.ino = bb->ino,
+			.size = bb->size,
+			.exporter = bb->exporter,
+			.name = bb->name,
+			.has_name = bb->has_name,
+			.devices_known = bb->devices_known,
+			.refcount = bb->refcount,
+			.ndevices = bb->ndevices,
+			.devices = bb->devices,
+			.sources = bb->sources,
+		};
+		if (!nb->exporter.p)
+			nb->exporter.p = "";
+		if (!nb->name.p)
+			nb->name.p = "";
+		s->total_bytes += bb->size;
+		if (nb->has_name)
+			s->by_name[s->nby_name++] = (uint32_t)i;
+		if (nb->exporter.len)
+			s->by_exporter[s->nby_exporter++] = (uint32_t)i;
+	}
+	s->nbufs = b->nbufs;
+
+	for (size_t i = 0; i < b->nprocs; i++) {
+		const struct bproc *bp = &b->procs[i];
+		struct dbf_proc *np;
+
+		if (!proc_map[i])
+			continue;
+		np = &s->procs[proc_map[i] - 1];
+		np->pid = bp->pid;
+		np->uid = bp->uid;
+		np->anon_fds = bp->anon_fds;
+		np->anon_maps = bp->anon_maps;
+		memcpy(np->comm, bp->comm, sizeof(np->comm));
+		s->anon_fds += bp->anon_fds;
+		s->anon_maps += bp->anon_maps;
+	}
+	s->nprocs = nkeep;
+
+	/*
+	 * refs are sorted by (ino, pid, fd), as bufs are by ino: each run of
+	 * equal (ino, pid) becomes one holder, and its fds follow in order.
+	 */
+	h = NULL;
+	nfds = 0;
+	for (size_t i = 0, bi = 0; i < b->nrefs; i++) {
+		const struct bref *r = &b->refs[i];
+
+		if (!h || r->ino != s->bufs[h->buf].ino || r->pid != s->procs[h->proc].pid) {
+			while (s->bufs[bi].ino != r->ino)
+				bi++;
+			h = &s->holders[s->nholders++];
+			h->buf = (uint32_t)bi;
+			h->proc = (uint32_t)(proc_map[find_bproc(b->procs, b->nprocs,
+								 r->pid)] - 1);
+			h->fd0 = (uint32_t)nfds;
+			if (!s->bufs[bi].nholders)
+				s->bufs[bi].holder0 = (uint32_t)(s->nholders - 1);
+			s->bufs[bi].nholders++;
+		}
+		if (r->fd >= 0) {
+			s->fds[nfds++] = r->fd;
+			h->nfds++;
+		}
+		h->maps += r->maps;
+	}
+	free(proc_map);
+
+	for (size_t i = 0; i < s->nholders; i++)
+		s->proc_holders[i] = (uint32_t)i;
+	qsort_r(s->proc_holders, s->nholders, sizeof(*s->proc_holders),
+		cmp_proc_holder, s->holders);
+	for (size_t i = 0; i < s->nholders; i++) {
+		const struct dbf_holder *ph = &s->holders[s->proc_holders[i]];
+		struct dbf_proc *p = &s->procs[ph->proc];
+		const struct dbf_buf *buf = &s->bufs[ph->buf];
+
+		if (!p->nph)
+			p->ph0 = (uint32_t)i;
+		p->nph++;
+		p->bytes += buf->size;
+		p->pss += buf->size / buf->nholders;
+	}
+
+	qsort_r(s->by_name, s->nby_name, sizeof(*s->by_name), cmp_by_name, s->bufs);
+	qsort_r(s->by_exporter, s->nby_exporter, sizeof(*s->by_exporter),
+		cmp_by_exporter, s->bufs);
+
+	for (size_t i = 0; i < s->nbufs; i++)
+		if (!s->bufs[i].nholders)
+			s->held_by_nobody++;
+
+	qsort(b->unreadable, b->nunreadable, sizeof(*b->unreadable), cmp_pid);
+	memcpy(s->unreadable, b->unreadable, b->nunreadable * sizeof(pid_t));
+	s->nunreadable = b->nunreadable;
+
+	s->sources = b->sources;
+	s->bufinfo_err = b->bufinfo_err;
+	s->nprocs_scanned = b->nprocs_scanned;
+	carry_first_seen(s, prev);
+	return 0;
+}
+
+int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,
+		       const struct dbf_snapshot *prev,
+		       struct dbf_snapshot **out)
+{
+	struct dbf_snapshot *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s) {
+		dbf_builder_free(b);
+		return -ENOMEM;
+	}
+	s->taken = *taken;
+	r = finish(b, s, prev);
+	/* The strings stay: they belong to the snapshot now. */
+	s->arena = b->arena;
+	b->arena = NULL;
+	dbf_builder_free(b);
+	if (r < 0) {
+		dbf_snapshot_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+const struct dbf_buf *dbf_snapshot_buf(const struct dbf_snapshot *snap,
+				       uint64_t ino)
+{
+	size_t lo = 0, hi = snap->nbufs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->bufs[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < snap->nbufs && snap->bufs[lo].ino == ino ? &snap->bufs[lo] : NULL;
+}
+
+const struct dbf_proc *dbf_snapshot_proc(const struct dbf_snapshot *snap,
+					 pid_t pid)
+{
+	size_t lo = 0, hi = snap->nprocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < snap->nprocs && snap->procs[lo].pid == pid ? &snap->procs[lo] : NULL;
+}
+
+/* The run of @idx entries whose key equals @key, by binary search. */
+static size_t key_range(const struct dbf_snapshot *snap, const uint32_t *idx,
+			size_t n, bool exporter, struct dbf_str key, size_t *first)
+{
+	size_t lo = 0, hi = n, start;
+
+#define KEY(i) (exporter ? snap->bufs[idx[i]].exporter : snap->bufs[idx[i]].name)
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dbf_str_cmp(KEY(mid), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	start = lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dbf_str_cmp(KEY(mid), key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+#undef KEY
+	*first = start;
+	return lo - start;
+}
+
+size_t dbf_snapshot_by_name(const struct dbf_snapshot *snap,
+			    struct dbf_str key, size_t *first)
+{
+	return key_range(snap, snap->by_name, snap->nby_name, false, key, first);
+}
+
+size_t dbf_snapshot_by_exporter(const struct dbf_snapshot *snap,
+				struct dbf_str key, size_t *first)
+{
+	return key_range(snap, snap->by_exporter, snap->nby_exporter, true, key, first);
+}

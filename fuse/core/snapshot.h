@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The snapshot model: every dma-buf the scan found, who holds it, and
+ * indices by name, exporter and pid. A snapshot is built whole by
+ * dbf_scan() and is immutable afterwards, so readers may share it freely.
+ */
+#ifndef DMABUFFS_SNAPSHOT_H
+#define DMABUFFS_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* Bytes from the kernel: a length travels with them, no terminator assumed. */
+struct dbf_str {
+	const char *p;
+	uint32_t len;
+};
+
+/* Where a buffer (or the snapshot as a whole) got its facts from. */
+enum {
+	DBF_SRC_FD	= 1u << 0,	/* a /proc/<pid>/fd link */
+	DBF_SRC_FDINFO	= 1u << 1,	/* /proc/<pid>/fdinfo/<n> */
+	DBF_SRC_MAPS	= 1u << 2,	/* /proc/<pid>/maps */
+	DBF_SRC_BUFINFO	= 1u << 3,	/* debugfs dma_buf/bufinfo */
+	DBF_SRC_SYSFS	= 1u << 4,	/* /sys/kernel/dmabuf/buffers */
+};
+
+struct dbf_buf {
+	uint64_t ino;
+	uint64_t size;
+	struct dbf_str exporter;	/* len 0 when no source named it */
+	struct dbf_str name;		/* raw bytes; meaningful if has_name */
+	bool has_name;
+	bool devices_known;		/* bufinfo (or patched fdinfo) was read */
+	int64_t refcount;		/* file refcount, -1 when unknown */
+	uint32_t ndevices;
+	const struct dbf_str *devices;	/* attached devices */
+	struct timespec first_seen;	/* carried over from earlier snapshots */
+	unsigned int sources;		/* DBF_SRC_* */
+	uint32_t holder0, nholders;	/* range in snapshot->holders */
+};
+
+/* One (buffer, process) pair: the fds and mappings by which it holds it. */
+struct dbf_holder {
+	uint32_t buf;			/* index in snapshot->bufs */
+	uint32_t proc;			/* index in snapshot->procs */
+	uint32_t fd0, nfds;		/* range in snapshot->fds, ascending */
+	uint32_t maps;			/* number of mappings of the buffer */
+};
+
+#define DBF_COMM_MAX 64
+
+struct dbf_proc {
+	pid_t pid;
+	uid_t uid;
+	char comm[DBF_COMM_MAX];	/* NUL-terminated, raw bytes */
+	uint32_t ph0, nph;		/* range in snapshot->proc_holders */
+	/*
+	 * Before 5.3 every dma-buf shares one anon inode, so buffers held
+	 * this way can be counted but never told apart.
+	 */
+	uint32_t anon_fds, anon_maps;
+	uint64_t bytes;			/* sum of held buffer sizes */
+	uint64_t pss;			/* sum of size / number of holding procs */
+};
+
+struct dbf_snapshot {
+	struct timespec taken;		/* CLOCK_REALTIME at scan start */
+
+	struct dbf_buf *bufs;		/* ascending ino */
+	size_t nbufs;
+	struct dbf_proc *procs;		/* ascending pid; holders only */
+	size_t nprocs;
+	struct dbf_holder *holders;	/* ascending (buf, pid) */
+	size_t nholders;
+	uint32_t *proc_holders;		/* holder indices by (pid, ino) */
+	int32_t *fds;
+
+	uint32_t *by_name;		/* named bufs, by (name bytes, ino) */
+	size_t nby_name;
+	uint32_t *by_exporter;		/* bufs with an exporter, likewise */
+	size_t nby_exporter;
+
+	pid_t *unreadable;		/* processes we could not read (EACCES) */
+	size_t nunreadable;
+
+	unsigned int sources;		/* DBF_SRC_* that answered */
+	int bufinfo_err;		/* errno why bufinfo was not used, or 0 */
+	size_t nprocs_scanned;
+	uint64_t total_bytes;
+	size_t held_by_nobody;
+	uint32_t anon_fds, anon_maps;	/* pre-5.3 totals */
+
+	struct dbf_arena *arena;	/* owns every string above */
+};
+
+struct dbf_scan_opts {
+	const char *proc_root;		/* default "/proc" */
+	const char *debugfs_root;	/* default "/sys/kernel/debug" */
+	const char *sysfs_root;		/* default "/sys" */
+};
+
+/*
+ * Scan every source once and build a snapshot. @prev, if not NULL, is the
+ * previous snapshot: first_seen times are carried over from it.
+ * Returns 0 or a negative errno (only for failures of the scan as a whole,
+ * such as an unreadable proc root or no memory).
+ */
+int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
+	     struct dbf_snapshot **out);
+void dbf_snapshot_free(struct dbf_snapshot *snap);
+
+const struct dbf_buf *dbf_snapshot_buf(const struct dbf_snapshot *snap,
+				       uint64_t ino);
+const struct dbf_proc *dbf_snapshot_proc(const struct dbf_snapshot *snap,
+					 pid_t pid);
+
+/*
+ * The run of snapshot->by_name (or by_exporter) entries whose name equals
+ * @key: sets *first and returns the count (0 if none).
+ */
+size_t dbf_snapshot_by_name(const struct dbf_snapshot *snap,
+			    struct dbf_str key, size_t *first);
+size_t dbf_snapshot_by_exporter(const struct dbf_snapshot *snap,
+				struct dbf_str key, size_t *first);
+
+/* Number of distinct processes that hold @buf (the PSS divisor). */
+static inline uint32_t dbf_buf_nprocs(const struct dbf_buf *buf)
+{
+	return buf->nholders;
+}
+
+static inline int dbf_str_cmp(struct dbf_str a, struct dbf_str b)
+{
+	uint32_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? __builtin_memcmp(a.p, b.p, n) : 0;
+
+	if (c)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+#endif

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmabuffs: every dma-buf on the machine, with the processes that hold it,
+ * as a read-only FUSE tree (see docs/layout.md), or printed once (--dump).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dump.h"
+#include "options.h"
+#include "snapshot.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: dmabuffs [OPTIONS] [MOUNTPOINT]\n"
+"       dmabuffs --dump[=json] [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
+"\n"
+"Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
+"(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/ and summary.\n"
+"\n"
+"  -f                 stay in the foreground\n"
+"  -d                 debug output (implies -f)\n"
+"  -s                 serve requests from one thread\n"
+"  -o OPT[,OPT...]    FUSE mount options (for example allow_other)\n"
+"  --refresh=MS       rebuild the view when it is older than MS ms\n"
+"                     (default %d, at least %d)\n"
+"  --dump[=json]      scan once, print every buffer and holder, exit\n"
+"  --json             with --dump: print JSON (docs/dump-json.md)\n"
+"  --proc=DIR         procfs root (default /proc)\n"
+"  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
+"  --sysfs=DIR        sysfs root (default /sys)\n"
+"  -V, --version      print the version\n"
+"  -h, --help         print this help\n",
+		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS);
+}
+
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dmabuffs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see dmabuffs --help)\n", stderr);
+	return 1;
+}
+
+/* Join repeated -o values the way FUSE's own option parser would. */
+static int add_fuse_opt(char **joined, const char *opt)
+{
+	char *s;
+
+	if (!*joined) {
+		s = strdup(opt);
+	} else if (asprintf(&s, "%s,%s", *joined, opt) < 0) {
+		s = NULL;
+	}
+	if (!s)
+		return -ENOMEM;
+	free(*joined);
+	*joined = s;
+	return 0;
+}
+
+static int parse_refresh(const char *arg, unsigned int *ms)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' ||
+	    v < DBF_REFRESH_MIN_MS || v > 3600000)
+		return -EINVAL;
+	*ms = (unsigned int)v;
+	return 0;
+}
+
+static int run_dump(const struct dbf_options *o, bool json)
+{
+	struct dbf_snapshot *snap;
+	int r;
+
+	r = dbf_scan(&o->scan, NULL, &snap);
+	if (r < 0) {
+		fprintf(stderr, "dmabuffs: cannot scan %s: %s\n",
+			o->scan.proc_root, strerror(-r));
+		return 1;
+	}
+	if (snap->bufinfo_err)
+		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; procfs only\n",
+			o->scan.debugfs_root, strerror(snap->bufinfo_err));
+	r = json ? dbf_dump_json(snap, stdout) : dbf_dump_text(snap, stdout);
+	dbf_snapshot_free(snap);
+	if (r < 0 || fflush(stdout) == EOF) {
+		fprintf(stderr, "dmabuffs: writing the dump: %s\n",
+			strerror(r < 0 ? -r : errno));
+		return 1;
+	}
+	return 0;
+}
+
+enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "refresh",	required_argument,	NULL, OPT_REFRESH },
+		{ "dump",	optional_argument,	NULL, OPT_DUMP },
+		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "proc",	required_argument,	NULL, OPT_PROC },
+		{ "debugfs",	required_argument,	NULL, OPT_DEBUGFS },
+		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ 0 }
+	};
+	struct dbf_options o = {
+		.scan = {
+			.proc_root = "/proc",
+			.debugfs_root = "/sys/kernel/debug",
+			.sysfs_root = "/sys",
+		},
+		.mountpoint = "/dmabuf",
+		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
+	};
+	char *fuse_opts = NULL;
+	bool dump = false, json = false;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fdso:Vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o.foreground = true;
+			break;
+		case 'd':
+			o.debug = o.foreground = true;
+			break;
+		case 's':
+			o.single_thread = true;
+			break;
+		case 'o':
+			if (add_fuse_opt(&fuse_opts, optarg) < 0)
+				return usage_error("out of memory");
+			break;
+		case OPT_REFRESH:
+			if (parse_refresh(optarg, &o.refresh_ms) < 0)
+				return usage_error("--refresh takes milliseconds from 100 to 3600000, not '%s'",
+						   optarg);
+			break;
+		case OPT_DUMP:
+			dump = true;
+			if (optarg && !strcmp(optarg, "json"))
+				json = true;
+			else if (optarg && strcmp(optarg, "text"))
+				return usage_error("--dump takes 'json' or 'text', not '%s'", optarg);
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_PROC:
+			o.scan.proc_root = optarg;
+			break;
+		case OPT_DEBUGFS:
+			o.scan.debugfs_root = optarg;
+			break;
+		case OPT_SYSFS:
+			o.scan.sysfs_root = optarg;
+			break;
+		case 'V':
+			printf("dmabuffs %s\n", DMABUFFS_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (json && !dump)
+		return usage_error("--json goes with --dump");
+
+	/* mount.fuse3 passes "dmabuffs SOURCE MOUNTPOINT": skip the source. */
+	if (argc - optind == 2)
+		optind++;
+	if (argc - optind > 1)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	if (argc - optind == 1) {
+		if (dump)
+			return usage_error("--dump takes no mountpoint, got '%s'", argv[optind]);
+		o.mountpoint = argv[optind];
+	}
+
+	if (dump) {
+		if (fuse_opts)
+			return usage_error("%s: -o has no meaning with --dump", fuse_opts);
+		return run_dump(&o, json);
+	}
+	o.fuse_opts = fuse_opts;
+	ret = dbf_view_run(&o);
+	free(fuse_opts);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The daemon's command line, shared by main and the view. */
+#ifndef DMABUFFS_OPTIONS_H
+#define DMABUFFS_OPTIONS_H
+
+#include <stdbool.h>
+#include "snapshot.h"
+
+#define DBF_REFRESH_DEFAULT_MS	1000
+#define DBF_REFRESH_MIN_MS	100
+
+struct dbf_options {
+	struct dbf_scan_opts scan;
+	const char *mountpoint;		/* default "/dmabuf" */
+	unsigned int refresh_ms;
+	bool foreground;		/* -f, or implied by -d */
+	bool debug;			/* -d */
+	bool single_thread;		/* -s */
+	const char *fuse_opts;		/* -o values joined by ',', or NULL */
+};
+
+/* Mount the view and serve it until unmounted; returns the exit code. */
+int dbf_view_run(const struct dbf_options *opts);
+
+#endif

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Debian packages the build, the tests and the VM need. Sourced.
+
+DBF_PACKAGES=(
+	meson ninja-build pkg-config gcc libc6-dev
+	libfuse3-dev fuse3 libcap-dev libcriterion-dev
+	coreutils findutils jq
+)
+
+dbf_install_deps() {
+	local missing=() p
+	for p in "${DBF_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dmabuffs: missing packages (run as root to install): ${missing[*]}" >&2
+		return 1
+	fi
+	echo "installing: ${missing[*]}"
+	apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null
+}
