@@ -16,6 +16,9 @@
 #include "fileio.h"
 #include "parse.h"
 
+/* DMA_BUF_NAME_LEN (32, since 5.3) less the NUL */
+#define DBF_NAME_MAX 31
+
 struct line {
 	const char *p;
 	size_t len;
@@ -191,6 +194,18 @@ static int finish_block(struct parser *ps, size_t row, size_t first, size_t last
 				: ps->lines[row].p + ps->lines[row].len;
 		e->name.len = (uint32_t)(end - e->name.p);
 	}
+	/*
+	 * No name is longer than DMA_BUF_NAME_LEN - 1: more means a garbled
+	 * row was swallowed. Keep the row's own line and trust nothing else.
+	 */
+	if (e->name.len > DBF_NAME_MAX) {
+		if (e->devices_known)
+			sum->garbled++;
+		e->devices_known = false;
+		e->ndevices = 0;
+		e->devices = NULL;
+		e->name.len = (uint32_t)(ps->lines[row].p + ps->lines[row].len - e->name.p);
+	}
 	/* 6.1 prints "<none>" for no name; 5.x prints nothing. */
 	e->has_name = e->name.len > 0 &&
 		      !(named_header && e->name.len == 6 && !memcmp(e->name.p, "<none>", 6));
@@ -268,6 +283,10 @@ int dbf_bufinfo_parse(const char *buf, size_t len, dbf_bufinfo_cb cb,
 			if (r < 0)
 				goto out;
 			sum->rows++;
+			if (!cur.has_ino) {
+				sum->rows_noino++;
+				sum->bytes_noino += cur.size;
+			}
 			r = cb(ctx, &cur);
 			if (r < 0)
 				goto out;

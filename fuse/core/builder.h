@@ -26,6 +26,7 @@ struct dbf_buf_fact {
 	uint64_t ino;
 	uint64_t size;
 	bool has_size;
+	bool size_estimate;		/* a mapping's length, not the buffer's */
 	struct dbf_str exporter;	/* len 0: unknown */
 	struct dbf_str name;
 	bool has_name;			/* false: unnamed per this source */
@@ -72,6 +73,9 @@ void dbf_builder_rollback(struct dbf_builder *b, size_t mark);
 /* Whole-scan facts. */
 void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 			     int bufinfo_err, size_t nprocs_scanned);
+
+/* Buffers bufinfo listed without an inode (before 5.3). */
+void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes);
 
 /* Join everything into a snapshot; frees @b whatever happens. */
 int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,

@@ -132,6 +132,10 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "pre-5.3: %" PRIu32 " fds and %" PRIu32
 			" mappings of buffers that cannot be told apart\n",
 			snap->anon_fds, snap->anon_maps);
+	if (snap->bufinfo_noino)
+		fprintf(out, "pre-5.3: bufinfo lists %zu buffers, %" PRIu64
+			" bytes, that have no inode of their own\n",
+			snap->bufinfo_noino, snap->bufinfo_noino_bytes);
 	fprintf(out, "sources: procfs%s%s\n",
 		snap->sources & DBF_SRC_BUFINFO ? ", debugfs" : "",
 		snap->sources & DBF_SRC_SYSFS ? ", sysfs" : "");
@@ -241,8 +245,10 @@ int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "%s%d", i ? "," : "", (int)snap->unreadable[i]);
 	fprintf(out, "],\n\"totals\":{\"buffers\":%zu,\"bytes\":%" PRIu64
 		",\"held_by_nobody\":%zu,\"processes\":%zu,\"processes_scanned\":%zu"
-		",\"unreadable\":%zu,\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}}\n",
+		",\"unreadable\":%zu,\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32
+		",\"bufinfo_noino\":%zu,\"bufinfo_noino_bytes\":%" PRIu64 "}}\n",
 		snap->nbufs, snap->total_bytes, snap->held_by_nobody, snap->nprocs,
-		snap->nprocs_scanned, snap->nunreadable, snap->anon_fds, snap->anon_maps);
+		snap->nprocs_scanned, snap->nunreadable, snap->anon_fds, snap->anon_maps,
+		snap->bufinfo_noino, snap->bufinfo_noino_bytes);
 	return ferror(out) ? -EIO : 0;
 }

@@ -36,9 +36,9 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 
 	*anon = 0;
 	while (dbf_next_line(buf, len, &pos, &line, &ll)) {
-		const char *p = line, *end = line + ll, *col = NULL;
+		const char *p = line, *end = line + ll, *col = NULL, *dash;
 		size_t cl = 0, path_len;
-		uint64_t ino;
+		uint64_t ino, start, stop;
 		char *path;
 		int r;
 
@@ -46,7 +46,14 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 		if (!memmem(line, ll, "dmabuf", 6))
 			continue;
 		/* address, perms, offset, device, inode */
-		for (int i = 0; i < 5; i++)
+		if (!skip_col(&p, end, &col, &cl))
+			continue;
+		dash = memchr(col, '-', cl);
+		if (!dash || !dbf_parse_u64(col, (size_t)(dash - col), 16, &start) ||
+		    !dbf_parse_u64(dash + 1, cl - (size_t)(dash + 1 - col), 16, &stop) ||
+		    stop < start)
+			continue;
+		for (int i = 0; i < 4; i++)
 			if (!skip_col(&p, end, &col, &cl))
 				goto next;
 		if (!dbf_parse_u64(col, cl, 10, &ino))
@@ -63,7 +70,7 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 			continue;
 		/* seq_file_path escapes '\n' as \012 so a line stays a line. */
 		path_len = dbf_unescape_octal(path + 8, path_len - 8);
-		r = cb(ctx, ino, (struct dbf_str){ path + 8, (uint32_t)path_len });
+		r = cb(ctx, ino, stop - start, (struct dbf_str){ path + 8, (uint32_t)path_len });
 		if (r < 0)
 			return r;
 next:
@@ -74,6 +81,7 @@ next:
 
 struct mapping {
 	uint64_t ino;
+	uint64_t len;		/* the longest mapping of the buffer */
 	uint32_t count;
 	struct dbf_str name;
 };
@@ -83,7 +91,7 @@ struct maps_ctx {
 	size_t n, cap;
 };
 
-static int collect(void *ctx, uint64_t ino, struct dbf_str name)
+static int collect(void *ctx, uint64_t ino, uint64_t len, struct dbf_str name)
 {
 	struct maps_ctx *c = ctx;
 
@@ -91,6 +99,8 @@ static int collect(void *ctx, uint64_t ino, struct dbf_str name)
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->m[i].ino == ino) {
 			c->m[i].count++;
+			if (len > c->m[i].len)
+				c->m[i].len = len;
 			return 0;
 		}
 	}
@@ -103,7 +113,7 @@ static int collect(void *ctx, uint64_t ino, struct dbf_str name)
 		c->m = m;
 		c->cap = cap;
 	}
-	c->m[c->n++] = (struct mapping){ .ino = ino, .count = 1, .name = name };
+	c->m[c->n++] = (struct mapping){ .ino = ino, .len = len, .count = 1, .name = name };
 	return 0;
 }
 
@@ -124,6 +134,10 @@ int dbf_maps_scan(int piddir, pid_t pid, struct dbf_builder *b,
 		f.name = c.m[i].name;
 		f.has_name = c.m[i].name.len > 0;
 		f.name_rank = DBF_NAME_MAPS;
+		/* Mappings usually cover the whole buffer: a size when nothing better says. */
+		f.size = c.m[i].len;
+		f.has_size = true;
+		f.size_estimate = true;
 		r = dbf_builder_buf(b, &f);
 		if (r >= 0)
 			r = dbf_builder_maps(b, pid, c.m[i].ino, c.m[i].count);

@@ -8,8 +8,12 @@
 struct dbf_builder;
 struct dbf_buf_io;
 
-/* One dma-buf mapping; @name is decoded and lives in the parse buffer. */
-typedef int (*dbf_maps_cb)(void *ctx, uint64_t ino, struct dbf_str name);
+/*
+ * One dma-buf mapping of @len bytes; @name is decoded and lives in the
+ * parse buffer.
+ */
+typedef int (*dbf_maps_cb)(void *ctx, uint64_t ino, uint64_t len,
+			   struct dbf_str name);
 
 /*
  * Parse maps text in place (names are unescaped into @buf). Calls @cb for

@@ -126,6 +126,8 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 		bufinfo_err = -r;
 	else
 		sources |= DBF_SRC_BUFINFO;
+	if (r >= 0)
+		dbf_builder_set_noino(b, sum.rows_noino, sum.bytes_noino);
 
 	r = dbf_sysfs_read(opts->sysfs_root, b);
 	if (r == -ENOMEM)

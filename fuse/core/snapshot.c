@@ -12,7 +12,7 @@
 
 struct bbuf {
 	uint64_t ino, size;
-	bool has_size, has_name, devices_known, refcount_full;
+	bool has_size, size_estimate, has_name, devices_known, refcount_full;
 	uint8_t name_rank;
 	struct dbf_str exporter, name;
 	int64_t refcount;
@@ -51,6 +51,8 @@ struct dbf_builder {
 	unsigned int sources;
 	int bufinfo_err;
 	size_t nprocs_scanned;
+	size_t noino;
+	uint64_t noino_bytes;
 };
 
 static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
@@ -158,9 +160,10 @@ int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f)
 	if (!bb)
 		return -ENOMEM;
 	bb->sources |= f->source;
-	if (f->has_size && !bb->has_size) {
+	if (f->has_size && (!bb->has_size || (bb->size_estimate && !f->size_estimate))) {
 		bb->size = f->size;
 		bb->has_size = true;
+		bb->size_estimate = f->size_estimate;
 	}
 	if (f->exporter.len && !bb->exporter.len) {
 		r = dbf_arena_str(b->arena, f->exporter.p, f->exporter.len, &bb->exporter);
@@ -262,6 +265,12 @@ void dbf_builder_rollback(struct dbf_builder *b, size_t mark)
 {
 	if (mark < b->nrefs)
 		b->nrefs = mark;
+}
+
+void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes)
+{
+	b->noino = count;
+	b->noino_bytes = bytes;
 }
 
 void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
@@ -525,6 +534,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		h->maps += r->maps;
 	}
 	free(proc_map);
+	s->nfds = nfds;
 
 	for (size_t i = 0; i < s->nholders; i++)
 		s->proc_holders[i] = (uint32_t)i;
@@ -557,6 +567,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->sources = b->sources;
 	s->bufinfo_err = b->bufinfo_err;
 	s->nprocs_scanned = b->nprocs_scanned;
+	s->bufinfo_noino = b->noino;
+	s->bufinfo_noino_bytes = b->noino_bytes;
 	carry_first_seen(s, prev);
 	return 0;
 }
@@ -584,6 +596,18 @@ int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,
 	}
 	*out = s;
 	return 0;
+}
+
+size_t dbf_snapshot_mem(const struct dbf_snapshot *s)
+{
+	/* Each array was allocated with one spare element (see finish()). */
+	return sizeof(*s) + dbf_arena_bytes(s->arena) +
+	       (s->nbufs + 1) * (sizeof(*s->bufs) + sizeof(*s->by_name) +
+				 sizeof(*s->by_exporter)) +
+	       (s->nprocs + 1) * sizeof(*s->procs) +
+	       (s->nholders + 1) * (sizeof(*s->holders) + sizeof(*s->proc_holders)) +
+	       (s->nfds + 1) * sizeof(*s->fds) +
+	       (s->nunreadable + 1) * sizeof(*s->unreadable);
 }
 
 const struct dbf_buf *dbf_snapshot_buf(const struct dbf_snapshot *snap,

@@ -78,6 +78,7 @@ struct dbf_snapshot {
 	size_t nholders;
 	uint32_t *proc_holders;		/* holder indices by (pid, ino) */
 	int32_t *fds;
+	size_t nfds;
 
 	uint32_t *by_name;		/* named bufs, by (name bytes, ino) */
 	size_t nby_name;
@@ -93,6 +94,8 @@ struct dbf_snapshot {
 	uint64_t total_bytes;
 	size_t held_by_nobody;
 	uint32_t anon_fds, anon_maps;	/* pre-5.3 totals */
+	size_t bufinfo_noino;		/* pre-5.3 bufinfo rows: no inode to join */
+	uint64_t bufinfo_noino_bytes;
 
 	struct dbf_arena *arena;	/* owns every string above */
 };
@@ -112,6 +115,9 @@ struct dbf_scan_opts {
 int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 	     struct dbf_snapshot **out);
 void dbf_snapshot_free(struct dbf_snapshot *snap);
+
+/* Heap bytes the snapshot holds, for the memory budget. */
+size_t dbf_snapshot_mem(const struct dbf_snapshot *snap);
 
 const struct dbf_buf *dbf_snapshot_buf(const struct dbf_snapshot *snap,
 				       uint64_t ino);

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+
+#include "helpers.h"
+
+struct dbf_snapshot *scan_roots(const char *proc, const char *debugfs,
+				const char *sysfs)
+{
+	struct dbf_scan_opts o = {
+		.proc_root = proc,
+		.debugfs_root = debugfs ? debugfs : NO_SUCH_DIR,
+		.sysfs_root = sysfs ? sysfs : NO_SUCH_DIR,
+	};
+	struct dbf_snapshot *s = NULL;
+	int r = dbf_scan(&o, NULL, &s);
+
+	cr_assert_eq(r, 0, "dbf_scan(%s): %s", proc, strerror(-r));
+	return s;
+}
+
+struct dbf_snapshot *scan_fixture(const char *tree, const char *debugfs,
+				  const char *sysfs)
+{
+	char proc[4096], dbg[4096], sys[4096];
+
+	snprintf(proc, sizeof(proc), "%s/%s/proc", FIXTURES_DIR, tree);
+	if (debugfs)
+		snprintf(dbg, sizeof(dbg), "%s/%s", FIXTURES_DIR, debugfs);
+	if (sysfs)
+		snprintf(sys, sizeof(sys), "%s/%s", FIXTURES_DIR, sysfs);
+	return scan_roots(proc, debugfs ? dbg : NULL, sysfs ? sys : NULL);
+}
+
+char *read_fixture(const char *rel, size_t *len)
+{
+	char path[4096];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, rel);
+	f = fopen(path, "rb");
+	cr_assert(f, "open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	cr_assert(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+const struct dbf_buf *must_buf(const struct dbf_snapshot *s, uint64_t ino)
+{
+	const struct dbf_buf *b = dbf_snapshot_buf(s, ino);
+
+	cr_assert(b, "no buffer with inode %llu", (unsigned long long)ino);
+	return b;
+}
+
+const struct dbf_proc *must_proc(const struct dbf_snapshot *s, pid_t pid)
+{
+	const struct dbf_proc *p = dbf_snapshot_proc(s, pid);
+
+	cr_assert(p, "no process %d", (int)pid);
+	return p;
+}
+
+const struct dbf_holder *holder_of(const struct dbf_snapshot *s, uint64_t ino,
+				   pid_t pid)
+{
+	const struct dbf_buf *b = must_buf(s, ino);
+
+	for (uint32_t i = 0; i < b->nholders; i++) {
+		const struct dbf_holder *h = &s->holders[b->holder0 + i];
+
+		if (s->procs[h->proc].pid == pid)
+			return h;
+	}
+	return NULL;
+}
+
+char *copy_fixture(const char *tree)
+{
+	char tmpl[] = "/tmp/dmabuffs-test-XXXXXX", cmd[8192];
+	char *dir = mkdtemp(tmpl);
+
+	cr_assert(dir, "mkdtemp: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s/' && chmod -R u+w '%s'",
+		 FIXTURES_DIR, tree, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return strdup(dir);
+}
+
+void remove_tree(const char *dir)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
