@@ -35,6 +35,7 @@ static void usage(FILE *out)
 "  --proc=DIR         procfs root (default /proc)\n"
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
+"  --scan-threads=N   threads that read /proc (default: by CPUs and processes)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
 		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS);
@@ -69,17 +70,17 @@ static int add_fuse_opt(char **joined, const char *opt)
 	return 0;
 }
 
-static int parse_refresh(const char *arg, unsigned int *ms)
+static int parse_uint(const char *arg, unsigned long min, unsigned long max,
+		      unsigned int *out)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' ||
-	    v < DBF_REFRESH_MIN_MS || v > 3600000)
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
 		return -EINVAL;
-	*ms = (unsigned int)v;
+	*out = (unsigned int)v;
 	return 0;
 }
 
@@ -107,7 +108,8 @@ static int run_dump(const struct dbf_options *o, bool json)
 	return 0;
 }
 
-enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS };
+enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
+       OPT_THREADS };
 
 int main(int argc, char **argv)
 {
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 		{ "proc",	required_argument,	NULL, OPT_PROC },
 		{ "debugfs",	required_argument,	NULL, OPT_DEBUGFS },
 		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
+		{ "scan-threads", required_argument,	NULL, OPT_THREADS },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 				return usage_error("out of memory");
 			break;
 		case OPT_REFRESH:
-			if (parse_refresh(optarg, &o.refresh_ms) < 0)
+			if (parse_uint(optarg, DBF_REFRESH_MIN_MS, 3600000, &o.refresh_ms) < 0)
 				return usage_error("--refresh takes milliseconds from 100 to 3600000, not '%s'",
 						   optarg);
 			break;
@@ -174,6 +177,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SYSFS:
 			o.scan.sysfs_root = optarg;
+			break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, 1, 8, &o.scan.threads) < 0)
+				return usage_error("--scan-threads takes 1 to 8, not '%s'", optarg);
 			break;
 		case 'V':
 			printf("dmabuffs %s\n", DMABUFFS_VERSION);

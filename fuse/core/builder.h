@@ -77,6 +77,9 @@ void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 /* Buffers bufinfo listed without an inode (before 5.3). */
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes);
 
+/* Move everything @src collected into @dst (parallel scans). */
+int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src);
+
 /* Join everything into a snapshot; frees @b whatever happens. */
 int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,
 		       const struct dbf_snapshot *prev,

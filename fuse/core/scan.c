@@ -3,8 +3,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builder.h"
 #include "bufinfo.h"
@@ -59,35 +62,18 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	return 2;
 }
 
-int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
-	     struct dbf_snapshot **out)
+/* The pids in the proc root, ascending as the kernel lists them. */
+static int list_pids(int procfd, pid_t **pids, size_t *n)
 {
-	struct dbf_bufinfo_summary sum;
-	struct dbf_buf_io io = { 0 };
-	unsigned int sources = DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS;
-	struct dbf_builder *b;
-	size_t nscanned = 0;
-	struct timespec now;
+	DIR *dir = fdopendir(dup(procfd));
+	size_t cap = 0;
 	struct dirent *de;
-	int procfd, bufinfo_err = 0, r = 0;
-	DIR *dir;
+	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	procfd = open(opts->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0)
+	*pids = NULL;
+	*n = 0;
+	if (!dir)
 		return -errno;
-	dir = fdopendir(procfd);
-	if (!dir) {
-		r = -errno;
-		close(procfd);
-		return r;
-	}
-	b = dbf_builder_new();
-	if (!b) {
-		closedir(dir);
-		return -ENOMEM;
-	}
-
 	for (;;) {
 		uint64_t pid;
 
@@ -100,34 +86,153 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 		if (!dbf_parse_u64(de->d_name, strlen(de->d_name), 10, &pid) ||
 		    pid == 0 || pid > INT32_MAX)
 			continue;
-		r = scan_process(procfd, de->d_name, (pid_t)pid, b, &io);
-		if (r < 0)
-			break;
-		if (r == 1) {
-			r = 0;	/* exited before we read it: it was never there */
-			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			pid_t *p = reallocarray(*pids, ncap, sizeof(*p));
+
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			*pids = p;
+			cap = ncap;
 		}
-		nscanned++;
-		if (r == 2 && (r = dbf_builder_unreadable(b, (pid_t)pid)) < 0)
-			break;
-		r = 0;
+		(*pids)[(*n)++] = (pid_t)pid;
 	}
 	closedir(dir);
+	return r;
+}
+
+/* A share of the processes: every nworkers-th pid from @first. */
+struct worker {
+	int procfd;
+	const pid_t *pids;
+	size_t npids, first, stride;
+	struct dbf_builder *b;
+	size_t nscanned;
+	int err;
+	pthread_t thread;
+};
+
+static void *scan_share(void *arg)
+{
+	struct worker *w = arg;
+	struct dbf_buf_io io = { 0 };
+
+	for (size_t i = w->first; i < w->npids; i += w->stride) {
+		char name[16];
+		pid_t pid = w->pids[i];
+		int r;
+
+		snprintf(name, sizeof(name), "%d", (int)pid);
+		r = scan_process(w->procfd, name, pid, w->b, &io);
+		if (r == 1)
+			continue;	/* exited before we read it: it was never there */
+		if (r == 2)
+			r = dbf_builder_unreadable(w->b, pid);
+		if (r < 0) {
+			w->err = r;
+			break;
+		}
+		w->nscanned++;
+	}
 	free(io.p);
+	return NULL;
+}
+
+/* Below this many processes a second thread costs more than it saves. */
+#define PIDS_PER_THREAD 256
+#define MAX_THREADS 8
+
+static unsigned int scan_threads(const struct dbf_scan_opts *opts, size_t npids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = opts->threads ? opts->threads : (cpus > 0 ? (size_t)cpus : 1);
+
+	if (n > MAX_THREADS)
+		n = MAX_THREADS;
+	if (!opts->threads && n > npids / PIDS_PER_THREAD)
+		n = npids / PIDS_PER_THREAD;
+	return n ? (unsigned int)n : 1;
+}
+
+/* Read every process into @b, with up to scan_threads() threads. */
+static int scan_procfs(const struct dbf_scan_opts *opts, int procfd,
+		       struct dbf_builder *b, size_t *nscanned)
+{
+	struct worker w[MAX_THREADS] = { 0 };
+	unsigned int nw;
+	size_t npids;
+	pid_t *pids;
+	int r;
+
+	r = list_pids(procfd, &pids, &npids);
 	if (r < 0) {
-		dbf_builder_free(b);
+		free(pids);
 		return r;
 	}
+	nw = scan_threads(opts, npids);
+	for (unsigned int i = 0; i < nw; i++) {
+		w[i] = (struct worker){ .procfd = procfd, .pids = pids, .npids = npids,
+					.first = i, .stride = nw, .b = b };
+		if (i == 0)
+			continue;
+		w[i].b = dbf_builder_new();
+		if (!w[i].b || pthread_create(&w[i].thread, NULL, scan_share, &w[i])) {
+			dbf_builder_free(w[i].b);
+			w[i].b = NULL;
+			w[i].err = -ENOMEM;
+		}
+	}
+	scan_share(&w[0]);
+	r = w[0].err;
+	*nscanned = w[0].nscanned;
+	for (unsigned int i = 1; i < nw; i++) {
+		if (w[i].b) {
+			pthread_join(w[i].thread, NULL);
+			if (!r && !w[i].err)
+				w[i].err = dbf_builder_merge(b, w[i].b);
+			dbf_builder_free(w[i].b);
+		}
+		if (!r)
+			r = w[i].err;
+		*nscanned += w[i].nscanned;
+	}
+	free(pids);
+	return r;
+}
+
+int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
+	     struct dbf_snapshot **out)
+{
+	struct dbf_bufinfo_summary sum;
+	unsigned int sources = DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS;
+	struct dbf_builder *b;
+	size_t nscanned = 0;
+	struct timespec now;
+	int bufinfo_err = 0, r;
+	__do_close int procfd = -1;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	procfd = open(opts->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return -errno;
+	b = dbf_builder_new();
+	if (!b)
+		return -ENOMEM;
+	r = scan_procfs(opts, procfd, b, &nscanned);
+	if (r < 0)
+		goto fail;
 
 	r = dbf_bufinfo_read(opts->debugfs_root, b, &sum);
 	if (r == -ENOMEM)
 		goto fail;
-	if (r < 0)
+	if (r < 0) {
 		bufinfo_err = -r;
-	else
+	} else {
 		sources |= DBF_SRC_BUFINFO;
-	if (r >= 0)
 		dbf_builder_set_noino(b, sum.rows_noino, sum.bytes_noino);
+	}
 
 	r = dbf_sysfs_read(opts->sysfs_root, b);
 	if (r == -ENOMEM)

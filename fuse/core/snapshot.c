@@ -256,6 +256,51 @@ int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid)
 	return 0;
 }
 
+int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
+{
+	int r;
+
+	for (size_t i = 0; i < src->nbufs; i++) {
+		const struct bbuf *bb = &src->bufs[i];
+		struct dbf_buf_fact f = {
+			.ino = bb->ino,
+			.size = bb->size,
+			.has_size = bb->has_size,
+			.size_estimate = bb->size_estimate,
+			.exporter = bb->exporter,
+			.name = bb->name,
+			.has_name = bb->has_name,
+			.name_rank = bb->name_rank,
+			.refcount = bb->refcount,
+			.refcount_full = bb->refcount_full,
+			.devices = bb->devices,
+			.ndevices = bb->ndevices,
+			.devices_known = bb->devices_known,
+			.source = bb->sources,
+		};
+
+		r = dbf_builder_buf(dst, &f);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < src->nrefs; i++) {
+		if (grow(&dst->refs, &dst->caprefs, dst->nrefs, sizeof(*dst->refs)) < 0)
+			return -ENOMEM;
+		dst->refs[dst->nrefs++] = src->refs[i];
+	}
+	for (size_t i = 0; i < src->nprocs; i++) {
+		if (grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0)
+			return -ENOMEM;
+		dst->procs[dst->nprocs++] = src->procs[i];
+	}
+	for (size_t i = 0; i < src->nunreadable; i++) {
+		r = dbf_builder_unreadable(dst, src->unreadable[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 size_t dbf_builder_mark(const struct dbf_builder *b)
 {
 	return b->nrefs;

@@ -104,6 +104,7 @@ struct dbf_scan_opts {
 	const char *proc_root;		/* default "/proc" */
 	const char *debugfs_root;	/* default "/sys/kernel/debug" */
 	const char *sysfs_root;		/* default "/sys" */
+	unsigned int threads;		/* procfs scan threads, 0: by CPUs and load */
 };
 
 /*

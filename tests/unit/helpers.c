@@ -4,6 +4,8 @@
 
 #include "helpers.h"
 
+unsigned int scan_threads;
+
 struct dbf_snapshot *scan_roots(const char *proc, const char *debugfs,
 				const char *sysfs)
 {
@@ -11,6 +13,7 @@ struct dbf_snapshot *scan_roots(const char *proc, const char *debugfs,
 		.proc_root = proc,
 		.debugfs_root = debugfs ? debugfs : NO_SUCH_DIR,
 		.sysfs_root = sysfs ? sysfs : NO_SUCH_DIR,
+		.threads = scan_threads,
 	};
 	struct dbf_snapshot *s = NULL;
 	int r = dbf_scan(&o, NULL, &s);

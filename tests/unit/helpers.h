@@ -22,6 +22,9 @@ struct dbf_snapshot *scan_fixture(const char *tree, const char *debugfs,
 struct dbf_snapshot *scan_roots(const char *proc, const char *debugfs,
 				const char *sysfs);
 
+/* Threads for the procfs scan in scan_fixture/scan_roots (0: automatic). */
+extern unsigned int scan_threads;
+
 /* Read a whole fixture file; the caller frees. */
 char *read_fixture(const char *rel, size_t *len);
 

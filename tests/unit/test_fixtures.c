@@ -129,7 +129,21 @@ static void check_procs(const struct dbf_snapshot *s, const struct want_proc *wa
 #define PSS_CAMERA (524288 + 524288 + 699050)
 #define PSS_COMPOSITOR (699050 + 524288)
 
+static void vgem_truth(void);
+
 Test(fixtures, vgem_truth)
+{
+	vgem_truth();
+}
+
+/* Three threads split the 8 processes: the same truth, merged. */
+Test(fixtures, vgem_truth_threaded)
+{
+	scan_threads = 3;
+	vgem_truth();
+}
+
+static void vgem_truth(void)
 {
 	static const struct want_proc procs[] = {
 		{ 90, "camera", 3, 4 * MiB, PSS_CAMERA },
