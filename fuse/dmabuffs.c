@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dump.h"
+#include "fileio.h"
 #include "options.h"
 #include "snapshot.h"
 
@@ -134,9 +135,9 @@ int main(int argc, char **argv)
 		.mountpoint = "/dmabuf",
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
 	};
-	char *fuse_opts = NULL;
+	__do_free char *fuse_opts = NULL;
 	bool dump = false, json = false;
-	int c, ret;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fdso:Vh", longopts, NULL)) != -1) {
@@ -214,7 +215,5 @@ int main(int argc, char **argv)
 		return run_dump(&o, json);
 	}
 	o.fuse_opts = fuse_opts;
-	ret = dbf_view_run(&o);
-	free(fuse_opts);
-	return ret;
+	return dbf_view_run(&o);
 }

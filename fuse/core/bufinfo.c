@@ -250,10 +250,10 @@ int dbf_bufinfo_parse(const char *buf, size_t len, dbf_bufinfo_cb cb,
 	for (i = 0; i < ps.n; i++) {
 		struct line l = ps.lines[i];
 
-		if (DBF_STARTS_WITH(l.p, l.len, "size") && memmem(l.p, l.len, "exp_name", 8)) {
+		if (DBF_STARTS_WITH(l.p, l.len, "size") && dbf_contains(l.p, l.len, "exp_name")) {
 			sum->has_header = true;
-			with_ino = memmem(l.p, l.len, "\tino", 4) != NULL;
-			named_header = memmem(l.p, l.len, "\tname", 5) != NULL;
+			with_ino = dbf_contains(l.p, l.len, "\tino");
+			named_header = dbf_contains(l.p, l.len, "\tname");
 			start = i + 1;
 			break;
 		}

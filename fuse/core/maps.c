@@ -43,7 +43,7 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 		int r;
 
 		/* Cheap reject first: most mappings are not dma-bufs. */
-		if (!memmem(line, ll, "dmabuf", 6))
+		if (!dbf_contains(line, ll, "dmabuf"))
 			continue;
 		/* address, perms, offset, device, inode */
 		if (!skip_col(&p, end, &col, &cl))

@@ -29,6 +29,13 @@ bool dbf_parse_u64(const char *p, size_t len, int base, uint64_t *out)
 	return true;
 }
 
+bool dbf_contains(const char *p, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	return p && len >= n && memmem(p, len, needle, n);
+}
+
 bool dbf_next_line(const char *buf, size_t len, size_t *pos,
 		   const char **line, size_t *line_len)
 {

@@ -23,6 +23,9 @@ static inline bool dbf_starts_with(const char *p, size_t len, const char *prefix
 	return len >= plen && !__builtin_memcmp(p, prefix, plen);
 }
 
+/* Whether @needle occurs in [p, p + len). */
+bool dbf_contains(const char *p, size_t len, const char *needle);
+
 #define DBF_STARTS_WITH(p, len, lit) dbf_starts_with(p, len, lit, sizeof(lit) - 1)
 
 #endif

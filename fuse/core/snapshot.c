@@ -326,6 +326,21 @@ void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 	b->nprocs_scanned = nprocs_scanned;
 }
 
+/* qsort() with no array at all (NULL, 0) is undefined; nothing to sort is fine. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void sort_r(void *base, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *), void *ctx)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, ctx);
+}
+
 static int cmp_bbuf(const void *a, const void *b)
 {
 	const struct bbuf *x = a, *y = b;
@@ -426,7 +441,7 @@ static int complete_procs(struct dbf_builder *b)
 {
 	size_t n = b->nprocs;
 
-	qsort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
+	sort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
 	for (size_t i = 0; i < b->nrefs; i++) {
 		pid_t pid = b->refs[i].pid;
 
@@ -437,7 +452,7 @@ static int complete_procs(struct dbf_builder *b)
 			return -ENOMEM;
 	}
 	if (b->nprocs != n)
-		qsort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
+		sort(b->procs, b->nprocs, sizeof(*b->procs), cmp_bproc);
 	/* A pid reported twice (it cannot be, but) keeps one record. */
 	if (b->nprocs) {
 		size_t w = 1;
@@ -468,8 +483,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	struct dbf_holder *h;
 	size_t *proc_map;
 
-	qsort(b->bufs, b->nbufs, sizeof(*b->bufs), cmp_bbuf);
-	qsort(b->refs, b->nrefs, sizeof(*b->refs), cmp_bref);
+	sort(b->bufs, b->nbufs, sizeof(*b->bufs), cmp_bbuf);
+	sort(b->refs, b->nrefs, sizeof(*b->refs), cmp_bref);
 	if (complete_procs(b) < 0)
 		return -ENOMEM;
 
@@ -583,7 +598,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 
 	for (size_t i = 0; i < s->nholders; i++)
 		s->proc_holders[i] = (uint32_t)i;
-	qsort_r(s->proc_holders, s->nholders, sizeof(*s->proc_holders),
+	sort_r(s->proc_holders, s->nholders, sizeof(*s->proc_holders),
 		cmp_proc_holder, s->holders);
 	for (size_t i = 0; i < s->nholders; i++) {
 		const struct dbf_holder *ph = &s->holders[s->proc_holders[i]];
@@ -597,16 +612,17 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		p->pss += buf->size / buf->nholders;
 	}
 
-	qsort_r(s->by_name, s->nby_name, sizeof(*s->by_name), cmp_by_name, s->bufs);
-	qsort_r(s->by_exporter, s->nby_exporter, sizeof(*s->by_exporter),
+	sort_r(s->by_name, s->nby_name, sizeof(*s->by_name), cmp_by_name, s->bufs);
+	sort_r(s->by_exporter, s->nby_exporter, sizeof(*s->by_exporter),
 		cmp_by_exporter, s->bufs);
 
 	for (size_t i = 0; i < s->nbufs; i++)
 		if (!s->bufs[i].nholders)
 			s->held_by_nobody++;
 
-	qsort(b->unreadable, b->nunreadable, sizeof(*b->unreadable), cmp_pid);
-	memcpy(s->unreadable, b->unreadable, b->nunreadable * sizeof(pid_t));
+	sort(b->unreadable, b->nunreadable, sizeof(*b->unreadable), cmp_pid);
+	if (b->nunreadable)
+		memcpy(s->unreadable, b->unreadable, b->nunreadable * sizeof(pid_t));
 	s->nunreadable = b->nunreadable;
 
 	s->sources = b->sources;

@@ -5,6 +5,7 @@ DBF_PACKAGES=(
 	meson ninja-build pkg-config gcc libc6-dev
 	libfuse3-dev fuse3 libcap-dev libcriterion-dev
 	coreutils findutils jq
+	clang libclang-rt-14-dev
 )
 
 dbf_install_deps() {

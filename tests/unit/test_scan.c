@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,11 +64,12 @@ Test(scan, sysfs_stats_only)
 
 /*
  * Before 5.14 fdinfo has no ino: line, so the scanner stats the buffer
- * through the fd link. A chroot makes the link targets real files.
+ * through the fd link. A chroot makes the link targets real files; the
+ * real /proc is mounted inside it too, for the sanitizers' runtime.
  */
 Test(scan, fdinfo_without_ino_stats_the_link)
 {
-	char *dir, path[4096];
+	char *dir, path[4096], fxproc[4096];
 	struct stat cam, unnamed;
 	struct dbf_snapshot *s;
 	int fd;
@@ -74,6 +77,13 @@ Test(scan, fdinfo_without_ino_stats_the_link)
 	if (geteuid() != 0)
 		cr_skip_test("chroot needs root");
 	dir = copy_fixture("linux-5.10-noino");
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	snprintf(fxproc, sizeof(fxproc), "%s/fxproc", dir);
+	cr_assert_eq(rename(path, fxproc), 0);
+	cr_assert_eq(mkdir(path, 0555), 0);
+	if (unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		mount("proc", path, "proc", 0, NULL);
 	snprintf(path, sizeof(path), "%s/dmabuf:CAMERA", dir);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	cr_assert(fd >= 0 && ftruncate(fd, 1048576) == 0 && fstat(fd, &cam) == 0);
@@ -84,8 +94,9 @@ Test(scan, fdinfo_without_ino_stats_the_link)
 	close(fd);
 	cr_assert_eq(chroot(dir), 0, "chroot: %s", strerror(errno));
 	cr_assert_eq(chdir("/"), 0);
+	free(dir);
 
-	s = scan_roots("/proc", NULL, NULL);
+	s = scan_roots("/fxproc", NULL, NULL);
 	cr_assert_eq(s->nbufs, 2);
 	cr_assert_eq(must_buf(s, cam.st_ino)->size, 1048576);	/* from fdinfo */
 	assert_str(must_buf(s, cam.st_ino)->name, "CAMERA");
@@ -182,6 +193,7 @@ Test(scan, unreadable_process_is_counted_not_fatal)
 	cr_assert_null(dbf_snapshot_proc(s, 92));
 	cr_assert_eq(holder_of(s, 1, 90)->nfds, 1);
 	dbf_snapshot_free(s);
+	free(dir);
 	/* nobody cannot remove a root-owned tree; leave it to the OS's /tmp */
 }
 
