@@ -13,6 +13,7 @@
 
 #include "builder.h"
 #include "bufinfo.h"
+#include "escape.h"
 #include "fileio.h"
 #include "parse.h"
 
@@ -139,7 +140,8 @@ static int finish_block(struct parser *ps, size_t row, size_t first, size_t last
 			bool named_header, struct dbf_bufinfo_entry *e,
 			struct dbf_bufinfo_summary *sum)
 {
-	size_t j = last, name_end = first;
+	size_t j = last, name_end = first, nl = first;
+	const char *end;
 	uint64_t ndev;
 
 	while (j > first && ps->lines[j - 1].len == 0)
@@ -184,21 +186,18 @@ static int finish_block(struct parser *ps, size_t row, size_t first, size_t last
 	if (!e->has_ino)
 		return 0;
 	/* Name continuation lines stop at the first fence line. */
-	{
-		size_t k = first;
-		const char *end;
-
-		while (k < name_end && !is_fence(ps->lines[k]))
-			k++;
-		end = k > first ? ps->lines[k - 1].p + ps->lines[k - 1].len
-				: ps->lines[row].p + ps->lines[row].len;
-		e->name.len = (uint32_t)(end - e->name.p);
-	}
+	while (nl < name_end && !is_fence(ps->lines[nl]))
+		nl++;
+	end = nl > first ? ps->lines[nl - 1].p + ps->lines[nl - 1].len
+			 : ps->lines[row].p + ps->lines[row].len;
+	e->name.len = (uint32_t)(end - e->name.p);
 	/*
-	 * No name is longer than DMA_BUF_NAME_LEN - 1: more means a garbled
-	 * row was swallowed. Keep the row's own line and trust nothing else.
+	 * A name split over lines is a raw one, and no raw name is longer than
+	 * DMA_BUF_NAME_LEN - 1: more means a garbled row was swallowed. Keep
+	 * the row's own line and trust nothing else. (An escaped name, from
+	 * kernels that escape, is one line and may be four times as long.)
 	 */
-	if (e->name.len > DBF_NAME_MAX) {
+	if (nl > first && e->name.len > DBF_NAME_MAX) {
 		if (e->devices_known)
 			sum->garbled++;
 		e->devices_known = false;
@@ -309,6 +308,7 @@ static int add_entry(void *ctx, const struct dbf_bufinfo_entry *e)
 {
 	struct read_ctx *c = ctx;
 	struct dbf_buf_fact f;
+	char name[4 * DBF_NAME_MAX];
 
 	/* Before 5.3 all buffers share one inode: nothing to join on. */
 	if (!e->has_ino)
@@ -318,6 +318,10 @@ static int add_entry(void *ctx, const struct dbf_bufinfo_entry *e)
 	f.has_size = true;
 	f.exporter = e->exp_name;
 	f.name = e->name;
+	if (dbf_builder_names_escaped(c->b) && e->name.len <= sizeof(name)) {
+		memcpy(name, e->name.p, e->name.len);
+		f.name = (struct dbf_str){ name, (uint32_t)dbf_unescape_octal(name, e->name.len) };
+	}
 	f.has_name = e->has_name;
 	f.name_rank = DBF_NAME_BUFINFO;
 	f.refcount = e->count;

@@ -77,6 +77,15 @@ void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 /* Buffers bufinfo listed without an inode (before 5.3). */
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes);
 
+/*
+ * Kernels with the name hardening of kernel/patches print names in fdinfo
+ * and bufinfo with control bytes and backslash as \ooo. That is seen when
+ * a name from fdinfo is the octal-escaped form of the fd link's name; from
+ * then on bufinfo names are decoded.
+ */
+void dbf_builder_set_names_escaped(struct dbf_builder *b);
+bool dbf_builder_names_escaped(const struct dbf_builder *b);
+
 /* Move everything @src collected into @dst (parallel scans). */
 int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src);
 

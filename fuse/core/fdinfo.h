@@ -5,6 +5,8 @@
 
 #include "snapshot.h"
 
+#define DBF_FDINFO_MAX_DEVICES 32
+
 struct dbf_fdinfo {
 	bool has_ino, has_size, has_count, has_exp_name, has_name;
 	uint64_t ino;		/* generic fdinfo prints it from 5.14 */
@@ -12,6 +14,13 @@ struct dbf_fdinfo {
 	int64_t count;
 	struct dbf_str exp_name;	/* points into the parsed text */
 	struct dbf_str name;
+	/*
+	 * "attachments:\t<n>" and n "attached_dev:\t<dev>" lines (kernel/
+	 * patches); devices_known only when the list is whole.
+	 */
+	bool devices_known;
+	uint32_t ndevices;
+	struct dbf_str devices[DBF_FDINFO_MAX_DEVICES];
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "builder.h"
+#include "escape.h"
 #include "fdinfo.h"
 #include "fileio.h"
 #include "parse.h"
@@ -22,6 +23,24 @@ enum dbf_link_kind dbf_link_classify(const char *target, size_t len,
 	if (len == 17 && !memcmp(target, "anon_inode:dmabuf", 17))
 		return DBF_LINK_ANON;
 	return DBF_LINK_OTHER;
+}
+
+static bool names_equal(struct dbf_str a, struct dbf_str b)
+{
+	return a.len == b.len && !memcmp(a.p, b.p, a.len);
+}
+
+/* Whether @escaped is @raw with control bytes and backslash as \ooo. */
+static bool escapes_to(struct dbf_str raw, struct dbf_str escaped)
+{
+	char buf[4 * 256];
+	size_t n;
+
+	if (escaped.len > sizeof(buf))
+		return false;
+	memcpy(buf, escaped.p, escaped.len);
+	n = dbf_unescape_octal(buf, escaped.len);
+	return n == raw.len && !memcmp(buf, raw.p, n);
 }
 
 static void closedirp(DIR **d)
@@ -61,6 +80,10 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 		fi.has_ino = true;
 	}
 
+	if (fi.has_name && !names_equal(fi.name, link_name) &&
+	    escapes_to(link_name, fi.name))
+		dbf_builder_set_names_escaped(b);
+
 	f = dbf_buf_fact_init(fi.ino, DBF_SRC_FDINFO);
 	f.size = fi.size;
 	f.has_size = true;
@@ -70,6 +93,9 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 	f.name = link_name;
 	f.has_name = link_name.len > 0;
 	f.name_rank = DBF_NAME_EXACT;
+	f.devices = fi.devices;
+	f.ndevices = fi.ndevices;
+	f.devices_known = fi.devices_known;
 	r = dbf_builder_buf(b, &f);
 	if (r < 0)
 		return r;

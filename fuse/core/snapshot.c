@@ -53,6 +53,7 @@ struct dbf_builder {
 	size_t nprocs_scanned;
 	size_t noino;
 	uint64_t noino_bytes;
+	bool names_escaped;
 };
 
 static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
@@ -256,10 +257,21 @@ int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid)
 	return 0;
 }
 
+void dbf_builder_set_names_escaped(struct dbf_builder *b)
+{
+	b->names_escaped = true;
+}
+
+bool dbf_builder_names_escaped(const struct dbf_builder *b)
+{
+	return b->names_escaped;
+}
+
 int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 {
 	int r;
 
+	dst->names_escaped |= src->names_escaped;
 	for (size_t i = 0; i < src->nbufs; i++) {
 		const struct bbuf *bb = &src->bufs[i];
 		struct dbf_buf_fact f = {

@@ -84,3 +84,28 @@ Test(fdinfo, not_a_dmabuf)
 	cr_assert_eq(fi.size, 1);
 	free(t);
 }
+
+Test(fdinfo, patched_attachments)
+{
+	struct dbf_fdinfo fi;
+	size_t len;
+	char *t = read_fixture("linux-6.1-patched/proc/400/fdinfo/3", &len);
+
+	cr_assert_eq(dbf_fdinfo_parse(t, len, &fi), 0);
+	cr_assert(fi.devices_known);
+	cr_assert_eq(fi.ndevices, 2);
+	assert_str(fi.devices[0], "vgem");
+	assert_str(fi.devices[1], "0000:00:02.0");
+	assert_str(fi.name, "new\\012line");	/* escaped by the kernel */
+	free(t);
+}
+
+Test(fdinfo, attachment_count_disagrees)
+{
+	static const char t[] = "size:\t1\nexp_name:\tx\nattachments:\t2\nattached_dev:\ta\nname:\tn\n";
+	struct dbf_fdinfo fi;
+
+	cr_assert_eq(dbf_fdinfo_parse(t, sizeof(t) - 1, &fi), 0);
+	cr_assert(!fi.devices_known);
+	cr_assert_eq(fi.ndevices, 0);
+}

@@ -346,3 +346,55 @@ Test(scan, model_memory_per_holder, .timeout = 120)
 	/* fds that are not dma-bufs cost the model nothing */
 	cr_assert_eq(noisy, plain);
 }
+
+/*
+ * A kernel with kernel/patches: fdinfo lists attached devices, and names in
+ * fdinfo and bufinfo are octal-escaped. Once a held buffer shows that, the
+ * bufinfo-only buffer's name is decoded too.
+ */
+Test(scan, patched_kernel)
+{
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-patched",
+					      "linux-6.1-patched/debug", NULL);
+	const struct dbf_buf *b;
+
+	cr_assert_eq(s->nbufs, 3);
+	b = must_buf(s, 31);
+	assert_str(b->name, "new\nline");
+	cr_assert(b->devices_known);
+	cr_assert_eq(b->ndevices, 2);
+	assert_str(b->devices[0], "vgem");
+	assert_str(b->devices[1], "0000:00:02.0");
+	b = must_buf(s, 32);
+	cr_assert(b->devices_known);
+	cr_assert_eq(b->ndevices, 0);
+	assert_str(b->exporter, "udmabuf");
+	b = must_buf(s, 33);
+	assert_str(b->name, "k\tonly\\x");
+	cr_assert_eq(b->nholders, 0);
+	cr_assert_eq(s->total_bytes, 77824);
+	dbf_snapshot_free(s);
+}
+
+/* Without debugfs the devices come from the patched fdinfo alone. */
+Test(scan, patched_kernel_devices_without_debugfs)
+{
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-patched", NULL, NULL);
+	const struct dbf_buf *b = must_buf(s, 31);
+
+	cr_assert_eq(s->nbufs, 2);
+	cr_assert(b->devices_known);
+	cr_assert_eq(b->ndevices, 2);
+	assert_str(b->devices[1], "0000:00:02.0");
+	assert_str(b->name, "new\nline");		/* the link's exact bytes */
+	dbf_snapshot_free(s);
+}
+
+/* An unpatched 6.1 fdinfo has no attachment lines: devices stay unknown. */
+Test(scan, unpatched_fdinfo_has_no_devices)
+{
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-vgem", NULL, NULL);
+
+	cr_assert(!must_buf(s, 1)->devices_known);
+	dbf_snapshot_free(s);
+}
