@@ -1,12 +1,957 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The FUSE view over the snapshot model. */
+/*
+ * The FUSE view: serves fuse/tree.c over the low-level API, keeps the
+ * snapshot fresh, and tells the kernel which names vanished.
+ */
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "options.h"
+#include "privs.h"
+#include "tree.h"
+
+/* A rebuild's before and after, for the invalidation thread. */
+struct inval_job {
+	struct dbf_tree *old, *new;
+	struct inval_job *next;
+};
+
+struct view {
+	const struct dbf_options *opts;
+	struct fuse_session *se;
+	double timeout;			/* entry and attr timeouts, seconds */
+	uint64_t refresh_ns;
+	uid_t uid;
+	gid_t gid;
+
+	pthread_mutex_t lock;
+	pthread_cond_t rebuilt;
+	struct dbf_tree *cur;		/* published; readers take a ref */
+	uint64_t cur_ns;		/* monotonic start of its scan */
+	uint64_t failed_ns;		/* last failed rebuild, 0 if none */
+	bool rebuilding;
+	uint64_t gen;			/* completed rebuild attempts */
+	struct dbf_interner *interner;	/* rebuilder only */
+
+	pthread_t inval_thread;
+	bool inval_running;
+	pthread_cond_t inval_cond;
+	struct inval_job *jobs, **jobs_tail;
+	bool stopping;
+};
+
+/* Per open file: the text as it was at open, so reads agree. */
+struct open_text {
+	size_t len;
+	char text[];
+};
+
+/* Per open directory: one snapshot from opendir to releasedir. */
+struct open_dir {
+	struct dbf_tree *tree;
+	uint64_t node;
+	long n;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct dbf_tree *tree_ref(struct dbf_tree *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void tree_unref(struct dbf_tree *t)
+{
+	if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		dbf_tree_free(t);
+}
+
+/* ---- messages: libfuse's go through here too ---- */
+
+static bool log_capture = true;
+static bool log_debug;
+static char log_last[512];
+static size_t log_len;
+
+static void fuse_log_fn(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	const char *p = line;
+
+	if (level > FUSE_LOG_ERR && !log_capture && !log_debug)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!log_capture) {
+		if (!strncmp(p, "fuse: ", 6))
+			p += 6;
+		fprintf(stderr, "dmabuffs: %s", p);
+		return;
+	}
+	/* libfuse writes one line in pieces; keep the last whole line. */
+	if (log_len && log_last[log_len - 1] == '\n')
+		log_len = 0;
+	log_len += (size_t)snprintf(log_last + log_len, sizeof(log_last) - log_len,
+				    "%s", p);
+	if (log_len >= sizeof(log_last))
+		log_len = sizeof(log_last) - 1;
+}
+
+/* The last libfuse error, without its "fuse: " prefix and newline. */
+static const char *fuse_last_error(void)
+{
+	char *p = log_last;
+
+	while (log_len && (log_last[log_len - 1] == '\n'))
+		log_last[--log_len] = '\0';
+	if (!log_len)
+		return "unknown error";
+	if (!strncmp(p, "fuse: ", 6))
+		p += 6;
+	return p;
+}
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dmabuffs: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* ---- freshness ---- */
+
+static int build_tree(struct view *v, const struct dbf_tree *prev,
+		      struct dbf_tree **out)
+{
+	struct dbf_snapshot *snap;
+	int r;
+
+	r = dbf_scan(&v->opts->scan, prev ? prev->snap : NULL, &snap);
+	if (r < 0)
+		return r;
+	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, out);
+}
+
+static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new)
+{
+	struct inval_job *j = malloc(sizeof(*j));
+
+	if (!j || !v->inval_running) {
+		/* Names then expire with entry_timeout instead. */
+		free(j);
+		tree_unref(old);
+		tree_unref(new);
+		return;
+	}
+	j->old = old;
+	j->new = new;
+	j->next = NULL;
+	*v->jobs_tail = j;
+	v->jobs_tail = &j->next;
+	pthread_cond_signal(&v->inval_cond);
+}
+
+/*
+ * The current tree, rebuilt first if it is older than the refresh
+ * interval. One rebuild runs at a time; requests that find it running
+ * wait for that one and no other.
+ */
+static struct dbf_tree *get_tree(struct view *v)
+{
+	uint64_t now = mono_ns();
+	struct dbf_tree *t, *prev, *old;
+	int r;
+
+	pthread_mutex_lock(&v->lock);
+	if (now - v->cur_ns >= v->refresh_ns &&
+	    (!v->failed_ns || now - v->failed_ns >= v->refresh_ns)) {
+		if (v->rebuilding) {
+			uint64_t gen = v->gen;
+
+			while (v->gen == gen)
+				pthread_cond_wait(&v->rebuilt, &v->lock);
+		} else {
+			v->rebuilding = true;
+			prev = tree_ref(v->cur);
+			pthread_mutex_unlock(&v->lock);
+
+			r = build_tree(v, prev, &t);
+
+			pthread_mutex_lock(&v->lock);
+			if (r == 0) {
+				old = v->cur;
+				v->cur = t;
+				v->cur_ns = now;
+				v->failed_ns = 0;
+				inval_push(v, old, tree_ref(t));
+			} else {
+				v->failed_ns = now;
+			}
+			v->rebuilding = false;
+			v->gen++;
+			pthread_cond_broadcast(&v->rebuilt);
+			tree_unref(prev);
+		}
+	}
+	t = tree_ref(v->cur);
+	pthread_mutex_unlock(&v->lock);
+	return t;
+}
+
+/* ---- invalidation, never from a request handler ---- */
+
+static void gone(void *arg, uint64_t parent, const char *name, size_t len)
+{
+	struct view *v = arg;
+
+	/* -ENOENT: the kernel never looked the name up. Nothing to do. */
+	fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
+}
+
+static void changed(void *arg, uint64_t dir)
+{
+	struct view *v = arg;
+
+	/* Drops the directory's attributes and its cached listing. */
+	fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
+}
+
+static void *inval_main(void *arg)
+{
+	struct view *v = arg;
+	struct inval_job *j;
+
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		while (!v->jobs && !v->stopping)
+			pthread_cond_wait(&v->inval_cond, &v->lock);
+		if (v->stopping)
+			break;
+		j = v->jobs;
+		v->jobs = j->next;
+		if (!v->jobs)
+			v->jobs_tail = &v->jobs;
+		pthread_mutex_unlock(&v->lock);
+
+		dbf_tree_diff(j->old, j->new, gone, changed, v);
+		tree_unref(j->old);
+		tree_unref(j->new);
+		free(j);
+
+		pthread_mutex_lock(&v->lock);
+	}
+	while ((j = v->jobs)) {
+		v->jobs = j->next;
+		tree_unref(j->old);
+		tree_unref(j->new);
+		free(j);
+	}
+	v->jobs_tail = &v->jobs;
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}
+
+static int inval_start(struct view *v)
+{
+	sigset_t all, old;
+	int r;
+
+	/* Signals belong to the loop's main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&v->inval_thread, NULL, inval_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+	v->inval_running = true;
+	return 0;
+}
+
+static void inval_stop(struct view *v)
+{
+	if (!v->inval_running)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->stopping = true;
+	pthread_cond_signal(&v->inval_cond);
+	pthread_mutex_unlock(&v->lock);
+	pthread_join(v->inval_thread, NULL);
+	v->inval_running = false;
+}
+
+/* ---- requests ---- */
+
+static struct view *req_view(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void fill_entry(struct view *v, struct fuse_entry_param *e,
+		       uint64_t node, const struct stat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = node;
+	e->attr = *st;
+	e->attr_timeout = v->timeout;
+	e->entry_timeout = v->timeout;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Names come and go with processes; no writeback, no locks. */
+	conn->want &= ~(unsigned int)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_POSIX_LOCKS |
+				      FUSE_CAP_FLOCK_LOCKS);
+	/*
+	 * Attributes cost nothing here, and a listing that switches to plain
+	 * readdir after its first page makes the kernel look up every later
+	 * name one by one (du, find and ls -l stat them all).
+	 */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want &= ~(unsigned int)FUSE_CAP_READDIRPLUS_AUTO;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct view *v = req_view(req);
+	struct dbf_tree *t = get_tree(v);
+	struct fuse_entry_param e;
+	struct stat st;
+	uint64_t node;
+	int r;
+
+	r = dbf_tree_lookup(t, parent, name, &node, &st);
+	tree_unref(t);
+	if (r == -ENOENT) {
+		/* A negative entry, cached for one refresh interval. */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = v->timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fill_entry(v, &e, node, &st);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* Node ids are derived from keys: there is nothing to release. */
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct view *v = req_view(req);
+	struct dbf_tree *t = get_tree(v);
+	struct stat st;
+	int r;
+
+	(void)fi;
+	r = dbf_tree_getattr(t, ino, &st);
+	tree_unref(t);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, v->timeout);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dbf_tree *t;
+	struct open_text *o;
+	char *text;
+	size_t len;
+	int r;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	t = get_tree(req_view(req));
+	r = dbf_tree_render(t, ino, &text, &len);
+	tree_unref(t);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	o = malloc(sizeof(*o) + len);
+	if (!o) {
+		free(text);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	o->len = len;
+	memcpy(o->text, text, len);
+	free(text);
+	fi->fh = (uintptr_t)o;
+	/* The text is not st_size bytes long: bypass the page cache. */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		free(o);	/* the opener was interrupted */
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct open_text *o = (struct open_text *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (off < 0 || (size_t)off >= o->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > o->len - (size_t)off)
+		size = o->len - (size_t)off;
+	fuse_reply_buf(req, o->text + off, size);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	free((void *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dbf_tree *t = get_tree(req_view(req));
+	const struct dbf_dirver *ver;
+	struct open_dir *d;
+	long n = dbf_tree_nchildren(t, ino);
+
+	if (n < 0) {
+		tree_unref(t);
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	d = malloc(sizeof(*d));
+	if (!d) {
+		tree_unref(t);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	d->tree = t;
+	d->node = ino;
+	d->n = n;
+	fi->fh = (uintptr_t)d;
+	/*
+	 * Let the kernel cache the listing. Keep what it cached only if the
+	 * entries did not change in this snapshot; an older change shows in
+	 * the directory's mtime, which the kernel checks before reusing it.
+	 */
+	ver = dbf_tree_dirver(t, ino);
+	fi->cache_readdir = 1;
+	fi->keep_cache = ver && !ver->changed;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		tree_unref(t);
+		free(d);
+	}
+}
+
+/*
+ * Offsets: 0 is ".", 1 is "..", 2 + i is child i. Each entry carries the
+ * offset of the next one, as readdir expects.
+ */
+static void do_readdir(fuse_req_t req, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct view *v = req_view(req);
+	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
+	char *buf, name[256];
+	size_t pos = 0;
+
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (long i = off < 0 ? 0 : off; i < d->n + 2; i++) {
+		struct fuse_entry_param e;
+		struct stat st;
+		uint64_t node;
+		size_t n;
+
+		if (i < 2) {
+			node = i == 0 ? d->node : dbf_tree_parent(d->tree, d->node);
+			if (dbf_tree_getattr(d->tree, node, &st) < 0)
+				continue;
+			strcpy(name, i == 0 ? "." : "..");
+		} else if (dbf_tree_child(d->tree, d->node, (size_t)(i - 2), name,
+					  &node, &st) != 0) {
+			continue;
+		}
+		if (plus) {
+			fill_entry(v, &e, node, &st);
+			if (i < 2)
+				e.ino = 0;	/* the kernel keeps no entry for these */
+			n = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
+						   &e, i + 1);
+		} else {
+			n = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
+					      i + 1);
+		}
+		if (n > size - pos)
+			break;
+		pos += n;
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, false);
+}
+
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, true);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	tree_unref(d->tree);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct dbf_tree *t = get_tree(req_view(req));
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	/* df shows the dma-buf memory in use; nothing is free. */
+	sv.f_bsize = 4096;
+	sv.f_frsize = 512;
+	sv.f_blocks = (fsblkcnt_t)((t->snap->total_bytes + 511) / 512);
+	sv.f_files = (fsfilcnt_t)t->snap->nbufs;
+	sv.f_namemax = 255;
+	sv.f_flag = ST_RDONLY;
+	tree_unref(t);
+	fuse_reply_statfs(req, &sv);
+}
+
+/* Nothing has extended attributes; ENOSYS makes the kernel stop asking. */
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	(void)ino;
+	(void)name;
+	(void)size;
+	fuse_reply_err(req, ENOSYS);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	(void)size;
+	fuse_reply_err(req, ENOSYS);
+}
+
+/* Every change is refused; the ro mount already stops most of them. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)attr;
+	(void)to_set;
+	(void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link;
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent;
+	(void)name;
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino;
+	(void)newparent;
+	(void)newname;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)buf;
+	(void)size;
+	(void)off;
+	(void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	(void)ino;
+	(void)name;
+	(void)value;
+	(void)size;
+	(void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino;
+	(void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static const struct fuse_lowlevel_ops view_ops = {
+	.init		= op_init,
+	.lookup		= op_lookup,
+	.forget		= op_forget,
+	.forget_multi	= op_forget_multi,
+	.getattr	= op_getattr,
+	.setattr	= op_setattr,
+	.mknod		= op_mknod,
+	.mkdir		= op_mkdir,
+	.unlink		= op_unlink,
+	.rmdir		= op_unlink,
+	.symlink	= op_symlink,
+	.rename		= op_rename,
+	.link		= op_link,
+	.create		= op_create,
+	.open		= op_open,
+	.read		= op_read,
+	.write		= op_write,
+	.release	= op_release,
+	.opendir	= op_opendir,
+	.readdir	= op_readdir,
+	.readdirplus	= op_readdirplus,
+	.releasedir	= op_releasedir,
+	.statfs		= op_statfs,
+	.setxattr	= op_setxattr,
+	.getxattr	= op_getxattr,
+	.listxattr	= op_listxattr,
+	.removexattr	= op_removexattr,
+};
+
+/* ---- setup ---- */
+
+/* Is @path the root of a mount? statx knows since 5.8; else compare st_dev. */
+static bool is_mount_root(const char *path, const struct stat *st)
+{
+	struct statx stx;
+	struct stat up;
+	char *parent;
+	bool r;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+	if (asprintf(&parent, "%s/..", path) < 0)
+		return false;
+	r = stat(parent, &up) == 0 &&
+	    (up.st_dev != st->st_dev || up.st_ino == st->st_ino);
+	free(parent);
+	return r;
+}
+
+static int check_mountpoint(const char *mp)
+{
+	struct stat st;
+
+	if (stat(mp, &st) < 0 && errno == ENOENT) {
+		if (mkdir(mp, 0755) < 0)
+			return fail("cannot create mountpoint %s: %s", mp,
+				    strerror(errno));
+	}
+	if (stat(mp, &st) < 0) {
+		if (errno == ENOTCONN)
+			return fail("%s is already mounted by a daemon that has exited (fusermount3 -u %s)",
+				    mp, mp);
+		return fail("mountpoint %s: %s", mp, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return fail("mountpoint %s is not a directory", mp);
+	if (is_mount_root(mp, &st))
+		return fail("%s is already mounted", mp);
+	return 0;
+}
+
+/* fuse_daemonize() moves to /, so relative roots must be made absolute. */
+static int absolute(const char **path, char **owned)
+{
+	char *cwd;
+
+	if (!*path || (*path)[0] == '/')
+		return 0;
+	*owned = realpath(*path, NULL);
+	if (*owned) {
+		*path = *owned;
+		return 0;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd || asprintf(owned, "%s/%s", cwd, *path) < 0) {
+		free(cwd);
+		*owned = NULL;
+		return -ENOMEM;
+	}
+	free(cwd);
+	*path = *owned;
+	return 0;
+}
+
+static int serve(struct view *v)
+{
+	struct fuse_loop_config *cfg;
+	int r;
+
+	if (v->opts->single_thread)
+		return fuse_session_loop(v->se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, 0);
+	r = fuse_session_loop_mt(v->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+static int run(struct view *v, struct dbf_options *o)
+{
+	char *mopts = NULL;
+	char *argv[5];
+	struct fuse_args args;
+	struct dbf_privs privs;
+	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
+	bool drop = !o->no_drop && geteuid() == 0;
+	int argc = 0, r, ret = 1;
+
+	/* Ours come last so a user's -o cannot make the mount writable. */
+	if (asprintf(&mopts, "%s%sro,default_permissions,fsname=dmabuffs,subtype=dmabuffs",
+		     o->fuse_opts ? o->fuse_opts : "", o->fuse_opts ? "," : "") < 0)
+		return fail("out of memory");
+	argv[argc++] = "dmabuffs";
+	argv[argc++] = "-o";
+	argv[argc++] = mopts;
+	if (o->debug)
+		argv[argc++] = "-d";
+	argv[argc] = NULL;
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+
+	v->se = fuse_session_new(&args, &view_ops, sizeof(view_ops), v);
+	if (!v->se) {
+		ret = fail("%s", fuse_last_error());
+		goto out;
+	}
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and libfuse
+	 * leaves ignored signals alone; both must unmount.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (fuse_set_signal_handlers(v->se) < 0) {
+		ret = fail("cannot install signal handlers");
+		goto out_destroy;
+	}
+	if (access("/dev/fuse", F_OK) < 0) {
+		ret = fail("/dev/fuse: %s (is the fuse module loaded?)", strerror(errno));
+		goto out_signals;
+	}
+	if (o->no_drop)
+		fprintf(stderr, "dmabuffs: --no-drop: serving with every privilege of uid %d\n",
+			(int)geteuid());
+	else if (drop && dbf_privs_lookup(o->user, &privs) < 0)
+		goto out_signals;
+	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
+		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
+		goto out_signals;
+	}
+	/* Said once, after the mount, so that errors stay one line. */
+	if (v->cur->snap->bufinfo_err)
+		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; %s\n",
+			o->scan.debugfs_root, strerror(v->cur->snap->bufinfo_err),
+			v->cur->snap->sources & DBF_SRC_SYSFS ? "sysfs and procfs only" :
+								"procfs only");
+	if (fuse_daemonize(o->foreground) < 0) {
+		ret = fail("cannot go to the background");
+		goto out_unmount;
+	}
+	log_capture = false;
+	/* Before any other thread starts: capabilities are per thread. */
+	if (drop && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
+		     dbf_privs_drop(&privs) < 0))
+		goto out_unmount;
+	if (inval_start(v) < 0)
+		fprintf(stderr, "dmabuffs: no invalidation thread; names expire after %u ms\n",
+			o->refresh_ms);
+
+	r = serve(v);
+	/* A positive value is the signal that ended the loop: a clean exit. */
+	ret = r < 0 ? fail("serving %s: %s", o->mountpoint, strerror(-r)) : 0;
+
+	inval_stop(v);
+out_unmount:
+	if (watcher.pid > 0)
+		dbf_watcher_unmount(&watcher);
+	else
+		fuse_session_unmount(v->se);
+out_signals:
+	fuse_remove_signal_handlers(v->se);
+out_destroy:
+	fuse_session_destroy(v->se);
+out:
+	fuse_opt_free_args(&args);
+	free(mopts);
+	return ret;
+}
 
 int dbf_view_run(const struct dbf_options *opts)
 {
-	(void)opts;
-	fprintf(stderr, "dmabuffs: mounting is not available in this build\n");
-	return 1;
+	struct dbf_options o = *opts;
+	char *proc = NULL, *debugfs = NULL, *sysfs = NULL;
+	struct view v = {
+		.opts = &o,
+		.timeout = opts->refresh_ms / 1000.0,
+		.refresh_ns = (uint64_t)opts->refresh_ms * 1000000u,
+		.uid = getuid(),
+		.gid = getgid(),
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.rebuilt = PTHREAD_COND_INITIALIZER,
+		.inval_cond = PTHREAD_COND_INITIALIZER,
+	};
+	int r, ret = 1;
+
+	v.jobs_tail = &v.jobs;
+	log_debug = opts->debug;
+	fuse_set_log_func(fuse_log_fn);
+	if (absolute(&o.scan.proc_root, &proc) < 0 ||
+	    absolute(&o.scan.debugfs_root, &debugfs) < 0 ||
+	    absolute(&o.scan.sysfs_root, &sysfs) < 0) {
+		ret = fail("out of memory");
+		goto out;
+	}
+	if (check_mountpoint(o.mountpoint))
+		goto out;
+
+	v.interner = dbf_interner_new();
+	if (!v.interner) {
+		ret = fail("out of memory");
+		goto out;
+	}
+	/* Scan once up front, so a bad root fails here and not in a reader. */
+	v.cur_ns = mono_ns();
+	r = build_tree(&v, NULL, &v.cur);
+	if (r < 0) {
+		ret = fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
+		goto out;
+	}
+
+	ret = run(&v, &o);
+out:
+	tree_unref(v.cur);
+	dbf_interner_free(v.interner);
+	free(proc);
+	free(debugfs);
+	free(sysfs);
+	return ret;
 }
