@@ -37,6 +37,9 @@ static void usage(FILE *out)
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
 "  --scan-threads=N   threads that read /proc (default: by CPUs and processes)\n"
+"  --user=NAME        serve as NAME after mounting (default nobody), keeping\n"
+"                     only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\n"
+"  --no-drop          keep every privilege (debugging only)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
 		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS);
@@ -110,7 +113,7 @@ static int run_dump(const struct dbf_options *o, bool json)
 }
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
-       OPT_THREADS };
+       OPT_THREADS, OPT_USER, OPT_NO_DROP };
 
 int main(int argc, char **argv)
 {
@@ -122,6 +125,8 @@ int main(int argc, char **argv)
 		{ "debugfs",	required_argument,	NULL, OPT_DEBUGFS },
 		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
 		{ "scan-threads", required_argument,	NULL, OPT_THREADS },
+		{ "user",	required_argument,	NULL, OPT_USER },
+		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
@@ -134,6 +139,7 @@ int main(int argc, char **argv)
 		},
 		.mountpoint = "/dmabuf",
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
+		.user = "nobody",
 	};
 	__do_free char *fuse_opts = NULL;
 	bool dump = false, json = false;
@@ -178,6 +184,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SYSFS:
 			o.scan.sysfs_root = optarg;
+			break;
+		case OPT_USER:
+			o.user = optarg;
+			break;
+		case OPT_NO_DROP:
+			o.no_drop = true;
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, 1, 8, &o.scan.threads) < 0)

@@ -17,6 +17,8 @@ struct dbf_options {
 	bool debug;			/* -d */
 	bool single_thread;		/* -s */
 	const char *fuse_opts;		/* -o values joined by ',', or NULL */
+	const char *user;		/* --user: who serves requests */
+	bool no_drop;			/* --no-drop: keep root, for debugging */
 };
 
 /* Mount the view and serve it until unmounted; returns the exit code. */

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <stdbool.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "privs.h"
+
+static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+#define NKEEP ((int)(sizeof(keep) / sizeof(keep[0])))
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "dmabuffs: cannot drop privileges: %s: %s\n", what, strerror(errno));
+	return -1;
+}
+
+static int set_caps(void)
+{
+	cap_t caps = cap_init();	/* all clear */
+	int r;
+
+	if (!caps)
+		return fail("cap_init");
+	r = cap_set_flag(caps, CAP_PERMITTED, NKEEP, keep, CAP_SET) ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, NKEEP, keep, CAP_SET) ||
+	    cap_set_proc(caps);
+	cap_free(caps);
+	return r ? fail("cap_set_proc") : 0;
+}
+
+/* The watcher: CAP_SYS_ADMIN only, no other fd, waiting for EOF. */
+static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
+{
+	static const cap_value_t admin[] = { CAP_SYS_ADMIN };
+	cap_t caps = cap_init();
+	char c;
+
+	prctl(PR_SET_NAME, "dmabuffs-umount", 0, 0, 0);
+	/* A debugger's SIGINT to the group must not unmount under the daemon. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0) < 0)
+		_exit(1);
+	if (caps) {
+		cap_set_flag(caps, CAP_PERMITTED, 1, admin, CAP_SET);
+		cap_set_flag(caps, CAP_EFFECTIVE, 1, admin, CAP_SET);
+		cap_set_proc(caps);
+		cap_free(caps);
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	while (read(3, &c, 1) < 0 && errno == EINTR)
+		;
+	if (umount2(mountpoint, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		fprintf(stderr, "dmabuffs: cannot unmount %s: %s\n", mountpoint, strerror(errno));
+	_exit(0);
+}
+
+int dbf_watcher_start(const char *mountpoint, struct dbf_watcher *w)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return fail("pipe");
+	w->pid = fork();
+	if (w->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return fail("fork");
+	}
+	if (w->pid == 0) {
+		close(p[1]);
+		watch(mountpoint, p[0]);
+	}
+	close(p[0]);
+	w->fd = p[1];
+	return 0;
+}
+
+void dbf_watcher_unmount(struct dbf_watcher *w)
+{
+	close(w->fd);
+	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int dbf_privs_lookup(const char *user, struct dbf_privs *p)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "dmabuffs: --user %s: %s\n", user,
+			errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	p->uid = pw->pw_uid;
+	p->gid = pw->pw_gid;
+	return 0;
+}
+
+int dbf_privs_drop(const struct dbf_privs *p)
+{
+	bool kept;
+
+	/* Every capability not kept leaves the bounding set for good. */
+	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
+		kept = false;
+		for (int i = 0; i < NKEEP; i++)
+			kept |= keep[i] == c;
+		if (!kept && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
+			return fail("cap_drop_bound");
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return fail("PR_SET_KEEPCAPS");
+	if (setgroups(0, NULL) < 0)
+		return fail("setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return fail("setresgid");
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return fail("setresuid");
+	/* setresuid() cleared the effective set; keep just the two. */
+	if (set_caps() < 0)
+		return -1;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return fail("PR_SET_KEEPCAPS");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail("PR_SET_NO_NEW_PRIVS");
+	return 0;
+}
