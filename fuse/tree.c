@@ -194,7 +194,7 @@ static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev);
 
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   struct dbf_tree **out)
+		   bool shared, struct dbf_tree **out)
 {
 	struct dbf_tree *t = calloc(1, sizeof(*t));
 	int r;
@@ -206,6 +206,7 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	t->snap = snap;
 	t->uid = uid;
 	t->gid = gid;
+	t->shared = shared;
 	t->refs = 1;
 	r = build_groups(snap, false, in, &t->names, &t->nnames,
 			 &t->names_by_id);
@@ -377,6 +378,7 @@ static void ver_set(struct dbf_dirver *v, uint64_t hash,
 
 	v->hash = hash;
 	v->mtime = same ? old->mtime : now;
+	v->born = old && old != &new_dir ? old->born : now;
 	v->changed = old && !same;
 }
 
@@ -470,7 +472,8 @@ static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev)
 	h = mix(HASH0, s->nprocs);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
-		uint64_t ph = mix(HASH0, p->nph);
+		/* The owner too: a new one must reach the kernel's cached mode check. */
+		uint64_t ph = mix(mix(HASH0, p->uid), p->nph);
 
 		for (uint32_t j = 0; j < p->nph; j++)
 			ph = mix(ph, s->bufs[s->holders[s->proc_holders[p->ph0 + j]].buf].ino);
@@ -496,8 +499,14 @@ static void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 	memset(st, 0, sizeof(*st));
 	st->st_ino = b->ino;
 	st->st_mode = S_IFREG | 0444;
-	/* One link per entry that names it: by-inode, by-name, ... */
-	st->st_nlink = 1 + buf_named(b) + (b->exporter.len > 0) + b->nholders;
+	/*
+	 * One link per entry that names it: by-inode, by-name, by-exporter,
+	 * one per holder. Shared, the holders are not everyone's to count:
+	 * by-pid/ then counts as one link, held or not, which keeps du from
+	 * counting a buffer twice there.
+	 */
+	st->st_nlink = 1 + buf_named(b) + (b->exporter.len > 0) +
+		       (t->shared ? 1 : b->nholders);
 	st->st_uid = t->uid;
 	st->st_gid = t->gid;
 	st->st_size = (off_t)b->size;
@@ -510,18 +519,26 @@ static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 		     uid_t uid, struct stat *st)
 {
 	const struct dbf_dirver *ver;
+	bool pid = dbf_node_kind(node) == DBF_KIND_PID;
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = dbf_node_kind(node) == DBF_KIND_FIXED ?
 		     FIXED_INO_BASE | dbf_node_key(node) : node;
-	st->st_mode = S_IFDIR | 0555;
+	/* Like /proc/<pid>/fd: only the process's owner (and root) may list it. */
+	st->st_mode = S_IFDIR | (pid ? 0500 : 0555);
 	st->st_nlink = 2 + subdirs;
 	st->st_uid = uid;
 	st->st_gid = t->gid;
 	st->st_blksize = 4096;
-	/* When the entries last changed: the kernel's cue to drop a cached listing. */
+	/*
+	 * When the entries last changed: the kernel's cue to drop a cached
+	 * listing. Shared, a process's holdings are its owner's business, so
+	 * its directory keeps the time it appeared and is never cached
+	 * (fuse/view.c).
+	 */
 	ver = dbf_tree_dirver(t, node);
-	st->st_atim = st->st_mtim = st->st_ctim = ver ? ver->mtime : t->snap->taken;
+	st->st_atim = st->st_mtim = st->st_ctim =
+		!ver ? t->snap->taken : pid && t->shared ? ver->born : ver->mtime;
 }
 
 int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
@@ -821,9 +838,17 @@ static void put_text(FILE *f, struct dbf_str s)
 }
 
 static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
-		       FILE *f)
+		       uid_t caller, FILE *f)
 {
 	const struct dbf_holder *h = &s->holders[b->holder0];
+	bool count = caller == DBF_CALLER_ROOT;
+
+	/*
+	 * The refcount counts every holder's references: only for those who
+	 * could read it in the fdinfo of a process of theirs.
+	 */
+	for (uint32_t i = 0; i < b->nholders && !count; i++)
+		count = h[i].nfds && dbf_caller_sees(caller, &s->procs[h[i].proc]);
 
 	/* An unknown or empty value is an empty one: "key:" and nothing. */
 	fprintf(f, "inode: %" PRIu64 "\nsize: %" PRIu64 "\nexporter:",
@@ -838,7 +863,7 @@ static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
 		put_text(f, b->name);
 	}
 	fputs("\nrefcount:", f);
-	if (b->refcount >= 0)
+	if (b->refcount >= 0 && count)
 		fprintf(f, " %" PRId64, b->refcount);
 	if (b->devices_known) {
 		fputs("\ndevices:", f);
@@ -847,17 +872,22 @@ static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
 			put_text(f, b->devices[i]);
 		}
 	}
+	/* Processes the caller may not look into are left out, as in procfs. */
 	fputs("\npids:", f);
 	for (uint32_t i = 0; i < b->nholders; i++)
-		fprintf(f, " %d", (int)s->procs[h[i].proc].pid);
+		if (dbf_caller_sees(caller, &s->procs[h[i].proc]))
+			fprintf(f, " %d", (int)s->procs[h[i].proc].pid);
 	fputs("\nfds:", f);
-	for (uint32_t i = 0; i < b->nholders; i++)
+	for (uint32_t i = 0; i < b->nholders; i++) {
+		if (!dbf_caller_sees(caller, &s->procs[h[i].proc]))
+			continue;
 		for (uint32_t j = 0; j < h[i].nfds; j++)
 			fprintf(f, " %d:%d", (int)s->procs[h[i].proc].pid,
 				(int)s->fds[h[i].fd0 + j]);
+	}
 	fputs("\nmaps:", f);
 	for (uint32_t i = 0; i < b->nholders; i++)
-		if (h[i].maps)
+		if (h[i].maps && dbf_caller_sees(caller, &s->procs[h[i].proc]))
 			fprintf(f, " %d:%" PRIu32, (int)s->procs[h[i].proc].pid,
 				h[i].maps);
 	fputc('\n', f);
@@ -882,7 +912,7 @@ static void render_groups(const struct dbf_tree *t, bool exporter, FILE *f)
 	}
 }
 
-static void render_summary(const struct dbf_tree *t, FILE *f)
+static void render_summary(const struct dbf_tree *t, uid_t caller, FILE *f)
 {
 	const struct dbf_snapshot *s = t->snap;
 
@@ -912,6 +942,9 @@ static void render_summary(const struct dbf_tree *t, FILE *f)
 		const struct dbf_proc *p = &s->procs[i];
 		uint64_t nfds = 0, nmaps = 0;
 
+		/* Totals above stay whole; the rows are per process. */
+		if (!dbf_caller_sees(caller, p))
+			continue;
 		for (uint32_t j = 0; j < p->nph; j++) {
 			const struct dbf_holder *h =
 				&s->holders[s->proc_holders[p->ph0 + j]];
@@ -929,8 +962,8 @@ static void render_summary(const struct dbf_tree *t, FILE *f)
 	}
 }
 
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node, char **text,
-		    size_t *len)
+int dbf_tree_render(const struct dbf_tree *t, uint64_t node, uid_t caller,
+		    char **text, size_t *len)
 {
 	const struct dbf_buf *b = NULL;
 	FILE *f;
@@ -947,9 +980,9 @@ int dbf_tree_render(const struct dbf_tree *t, uint64_t node, char **text,
 	if (!f)
 		return -ENOMEM;
 	if (b)
-		render_buf(t->snap, b, f);
+		render_buf(t->snap, b, caller, f);
 	else
-		render_summary(t, f);
+		render_summary(t, caller, f);
 	if (ferror(f)) {
 		fclose(f);
 		free(*text);

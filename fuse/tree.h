@@ -72,6 +72,7 @@ struct dbf_group {
 struct dbf_dirver {
 	uint64_t hash;
 	struct timespec mtime;
+	struct timespec born;		/* when the directory appeared */
 	bool changed;			/* since the previous tree */
 };
 
@@ -86,6 +87,11 @@ struct dbf_tree {
 	struct dbf_dirver *pid_ver;		/* like snap->procs */
 	uid_t uid;			/* owner of all but by-pid/<pid> */
 	gid_t gid;
+	/*
+	 * Mounted for other users too (allow_other): attributes, which the
+	 * kernel shows every caller alike, say only what each may know.
+	 */
+	bool shared;
 	int refs;			/* for fuse/view.c */
 };
 
@@ -96,7 +102,7 @@ struct dbf_tree {
  */
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   struct dbf_tree **out);
+		   bool shared, struct dbf_tree **out);
 
 /* The version of directory @dir, or NULL if @t has no such directory. */
 const struct dbf_dirver *dbf_tree_dirver(const struct dbf_tree *t,
@@ -124,9 +130,25 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 /* The node that holds @dir (the root for the root). */
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir);
 
-/* The text of a buffer file or the summary, malloc'd. */
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node, char **text,
-		    size_t *len);
+/*
+ * Who reads: root sees every process, a user only the processes that
+ * have the user's uid, DBF_CALLER_PUBLIC none at all (what everyone may
+ * see). See docs/security.md.
+ */
+#define DBF_CALLER_ROOT		((uid_t)0)
+#define DBF_CALLER_PUBLIC	((uid_t)-1)
+
+/* May @caller see process @p's fds and mappings? */
+static inline bool dbf_caller_sees(uid_t caller, const struct dbf_proc *p)
+{
+	/* (uid_t)-1 is also the uid of a process whose status was unreadable. */
+	return caller == DBF_CALLER_ROOT ||
+	       (caller != DBF_CALLER_PUBLIC && p->uid == caller);
+}
+
+/* The text of a buffer file or the summary as @caller may see it, malloc'd. */
+int dbf_tree_render(const struct dbf_tree *t, uint64_t node, uid_t caller,
+		    char **text, size_t *len);
 
 /*
  * Call @gone for every name that @old has and @new lacks, and @changed

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@ struct view {
 	uint64_t refresh_ns;
 	uid_t uid;
 	gid_t gid;
+	bool shared;			/* -o allow_other or allow_root */
 
 	pthread_mutex_t lock;
 	pthread_cond_t rebuilt;
@@ -53,9 +55,15 @@ struct view {
 	bool stopping;
 };
 
-/* Per open file: the text as it was at open, so reads agree. */
+/*
+ * Per open file: the text as it was at open, so reads agree. It is the
+ * opener's; @pub is what everyone may see, for reads that fill the page
+ * cache, which every caller shares.
+ */
 struct open_text {
-	size_t len;
+	int refs;			/* the open, and each read in flight */
+	size_t len, publen;
+	char *pub;			/* into text[], after the opener's */
 	char text[];
 };
 
@@ -153,7 +161,8 @@ static int build_tree(struct view *v, const struct dbf_tree *prev,
 	r = dbf_scan(&v->opts->scan, prev ? prev->snap : NULL, &snap);
 	if (r < 0)
 		return r;
-	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, out);
+	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, v->shared,
+			      out);
 }
 
 static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new)
@@ -395,10 +404,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	/* The opener's fsuid, which procfs checks too. */
+	uid_t caller = fuse_req_ctx(req)->uid;
 	struct dbf_tree *t;
 	struct open_text *o;
-	char *text;
-	size_t len;
+	char *text, *pub = NULL;
+	size_t len, publen = 0;
 	int r;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
@@ -406,21 +417,34 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	t = get_tree(req_view(req));
-	r = dbf_tree_render(t, ino, &text, &len);
+	r = dbf_tree_render(t, ino, caller, &text, &len);
+	/* The summary's st_size is 0: the page cache never holds any of it. */
+	if (r == 0 && dbf_node_kind(ino) == DBF_KIND_BUF) {
+		r = dbf_tree_render(t, ino, DBF_CALLER_PUBLIC, &pub, &publen);
+		if (r < 0)
+			free(text);
+	}
 	tree_unref(t);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	o = malloc(sizeof(*o) + len);
+	o = malloc(sizeof(*o) + len + publen);
 	if (!o) {
 		free(text);
+		free(pub);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	o->refs = 1;
 	o->len = len;
+	o->publen = publen;
+	o->pub = o->text + len;
 	memcpy(o->text, text, len);
+	if (publen)
+		memcpy(o->pub, pub, publen);
 	free(text);
+	free(pub);
 	fi->fh = (uintptr_t)o;
 	/* The text is not st_size bytes long: bypass the page cache. */
 	fi->direct_io = 1;
@@ -430,25 +454,49 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		free(o);	/* the opener was interrupted */
 }
 
+static void text_unref(struct open_text *o)
+{
+	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(o);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct open_text *o = (struct open_text *)(uintptr_t)fi->fh;
+	const char *text = o->text;
+	size_t len = o->len;
 
 	(void)ino;
-	if (off < 0 || (size_t)off >= o->len) {
+	/*
+	 * direct_io keeps read(2) off the page cache, but a private mmap
+	 * still fills it, and another user's mapping may then find the pages
+	 * there. The kernel names a lock owner only on direct reads (fs/fuse
+	 * fuse_direct_io() since 2.6), so anything else gets the public text.
+	 */
+	if (!fi->lock_owner) {
+		text = o->pub;
+		len = o->publen;
+	}
+	if (off < 0 || (size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	if (size > o->len - (size_t)off)
-		size = o->len - (size_t)off;
-	fuse_reply_buf(req, o->text + off, size);
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	/*
+	 * The reader may close once the kernel has the reply, before
+	 * fuse_reply_buf() returns here: release must not free it under us.
+	 */
+	__atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
+	fuse_reply_buf(req, text + off, size);
+	text_unref(o);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	free((void *)(uintptr_t)fi->fh);
+	text_unref((struct open_text *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -482,6 +530,9 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	ver = dbf_tree_dirver(t, ino);
 	fi->cache_readdir = 1;
 	fi->keep_cache = ver && !ver->changed;
+	/* Shared, a pid directory's mtime does not follow its entries (tree.c). */
+	if (t->shared && dbf_node_kind(ino) == DBF_KIND_PID)
+		fi->cache_readdir = fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		tree_unref(t);
 		free(d);
@@ -891,10 +942,18 @@ static int run(struct view *v, struct dbf_options *o)
 
 	inval_stop(v);
 out_unmount:
-	if (watcher.pid > 0)
+	if (watcher.pid > 0) {
 		dbf_watcher_unmount(&watcher);
-	else
+		/*
+		 * Once the connection is gone, libfuse's unmount only closes the
+		 * device and frees what it keeps; before that it would try to
+		 * unmount itself, which nobody cannot.
+		 */
+		if (poll(&(struct pollfd){ .fd = fuse_session_fd(v->se) }, 1, 0) == 1)
+			fuse_session_unmount(v->se);
+	} else {
 		fuse_session_unmount(v->se);
+	}
 out_signals:
 	fuse_remove_signal_handlers(v->se);
 out_destroy:
@@ -903,6 +962,24 @@ out:
 	fuse_opt_free_args(&args);
 	free(mopts);
 	return ret;
+}
+
+/* Does the -o list let users other than the mounter in? */
+static bool opts_shared(const char *opts)
+{
+	const char *p = opts;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+
+		if ((n == 11 && !strncmp(p, "allow_other", n)) ||
+		    (n == 10 && !strncmp(p, "allow_root", n)))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
 }
 
 int dbf_view_run(const struct dbf_options *opts)
@@ -915,6 +992,7 @@ int dbf_view_run(const struct dbf_options *opts)
 		.refresh_ns = (uint64_t)opts->refresh_ms * 1000000u,
 		.uid = getuid(),
 		.gid = getgid(),
+		.shared = opts_shared(opts->fuse_opts),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.rebuilt = PTHREAD_COND_INITIALIZER,
 		.inval_cond = PTHREAD_COND_INITIALIZER,
