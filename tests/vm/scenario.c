@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Creates real dma-bufs, held by processes in every way a process can hold
+ * one, and writes down the truth: which buffers exist and who holds them.
+ * The VM checks compare what dmabuffs shows against that truth.
+ *
+ *   scenario [--demo] [--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH
+ *
+ * After setup it writes TRUTH (atomically) and waits. Each SIGUSR1 moves to
+ * the next phase and rewrites TRUTH: phase 1 renames OLDNAME to NEWNAME,
+ * phase 2 makes the "leaver" and the last bulk processes exit. SIGTERM or
+ * SIGINT ends every process. The truth format is in tests/vm/README.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+/* The DRM uapi (include/uapi/drm/drm.h, drm_mode.h); libdrm is not needed. */
+struct scn_drm_mode_create_dumb {
+	uint32_t height, width, bpp, flags;
+	uint32_t handle, pitch;
+	uint64_t size;
+};
+
+struct scn_drm_prime_handle {
+	uint32_t handle;
+	uint32_t flags;
+	int32_t fd;
+};
+
+struct scn_drm_gem_close {
+	uint32_t handle;
+	uint32_t pad;
+};
+
+#define SCN_DRM_IOCTL_GEM_CLOSE \
+	_IOW('d', 0x09, struct scn_drm_gem_close)
+#define SCN_DRM_IOCTL_PRIME_HANDLE_TO_FD \
+	_IOWR('d', 0x2d, struct scn_drm_prime_handle)
+#define SCN_DRM_IOCTL_MODE_CREATE_DUMB \
+	_IOWR('d', 0xB2, struct scn_drm_mode_create_dumb)
+
+#define KiB 1024ul
+#define MiB (1024ul * 1024)
+
+enum exporter { EXP_VGEM, EXP_SYSTEM, EXP_UDMABUF };
+
+static enum exporter exp_kind = EXP_VGEM;
+static int drm_fd = -1;		/* vgem, opened once per process */
+static int report_fd = -1;	/* this process's report file */
+static int done_fd = -1;	/* write end of the readiness pipe */
+static char report_dir[64];
+
+static _Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "scenario[%d]: ", getpid());
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static const char *exporter_name(void)
+{
+	switch (exp_kind) {
+	case EXP_SYSTEM:
+		return "system";
+	case EXP_UDMABUF:
+		return "udmabuf";
+	default:
+		return "drm";	/* vgem exports through drm_prime.c */
+	}
+}
+
+static void report(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) || write(report_fd, line, n) != n)
+		die("cannot write the report: %m");
+}
+
+static uint64_t ino_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		die("fstat %d: %m", fd);
+	return st.st_ino;
+}
+
+static void hex(char *out, const char *s, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[(unsigned char)s[i] >> 4];
+		out[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void set_name(int fd, const char *name)
+{
+	if (ioctl(fd, DMA_BUF_SET_NAME_B, name) < 0)
+		die("DMA_BUF_SET_NAME %s: %m", name);
+}
+
+static void open_drm(void)
+{
+	if (drm_fd >= 0)
+		return;
+	drm_fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	if (drm_fd < 0)
+		die("/dev/dri/card0 (is vgem loaded?): %m");
+}
+
+/*
+ * Allocate one buffer. With @gem_handle (vgem only) the GEM handle is kept
+ * open, which keeps the buffer alive after its last fd is closed.
+ */
+static int alloc_buf(uint64_t size, uint32_t *gem_handle)
+{
+	int fd = -1;
+
+	switch (exp_kind) {
+	case EXP_VGEM: {
+		struct scn_drm_mode_create_dumb c = {
+			.width = 1024, .height = size / 1024, .bpp = 8,
+		};
+		struct scn_drm_prime_handle p = { .flags = O_RDWR | O_CLOEXEC };
+		struct scn_drm_gem_close gc = { 0 };
+
+		open_drm();
+		if (ioctl(drm_fd, SCN_DRM_IOCTL_MODE_CREATE_DUMB, &c) < 0)
+			die("DRM_IOCTL_MODE_CREATE_DUMB: %m");
+		p.handle = c.handle;
+		if (ioctl(drm_fd, SCN_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
+			die("DRM_IOCTL_PRIME_HANDLE_TO_FD: %m");
+		fd = p.fd;
+		if (gem_handle) {
+			*gem_handle = c.handle;
+		} else {
+			gc.handle = c.handle;
+			if (ioctl(drm_fd, SCN_DRM_IOCTL_GEM_CLOSE, &gc) < 0)
+				die("DRM_IOCTL_GEM_CLOSE: %m");
+		}
+		break;
+	}
+	case EXP_SYSTEM: {
+		struct dma_heap_allocation_data a = {
+			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+		if (heap < 0)
+			die("/dev/dma_heap/system: %m");
+		if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a) < 0)
+			die("DMA_HEAP_IOCTL_ALLOC: %m");
+		close(heap);
+		fd = a.fd;
+		break;
+	}
+	case EXP_UDMABUF: {
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+		int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+		int mfd = memfd_create("scenario", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+		if (dev < 0 || mfd < 0)
+			die("/dev/udmabuf or memfd: %m");
+		if (ftruncate(mfd, size) < 0 || fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+			die("memfd: %m");
+		c.memfd = mfd;
+		fd = ioctl(dev, UDMABUF_CREATE, &c);
+		if (fd < 0)
+			die("UDMABUF_CREATE: %m");
+		close(mfd);
+		close(dev);
+		break;
+	}
+	}
+	return fd;
+}
+
+/*
+ * Make a buffer, name it (name NULL: unnamed) and record it. Returns the
+ * dma-buf fd; the caller records how it holds it.
+ */
+static int make_buf(uint64_t size, const char *name, size_t name_len,
+		    uint32_t *gem_handle)
+{
+	char namehex[2 * 32 + 1];
+	struct stat st;
+	int fd = alloc_buf(size, gem_handle);
+
+	if (name)
+		set_name(fd, name);
+	if (fstat(fd, &st) < 0)
+		die("fstat: %m");
+	if ((uint64_t)st.st_size != size)
+		die("asked for %lu bytes, the kernel made %lld", (unsigned long)size,
+		    (long long)st.st_size);
+	if (name)
+		hex(namehex, name, name_len);
+	report("buf %lu %lu %s %s %s\n", (unsigned long)st.st_ino, (unsigned long)size,
+	       exporter_name(), name ? namehex : "-", gem_handle ? "kernel" : "user");
+	return fd;
+}
+
+static void hold_fd(int fd)
+{
+	report("fd %lu %d %d\n", (unsigned long)ino_of(fd), getpid(), fd);
+}
+
+static void *map_buf(int fd, uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap: %m");
+	report("map %lu %d\n", (unsigned long)ino_of(fd), getpid());
+	return p;
+}
+
+static void send_fd(int sock, int fd)
+{
+	char c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	memset(&u, 0, sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &m, 0) != 1)
+		die("sendmsg: %m");
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	switch (recvmsg(sock, &m, 0)) {
+	case 1:
+		break;
+	case 0:
+		die("the process that was to send an fd exited");
+	default:
+		die("recvmsg: %m");
+	}
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		die("no fd received");
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+#define MAX_CHILDREN 512
+
+struct child {
+	pid_t pid;
+	bool leaver;		/* exits in phase 2 */
+};
+
+static struct child children[MAX_CHILDREN];
+static int nchildren;
+
+/* Close everything but stdio and the given fds (a child starts clean). */
+static void close_others(const int *keep, int nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fd, i, dfd;
+
+	if (!d)
+		die("/proc/self/fd: %m");
+	dfd = dirfd(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = atoi(e->d_name);
+		if (fd <= 2 || fd == dfd || fd == done_fd)
+			continue;
+		for (i = 0; i < nkeep && keep[i] != fd; i++)
+			;
+		if (i == nkeep)
+			close(fd);
+	}
+	closedir(d);
+	drm_fd = -1;
+}
+
+static void open_report(void)
+{
+	char path[sizeof(report_dir) + 258];
+
+	snprintf(path, sizeof(path), "%s/%d", report_dir, getpid());
+	report_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (report_fd < 0)
+		die("%s: %m", path);
+}
+
+/* This process's setup is complete: say so, then hold everything until killed. */
+static _Noreturn void report_done_and_wait(const char *comm)
+{
+	char c = 'r';
+
+	report("proc %d %u %s\n", getpid(), (unsigned int)getuid(), comm);
+	close(report_fd);
+	if (write(done_fd, &c, 1) != 1)
+		die("readiness pipe: %m");
+	for (;;)
+		pause();
+}
+
+/* Fork a holder process running @fn; @keep are fds it needs. */
+static pid_t spawn(const char *comm, bool leaver, void (*fn)(void *), void *arg,
+		   const int *keep, int nkeep)
+{
+	pid_t pid;
+
+	if (nchildren == MAX_CHILDREN)
+		die("too many processes");
+	pid = fork();
+	if (pid < 0)
+		die("fork: %m");
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGUSR1, SIG_IGN);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, comm);
+		close_others(keep, nkeep);
+		open_report();
+		fn(arg);
+		report_done_and_wait(comm);
+	}
+	children[nchildren].pid = pid;
+	children[nchildren].leaver = leaver;
+	nchildren++;
+	return pid;
+}
+
+struct camera_arg {
+	int to_compositor;
+};
+
+static void camera_child(int a, int b, int b2, int c)
+{
+	/* Inherited across fork: the same fds and the mapping of A. */
+	prctl(PR_SET_NAME, "camera-child");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	report_fd = -1;
+	open_report();
+	hold_fd(a);
+	hold_fd(b);
+	hold_fd(b2);
+	hold_fd(c);
+	report("map %lu %d\n", (unsigned long)ino_of(a), getpid());
+	report_done_and_wait("camera-child");
+}
+
+static void camera(void *arg)
+{
+	struct camera_arg *ca = arg;
+	int a, b, b2, c;
+	pid_t pid;
+
+	a = make_buf(1 * MiB, "CAMERA", 6, NULL);
+	hold_fd(a);
+	map_buf(a, 1 * MiB);
+	b = make_buf(1 * MiB, "CAMERA", 6, NULL);
+	hold_fd(b);
+	b2 = dup(b);
+	if (b2 < 0)
+		die("dup: %m");
+	hold_fd(b2);
+	c = make_buf(2 * MiB, "CAMERA", 6, NULL);
+	hold_fd(c);
+	send_fd(ca->to_compositor, c);
+	close(ca->to_compositor);
+
+	pid = fork();
+	if (pid < 0)
+		die("fork: %m");
+	if (pid == 0) {
+		close(report_fd);
+		camera_child(a, b, b2, c);
+	}
+	/* The child reports on its own; the orchestrator waits for one more. */
+}
+
+struct compositor_arg {
+	int from_camera, to_leaver;
+};
+
+static void compositor(void *arg)
+{
+	struct compositor_arg *co = arg;
+	int c = recv_fd(co->from_camera);
+	int fb;
+
+	/* Held by a mapping only: the fd that came over SCM_RIGHTS is closed. */
+	map_buf(c, 2 * MiB);
+	close(c);
+	close(co->from_camera);
+	fb = make_buf(512 * KiB, "FRAMEBUFFER", 11, NULL);
+	hold_fd(fb);
+	if (co->to_leaver >= 0) {
+		send_fd(co->to_leaver, fb);
+		close(co->to_leaver);
+	}
+}
+
+static void leaver(void *arg)
+{
+	int sock = *(int *)arg;
+	int fb = recv_fd(sock);
+
+	close(sock);
+	hold_fd(fb);
+}
+
+static void maponly(void *arg)
+{
+	int fd = make_buf(256 * KiB, "MAPONLY", 7, NULL);
+
+	(void)arg;
+	map_buf(fd, 256 * KiB);
+	if (arg)	/* full scenario: two mappings of one buffer */
+		map_buf(fd, 256 * KiB);
+	close(fd);
+}
+
+static void oddnames(void *arg)
+{
+	static const struct { const char *s; size_t len; } names[] = {
+#define N(s) { s, sizeof(s) - 1 }
+		N("a/b"), N("with space"), N("new\nline"), N("tab\there"),
+		N("%41"), N("%"), N(".."), N("."),
+		N("0123456789012345678901234567890"),
+		N("\xe3\x82\xab\xe3\x83\xa1\xe3\x83\xa9"),	/* カメラ */
+		N("back\\slash"), N("del\x7f"), N("X\nsize:\t1"),
+#undef N
+	};
+	size_t i;
+	int fd;
+
+	(void)arg;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		fd = make_buf(64 * KiB, names[i].s, names[i].len, NULL);
+		hold_fd(fd);
+	}
+	fd = make_buf(64 * KiB, NULL, 0, NULL);
+	hold_fd(fd);
+}
+
+struct bulk_arg {
+	int index, nbufs;
+};
+
+static void bulk(void *arg)
+{
+	struct bulk_arg *ba = arg;
+	char name[16];
+	uint64_t size;
+	int i, fd, len;
+
+	len = snprintf(name, sizeof(name), "bulk%02d", ba->index);
+	for (i = 0; i < ba->nbufs; i++) {
+		size = (uint64_t)(1 + i % 4) * 4 * KiB;
+		fd = make_buf(size, i % 5 == 4 ? NULL : name, len, NULL);
+		hold_fd(fd);
+		if (i % 4 == 3)
+			map_buf(fd, size);
+	}
+}
+
+/* --- the truth -------------------------------------------------------------- */
+
+struct rec {
+	char kind;		/* 'b'uf, 'f'd, 'm'ap, 'p'roc */
+	uint64_t ino;
+	pid_t pid;
+	int fd;
+	char text[96];		/* buf: "size exporter namehex kind"; proc: "uid comm" */
+	bool gone;
+};
+
+static struct rec *recs;
+static size_t nrecs, recs_cap;
+
+static struct rec *new_rec(void)
+{
+	if (nrecs == recs_cap) {
+		recs_cap = recs_cap ? 2 * recs_cap : 4096;
+		recs = realloc(recs, recs_cap * sizeof(*recs));
+		if (!recs)
+			die("out of memory");
+	}
+	memset(&recs[nrecs], 0, sizeof(*recs));
+	return &recs[nrecs++];
+}
+
+static void load_report(const char *path)
+{
+	char line[256];
+	unsigned long ino;
+	FILE *f = fopen(path, "re");
+	struct rec *r;
+	int pid, fd, n;
+
+	if (!f)
+		die("%s: %m", path);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		r = new_rec();
+		if (sscanf(line, "buf %lu %n", &ino, &n) == 1) {
+			r->kind = 'b';
+			r->ino = ino;
+			snprintf(r->text, sizeof(r->text), "%s", line + n);
+		} else if (sscanf(line, "fd %lu %d %d", &ino, &pid, &fd) == 3) {
+			r->kind = 'f';
+			r->ino = ino;
+			r->pid = pid;
+			r->fd = fd;
+		} else if (sscanf(line, "map %lu %d", &ino, &pid) == 2) {
+			r->kind = 'm';
+			r->ino = ino;
+			r->pid = pid;
+		} else if (sscanf(line, "proc %d %n", &pid, &n) == 1) {
+			r->kind = 'p';
+			r->pid = pid;
+			snprintf(r->text, sizeof(r->text), "%s", line + n);
+		} else {
+			die("%s: bad line '%s'", path, line);
+		}
+	}
+	fclose(f);
+}
+
+static int rec_cmp(const void *x, const void *y)
+{
+	const struct rec *a = x, *b = y;
+
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->fd - b->fd;
+}
+
+/* A buffer lives while a process holds it or the kernel (a GEM handle) does. */
+static bool buf_alive(size_t bi)
+{
+	size_t i;
+
+	if (strstr(recs[bi].text, " kernel"))
+		return true;
+	for (i = bi + 1; i < nrecs && recs[i].ino == recs[bi].ino; i++)
+		if (!recs[i].gone && (recs[i].kind == 'f' || recs[i].kind == 'm'))
+			return true;
+	return false;
+}
+
+static void write_truth(const char *path, int phase)
+{
+	char tmp[4096];
+	FILE *f;
+	size_t i, j, k;
+	int maps;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		die("%s: %m", tmp);
+	/* Records sort as (ino, pid, kind, fd); proc records have ino 0. */
+	qsort(recs, nrecs, sizeof(*recs), rec_cmp);
+	fprintf(f, "# dmabuffs scenario truth (tests/vm/README.md)\nphase %d\n", phase);
+	for (i = 0; i < nrecs; i++) {
+		if (recs[i].kind != 'b' || recs[i].gone || !buf_alive(i))
+			continue;
+		fprintf(f, "buf %lu %s\n", (unsigned long)recs[i].ino, recs[i].text);
+		for (j = i + 1; j < nrecs && recs[j].ino == recs[i].ino; j = k) {
+			pid_t pid = recs[j].pid;
+			bool first = true;
+
+			maps = 0;
+			for (k = j; k < nrecs && recs[k].ino == recs[i].ino && recs[k].pid == pid; k++)
+				if (!recs[k].gone && recs[k].kind == 'm')
+					maps++;
+			for (k = j; k < nrecs && recs[k].ino == recs[i].ino && recs[k].pid == pid; k++) {
+				if (recs[k].gone || recs[k].kind != 'f')
+					continue;
+				if (first)
+					fprintf(f, "hold %lu %d ", (unsigned long)recs[i].ino, pid);
+				fprintf(f, "%s%d", first ? "" : ",", recs[k].fd);
+				first = false;
+			}
+			if (first && maps)
+				fprintf(f, "hold %lu %d -", (unsigned long)recs[i].ino, pid);
+			if (!first || maps)
+				fprintf(f, " %d\n", maps);
+		}
+	}
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].kind == 'p' && !recs[i].gone)
+			fprintf(f, "proc %d %s\n", recs[i].pid, recs[i].text);
+	fprintf(f, "end\n");
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		die("%s: %m", path);
+}
+
+/* --- main ---------------------------------------------------------------------- */
+
+static volatile sig_atomic_t got_usr1, got_term;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_term = 1;
+}
+
+static void kill_children(bool leavers_only)
+{
+	int i;
+
+	for (i = 0; i < nchildren; i++) {
+		if (children[i].pid <= 0 || (leavers_only && !children[i].leaver))
+			continue;
+		kill(children[i].pid, SIGKILL);
+		waitpid(children[i].pid, NULL, 0);
+		children[i].pid = -children[i].pid;
+	}
+}
+
+static void mark_gone(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].pid == pid && recs[i].kind != 'b')
+			recs[i].gone = true;
+}
+
+static pid_t orchestrator;
+
+static void cleanup_reports(void)
+{
+	char path[sizeof(report_dir) + 258];
+	DIR *d;
+	struct dirent *e;
+
+	/* atexit handlers survive fork: only the orchestrator cleans up. */
+	if (getpid() != orchestrator || !(d = opendir(report_dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", report_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(report_dir);
+}
+
+int main(int argc, char **argv)
+{
+	const char *truth = NULL;
+	bool demo = false;
+	int bulk_procs = 50, bulk_bufs = 20;
+	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
+	int expected, got, old_fd = -1, phase = 0;
+	uint32_t kernel_handle;
+	struct camera_arg ca;
+	struct compositor_arg co;
+	struct bulk_arg *ba;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, old;
+	char c;
+	DIR *d;
+	struct dirent *e;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--demo")) {
+			demo = true;
+		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "vgem"))
+				exp_kind = EXP_VGEM;
+			else if (!strcmp(argv[i], "system"))
+				exp_kind = EXP_SYSTEM;
+			else if (!strcmp(argv[i], "udmabuf"))
+				exp_kind = EXP_UDMABUF;
+			else
+				die("unknown exporter '%s' (vgem, system or udmabuf)", argv[i]);
+		} else if (!strcmp(argv[i], "--bulk") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%d:%d", &bulk_procs, &bulk_bufs) != 2 ||
+			    bulk_procs < 0 || bulk_procs > 400 || bulk_bufs < 0 || bulk_bufs > 1000)
+				die("--bulk wants PROCS:BUFS, not '%s'", argv[i]);
+		} else if (argv[i][0] != '-' && !truth) {
+			truth = argv[i];
+		} else {
+			fprintf(stderr, "usage: scenario [--demo] [--exporter vgem|system|udmabuf] "
+				"[--bulk PROCS:BUFS] TRUTH\n");
+			return 1;
+		}
+	}
+	if (!truth)
+		die("no truth file given");
+	if (demo)
+		bulk_procs = 0;
+
+	/* Fail once, with one line, when the kernel has no such exporter. */
+	if (exp_kind == EXP_VGEM) {
+		open_drm();
+	} else {
+		const char *dev = exp_kind == EXP_SYSTEM ? "/dev/dma_heap/system" : "/dev/udmabuf";
+
+		if (access(dev, R_OK) < 0)
+			die("%s: %m", dev);
+	}
+
+	snprintf(report_dir, sizeof(report_dir), "/tmp/scenario.XXXXXX");
+	if (!mkdtemp(report_dir))
+		die("mkdtemp: %m");
+	orchestrator = getpid();
+	atexit(cleanup_reports);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		die("pipe: %m");
+	done_fd = pipefd[1];
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Children start with the signals unblocked again. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cam_comp) < 0)
+		die("socketpair: %m");
+	if (!demo && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, comp_leave) < 0)
+		die("socketpair: %m");
+
+#define SPAWN(comm, leaver, fn, arg, ...) do {					\
+		int keep_[] = { __VA_ARGS__ };					\
+		sigprocmask(SIG_SETMASK, &old, NULL);				\
+		spawn(comm, leaver, fn, arg, keep_, sizeof(keep_) / sizeof(int)); \
+		sigprocmask(SIG_BLOCK, &block, NULL);				\
+	} while (0)
+
+	expected = 0;
+	ca.to_compositor = cam_comp[0];
+	SPAWN("camera", false, camera, &ca, cam_comp[0]);
+	expected += 2;	/* camera and camera-child */
+	co.from_camera = cam_comp[1];
+	co.to_leaver = comp_leave[0];
+	SPAWN("compositor", false, compositor, &co, cam_comp[1], comp_leave[0]);
+	expected++;
+	close(cam_comp[0]);
+	close(cam_comp[1]);
+	if (!demo) {
+		SPAWN("leaver", true, leaver, &comp_leave[1], comp_leave[1]);
+		expected++;
+		close(comp_leave[0]);
+		close(comp_leave[1]);
+	}
+	SPAWN("maponly", false, maponly, demo ? NULL : (void *)1, -1);
+	expected++;
+	if (!demo) {
+		SPAWN("oddnames", false, oddnames, NULL, -1);
+		expected++;
+	}
+	ba = calloc(bulk_procs ? bulk_procs : 1, sizeof(*ba));
+	for (i = 0; i < bulk_procs; i++) {
+		char comm[16];
+
+		ba[i].index = i;
+		ba[i].nbufs = bulk_bufs;
+		snprintf(comm, sizeof(comm), "bulk%02d", i);
+		/* The last fifth of them exit in phase 2. */
+		SPAWN(comm, i >= bulk_procs - bulk_procs / 5, bulk, &ba[i], -1);
+		expected++;
+	}
+
+	/* The orchestrator's own: a kernel-only buffer and the one it renames. */
+	open_report();
+	if (exp_kind == EXP_VGEM) {
+		int fd = make_buf(128 * KiB, "KERNELONLY", 10, &kernel_handle);
+
+		close(fd);	/* the GEM handle keeps it alive, held by no process */
+	}
+	if (!demo) {
+		old_fd = make_buf(64 * KiB, "OLDNAME", 7, NULL);
+		hold_fd(old_fd);
+	}
+	report("proc %d %u scenario\n", getpid(), (unsigned int)getuid());
+	close(report_fd);
+	close(done_fd);
+
+	/* A holder that dies during setup never reports: notice it and stop. */
+	for (got = 0; got < expected;) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		pid_t dead;
+
+		if (poll(&pfd, 1, 200) > 0) {
+			if (read(pipefd[0], &c, 1) != 1)
+				die("readiness pipe: %m");
+			got++;
+		} else if ((dead = waitpid(-1, NULL, WNOHANG)) > 0) {
+			kill_children(false);
+			die("holder process %d failed during setup", (int)dead);
+		}
+	}
+	d = opendir(report_dir);
+	if (!d)
+		die("%s: %m", report_dir);
+	while ((e = readdir(d))) {
+		char path[sizeof(report_dir) + 258];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", report_dir, e->d_name);
+		load_report(path);
+	}
+	closedir(d);
+	cleanup_reports();
+	write_truth(truth, phase);
+
+	while (!got_term) {
+		sigsuspend(&old);
+		if (!got_usr1)
+			continue;
+		got_usr1 = 0;
+		phase++;
+		if (phase == 1 && old_fd >= 0) {
+			size_t k;
+
+			set_name(old_fd, "NEWNAME");
+			for (k = 0; k < nrecs; k++)
+				if (recs[k].kind == 'b' && recs[k].ino == ino_of(old_fd))
+					snprintf(recs[k].text, sizeof(recs[k].text),
+						 "%lu %s 4e45574e414d45 user",
+						 (unsigned long)(64 * KiB), exporter_name());
+		} else if (phase == 2) {
+			for (i = 0; i < nchildren; i++)
+				if (children[i].leaver && children[i].pid > 0)
+					mark_gone(children[i].pid);
+			kill_children(true);
+		}
+		write_truth(truth, phase);
+	}
+	kill_children(false);
+	return 0;
+}
