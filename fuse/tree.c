@@ -473,7 +473,7 @@ static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
 		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t ph = mix(mix(HASH0, p->uid), p->nph);
+		uint64_t ph = mix(mix(HASH0, p->owner), p->nph);
 
 		for (uint32_t j = 0; j < p->nph; j++)
 			ph = mix(ph, s->bufs[s->holders[s->proc_holders[p->ph0 + j]].buf].ino);
@@ -593,7 +593,7 @@ int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 		p = dbf_snapshot_proc(s, (pid_t)dbf_node_key(node));
 		if (!p)
 			return -ENOENT;
-		dir_attr(t, node, 0, p->uid, st);
+		dir_attr(t, node, 0, p->owner, st);
 		return 0;
 	}
 	return -ENOENT;
@@ -778,7 +778,7 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		case DBF_NODE_BY_PID:
 			snprintf(name, 256, "%d", (int)s->procs[i].pid);
 			*node = dbf_node(DBF_KIND_PID, (uint64_t)s->procs[i].pid);
-			dir_attr(t, *node, 0, s->procs[i].uid, st);
+			dir_attr(t, *node, 0, s->procs[i].owner, st);
 			return 0;
 		}
 		return -ENOENT;

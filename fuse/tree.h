@@ -141,9 +141,9 @@ uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir);
 /* May @caller see process @p's fds and mappings? */
 static inline bool dbf_caller_sees(uid_t caller, const struct dbf_proc *p)
 {
-	/* (uid_t)-1 is also the uid of a process whose status was unreadable. */
+	/* owner 0: a setuid or unreadable process, which procfs shows root only */
 	return caller == DBF_CALLER_ROOT ||
-	       (caller != DBF_CALLER_PUBLIC && p->uid == caller);
+	       (caller != DBF_CALLER_PUBLIC && p->owner && p->owner == caller);
 }
 
 /* The text of a buffer file or the summary as @caller may see it, malloc'd. */

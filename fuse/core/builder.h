@@ -59,7 +59,7 @@ int dbf_builder_fd(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino);
 int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
 		     uint32_t count);
 /* A process that holds something: its comm and uid, and pre-5.3 counts. */
-int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid,
+int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid, uid_t owner,
 		     const char *comm, uint32_t anon_fds, uint32_t anon_maps);
 int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
 

@@ -7,11 +7,16 @@
 
 struct dbf_buf_io;
 
-/* Parse the real uid from /proc/<pid>/status text; -EINVAL if absent. */
-int dbf_status_uid(const char *buf, size_t len, uid_t *uid);
+/*
+ * Parse /proc/<pid>/status text: the real uid, and the owner procfs lets
+ * look into the process besides root, which is that uid only when the
+ * real, effective, saved and filesystem uids all agree (ptrace access
+ * checks all four), else 0. -EINVAL if there is no Uid line.
+ */
+int dbf_status_uid(const char *buf, size_t len, uid_t *uid, uid_t *owner);
 
-/* Read comm (without its newline) and the real uid through @piddir. */
+/* Read comm (without its newline), the real uid and owner through @piddir. */
 int dbf_process_read(int piddir, struct dbf_buf_io *io, uid_t *uid,
-		     char comm[DBF_COMM_MAX]);
+		     uid_t *owner, char comm[DBF_COMM_MAX]);
 
 #endif

@@ -35,7 +35,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	size_t mark = dbf_builder_mark(b);
 	uint32_t held_fds, anon_fds, held_maps, anon_maps;
 	char comm[DBF_COMM_MAX];
-	uid_t uid;
+	uid_t uid, owner;
 	int r;
 
 	if (piddir < 0)
@@ -45,9 +45,9 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	if (r >= 0)
 		r = dbf_maps_scan(piddir, pid, b, io, &anon_maps, &held_maps);
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
-		r = dbf_process_read(piddir, io, &uid, comm);
+		r = dbf_process_read(piddir, io, &uid, &owner, comm);
 		if (r >= 0)
-			r = dbf_builder_proc(b, pid, uid, comm, anon_fds, anon_maps);
+			r = dbf_builder_proc(b, pid, uid, owner, comm, anon_fds, anon_maps);
 	}
 	if (r >= 0)
 		return 0;

@@ -31,7 +31,7 @@ struct bref {
 
 struct bproc {
 	pid_t pid;
-	uid_t uid;
+	uid_t uid, owner;
 	uint32_t anon_fds, anon_maps;
 	char comm[DBF_COMM_MAX];
 };
@@ -234,7 +234,7 @@ int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
 	return add_ref(b, pid, -1, ino, count, DBF_SRC_MAPS);
 }
 
-int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid,
+int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid, uid_t owner,
 		     const char *comm, uint32_t anon_fds, uint32_t anon_maps)
 {
 	struct bproc *p;
@@ -242,8 +242,8 @@ int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid,
 	if (grow(&b->procs, &b->capprocs, b->nprocs, sizeof(*b->procs)) < 0)
 		return -ENOMEM;
 	p = &b->procs[b->nprocs++];
-	*p = (struct bproc){ .pid = pid, .uid = uid, .anon_fds = anon_fds,
-			     .anon_maps = anon_maps };
+	*p = (struct bproc){ .pid = pid, .uid = uid, .owner = owner,
+			     .anon_fds = anon_fds, .anon_maps = anon_maps };
 	strncpy(p->comm, comm, sizeof(p->comm) - 1);
 	return 0;
 }
@@ -460,7 +460,7 @@ static int complete_procs(struct dbf_builder *b)
 		if (i && b->refs[i - 1].pid == pid)
 			continue;
 		if (find_bproc(b->procs, n, pid) < 0 &&
-		    dbf_builder_proc(b, pid, (uid_t)-1, "", 0, 0) < 0)
+		    dbf_builder_proc(b, pid, (uid_t)-1, 0, "", 0, 0) < 0)
 			return -ENOMEM;
 	}
 	if (b->nprocs != n)
@@ -570,6 +570,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		np = &s->procs[proc_map[i] - 1];
 		np->pid = bp->pid;
 		np->uid = bp->uid;
+		np->owner = bp->owner;
 		np->anon_fds = bp->anon_fds;
 		np->anon_maps = bp->anon_maps;
 		memcpy(np->comm, bp->comm, sizeof(np->comm));

@@ -55,7 +55,8 @@ struct dbf_holder {
 
 struct dbf_proc {
 	pid_t pid;
-	uid_t uid;
+	uid_t uid;			/* real uid, (uid_t)-1 if unknown */
+	uid_t owner;			/* who procfs lets in besides root; 0: root only */
 	char comm[DBF_COMM_MAX];	/* NUL-terminated, raw bytes */
 	uint32_t ph0, nph;		/* range in snapshot->proc_holders */
 	/*

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "process.h"
 
 Test(scan, no_debugfs)
 {
@@ -397,4 +398,33 @@ Test(scan, unpatched_fdinfo_has_no_devices)
 
 	cr_assert(!must_buf(s, 1)->devices_known);
 	dbf_snapshot_free(s);
+}
+
+/* The owner procfs lets in is the uid only when all four uids agree. */
+Test(scan, status_owner)
+{
+	static const char plain[] = "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
+	static const char setuid[] = "Name:\tx\nUid:\t1000\t0\t0\t0\n";
+	static const char fsuid[] = "Uid:\t1000\t1000\t1000\t1001\n";
+	static const char junk[] = "Uid:\tx\n";
+	uid_t uid, owner;
+
+	cr_assert_eq(dbf_status_uid(plain, sizeof(plain) - 1, &uid, &owner), 0);
+	cr_assert_eq(uid, 1000);
+	cr_assert_eq(owner, 1000);
+	cr_assert_eq(dbf_status_uid(setuid, sizeof(setuid) - 1, &uid, &owner), 0);
+	cr_assert_eq(uid, 1000);
+	cr_assert_eq(owner, 0);
+	cr_assert_eq(dbf_status_uid(fsuid, sizeof(fsuid) - 1, &uid, &owner), 0);
+	cr_assert_eq(owner, 0);
+	cr_assert_eq(dbf_status_uid(junk, sizeof(junk) - 1, &uid, &owner), -EINVAL);
+	cr_assert_eq(dbf_status_uid("Name:\tx\n", 8, &uid, &owner), -EINVAL);
+	/* and through a scan: the hostile capture's processes are uid 1000 */
+	{
+		struct dbf_snapshot *s = scan_fixture("linux-6.1-hostile",
+						      "linux-6.1-hostile/debug", NULL);
+
+		cr_assert_eq(must_proc(s, 300)->owner, 1000);
+		dbf_snapshot_free(s);
+	}
 }
