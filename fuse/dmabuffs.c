@@ -36,7 +36,7 @@ static void usage(FILE *out)
 "  --proc=DIR         procfs root (default /proc)\n"
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
-"  --scan-threads=N   threads that read /proc (default: by CPUs and processes)\n"
+"  --scan-threads=N   threads that read /proc (default: idle CPUs, 1 per 256 processes)\n"
 "  --user=NAME        serve as NAME after mounting (default nobody), keeping\n"
 "                     only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\n"
 "  --no-drop          keep every privilege (debugging only)\n"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,11 +145,39 @@ static void *scan_share(void *arg)
 #define PIDS_PER_THREAD 256
 #define MAX_THREADS 8
 
+/*
+ * CPUs we may run on that nothing else is running on now. procfs work is
+ * CPU-bound in the kernel, so a thread on a busy CPU only adds contention.
+ */
+static size_t idle_cpus(void)
+{
+	struct dbf_buf_io io = { 0 };
+	unsigned long running = 1;
+	size_t cpus = 1, busy;
+	cpu_set_t set;
+	const char *p;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = (size_t)CPU_COUNT(&set);
+	/* loadavg: "0.50 0.40 0.30 <running>/<total> <last pid>"; counts us too */
+	if (dbf_read_at(AT_FDCWD, "/proc/loadavg", &io) == 0 &&
+	    (p = memchr(io.p, '/', io.len))) {
+		while (p > io.p && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		running = strtoul(p, NULL, 10);
+	}
+	free(io.p);
+	busy = running > 1 ? running - 1 : 0;
+	return cpus > busy ? cpus - busy : 1;
+}
+
 static unsigned int scan_threads(const struct dbf_scan_opts *opts, size_t npids)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = opts->threads ? opts->threads : (cpus > 0 ? (size_t)cpus : 1);
+	size_t n;
 
+	if (!opts->threads && npids < 2 * PIDS_PER_THREAD)
+		return 1;
+	n = opts->threads ? opts->threads : idle_cpus();
 	if (n > MAX_THREADS)
 		n = MAX_THREADS;
 	if (!opts->threads && n > npids / PIDS_PER_THREAD)
