@@ -371,6 +371,7 @@ static int cmp_bref(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
+/* pids, and (as bsearch keys) bproc and dbf_proc, which start with one */
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
@@ -378,7 +379,6 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* bproc and dbf_proc both start with the pid, so one comparator serves. */
 static int cmp_bproc(const void *a, const void *b)
 {
 	return cmp_pid(&((const struct bproc *)a)->pid,
@@ -434,17 +434,9 @@ void dbf_snapshot_free(struct dbf_snapshot *snap)
 /* Index of @pid in the sorted bproc array, or -1. */
 static ssize_t find_bproc(const struct bproc *procs, size_t n, pid_t pid)
 {
-	size_t lo = 0, hi = n;
+	const struct bproc *p = n ? bsearch(&pid, procs, n, sizeof(*procs), cmp_pid) : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && procs[lo].pid == pid ? (ssize_t)lo : -1;
+	return p ? p - procs : -1;
 }
 
 /* Every pid a ref names must have a process record; fill gaps (the process
@@ -684,36 +676,29 @@ size_t dbf_snapshot_mem(const struct dbf_snapshot *s)
 	       (s->nunreadable + 1) * sizeof(*s->unreadable);
 }
 
+/* bsearch() comparators: a key against an element that starts with it. */
+static int cmp_ino_key(const void *key, const void *elem)
+{
+	uint64_t k = *(const uint64_t *)key, e = ((const struct dbf_buf *)elem)->ino;
+
+	return (k > e) - (k < e);
+}
+
 const struct dbf_buf *dbf_snapshot_buf(const struct dbf_snapshot *snap,
 				       uint64_t ino)
 {
-	size_t lo = 0, hi = snap->nbufs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (snap->bufs[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < snap->nbufs && snap->bufs[lo].ino == ino ? &snap->bufs[lo] : NULL;
+	if (!snap->nbufs)
+		return NULL;
+	return bsearch(&ino, snap->bufs, snap->nbufs, sizeof(*snap->bufs), cmp_ino_key);
 }
 
 const struct dbf_proc *dbf_snapshot_proc(const struct dbf_snapshot *snap,
 					 pid_t pid)
 {
-	size_t lo = 0, hi = snap->nprocs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (snap->procs[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < snap->nprocs && snap->procs[lo].pid == pid ? &snap->procs[lo] : NULL;
+	if (!snap->nprocs)
+		return NULL;
+	/* dbf_proc starts with its pid */
+	return bsearch(&pid, snap->procs, snap->nprocs, sizeof(*snap->procs), cmp_pid);
 }
 
 /* The run of @idx entries whose key equals @key, by binary search. */
