@@ -165,6 +165,27 @@ static int build_tree(struct view *v, const struct dbf_tree *prev,
 			      out);
 }
 
+/*
+ * One line whenever debugfs stops (or starts again) answering, so falling
+ * back to procfs is said once, not at every rebuild. @prev NULL: the first.
+ */
+static void note_sources(const struct view *v, const struct dbf_snapshot *prev,
+			 const struct dbf_snapshot *snap)
+{
+	int was = prev ? prev->bufinfo_err : 0;
+
+	if (snap->bufinfo_err == was)
+		return;
+	if (snap->bufinfo_err)
+		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; %s\n",
+			v->opts->scan.debugfs_root, strerror(snap->bufinfo_err),
+			snap->sources & DBF_SRC_SYSFS ? "sysfs and procfs only" :
+							"procfs only");
+	else
+		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: readable again\n",
+			v->opts->scan.debugfs_root);
+}
+
 static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new)
 {
 	struct inval_job *j = malloc(sizeof(*j));
@@ -213,11 +234,16 @@ static struct dbf_tree *get_tree(struct view *v)
 			pthread_mutex_lock(&v->lock);
 			if (r == 0) {
 				old = v->cur;
+				note_sources(v, old->snap, t->snap);
 				v->cur = t;
 				v->cur_ns = now;
 				v->failed_ns = 0;
 				inval_push(v, old, tree_ref(t));
 			} else {
+				/* The previous snapshot keeps being served. */
+				if (!v->failed_ns)
+					fprintf(stderr, "dmabuffs: cannot rebuild the view: %s; serving the previous one\n",
+						strerror(-r));
 				v->failed_ns = now;
 			}
 			v->rebuilding = false;
@@ -918,11 +944,7 @@ static int run(struct view *v, struct dbf_options *o)
 		goto out_signals;
 	}
 	/* Said once, after the mount, so that errors stay one line. */
-	if (v->cur->snap->bufinfo_err)
-		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; %s\n",
-			o->scan.debugfs_root, strerror(v->cur->snap->bufinfo_err),
-			v->cur->snap->sources & DBF_SRC_SYSFS ? "sysfs and procfs only" :
-								"procfs only");
+	note_sources(v, NULL, v->cur->snap);
 	if (fuse_daemonize(o->foreground) < 0) {
 		ret = fail("cannot go to the background");
 		goto out_unmount;
