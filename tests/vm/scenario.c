@@ -4,12 +4,19 @@
  * one, and writes down the truth: which buffers exist and who holds them.
  * The VM checks compare what dmabuffs shows against that truth.
  *
- *   scenario [--demo] [--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH
+ *   scenario [--demo] [--owners] [--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH
+ *   scenario --churn SECONDS:PROCS
  *
  * After setup it writes TRUTH (atomically) and waits. Each SIGUSR1 moves to
  * the next phase and rewrites TRUTH: phase 1 renames OLDNAME to NEWNAME,
  * phase 2 makes the "leaver" and the last bulk processes exit. SIGTERM or
  * SIGINT ends every process. The truth format is in tests/vm/README.md.
+ *
+ * --owners hands the holders to two users (camera, maponly and a non-dumpable
+ * "sealed" holder to uid 1000, compositor and camera-child to uid 1001), for
+ * the allow_other checks. --churn writes no truth: PROCS processes create,
+ * name, pass, map, close and exit buffers for SECONDS, then it reaps them all
+ * and prints what it did.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,12 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -70,6 +79,7 @@ static int drm_fd = -1;		/* vgem, opened once per process */
 static int report_fd = -1;	/* this process's report file */
 static int done_fd = -1;	/* write end of the readiness pipe */
 static char report_dir[64];
+static bool owners;		/* --owners: holders belong to uids 1000 and 1001 */
 
 static _Noreturn void die(const char *fmt, ...)
 {
@@ -304,6 +314,30 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/*
+ * Switch every uid and gid to @uid. A uid change makes the process
+ * non-dumpable, which hides its fds from its owner in procfs; make it
+ * dumpable again unless @hidden.
+ */
+static void become(uid_t uid, bool hidden)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		die("cannot become uid %u: %m", (unsigned int)uid);
+	if (prctl(PR_SET_DUMPABLE, hidden ? 0 : 1) < 0)
+		die("PR_SET_DUMPABLE: %m");
+}
+
+/* The owner of a holder process with --owners (0: stays root). */
+static uid_t owner_of(const char *comm)
+{
+	if (!strcmp(comm, "camera") || !strcmp(comm, "maponly") || !strcmp(comm, "sealed"))
+		return 1000;
+	if (!strcmp(comm, "compositor") || !strcmp(comm, "camera-child"))
+		return 1001;
+	return 0;
+}
+
 /* --- processes ------------------------------------------------------------ */
 
 #define MAX_CHILDREN 512
@@ -384,6 +418,8 @@ static pid_t spawn(const char *comm, bool leaver, void (*fn)(void *), void *arg,
 		close_others(keep, nkeep);
 		open_report();
 		fn(arg);
+		if (owners && owner_of(comm))
+			become(owner_of(comm), !strcmp(comm, "sealed"));
 		report_done_and_wait(comm);
 	}
 	children[nchildren].pid = pid;
@@ -408,6 +444,8 @@ static void camera_child(int a, int b, int b2, int c)
 	hold_fd(b2);
 	hold_fd(c);
 	report("map %lu %d\n", (unsigned long)ino_of(a), getpid());
+	if (owners)
+		become(owner_of("camera-child"), false);
 	report_done_and_wait("camera-child");
 }
 
@@ -504,6 +542,12 @@ static void oddnames(void *arg)
 	}
 	fd = make_buf(64 * KiB, NULL, 0, NULL);
 	hold_fd(fd);
+}
+
+static void sealed(void *arg)
+{
+	(void)arg;
+	hold_fd(make_buf(64 * KiB, "SEALED", 6, NULL));
 }
 
 struct bulk_arg {
@@ -664,6 +708,126 @@ static void write_truth(const char *path, int phase)
 		die("%s: %m", path);
 }
 
+/* --- churn ------------------------------------------------------------------ */
+
+struct churn_stats {
+	unsigned long bufs, passes, maps, procs;
+};
+
+static struct churn_stats *stats;	/* shared by every churn process */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * One churn process: a few rounds of make a buffer, name it, pass it to a
+ * short-lived child that maps it, closes the fd and exits; then exit too.
+ */
+static _Noreturn void churn_worker(int index, uint64_t deadline)
+{
+	static const char *const names[] = {
+		"churn", "X\nsize:\t1", "a/b", "..", "\xe3\x82\xab", "",
+	};
+	unsigned int seed = (unsigned int)getpid() * 2654435761u;
+	char name[32];
+	int round, sv[2], fd, keep;
+	pid_t pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "churn");
+	drm_fd = -1;	/* a GEM handle namespace of its own */
+	for (round = 0; round < 8 && now_ms() < deadline; round++) {
+		uint64_t size = (uint64_t)(1 + rand_r(&seed) % 16) * 4 * KiB;
+		const char *base = names[rand_r(&seed) % 6];
+
+		fd = alloc_buf(size, NULL);
+		snprintf(name, sizeof(name), "%s%s%d", base, *base ? "-" : "", index % 10);
+		if (*base)
+			set_name(fd, name);
+		__atomic_fetch_add(&stats->bufs, 1, __ATOMIC_RELAXED);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			die("socketpair: %m");
+		pid = fork();
+		if (pid < 0)
+			die("fork: %m");
+		if (pid == 0) {
+			void *p;
+
+			close(sv[0]);
+			close(fd);
+			keep = recv_fd(sv[1]);
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, keep, 0);
+			if (p == MAP_FAILED)
+				die("mmap: %m");
+			close(keep);
+			__atomic_fetch_add(&stats->maps, 1, __ATOMIC_RELAXED);
+			usleep(rand_r(&seed) % 20000);
+			_exit(0);
+		}
+		close(sv[1]);
+		send_fd(sv[0], fd);
+		__atomic_fetch_add(&stats->passes, 1, __ATOMIC_RELAXED);
+		close(sv[0]);
+		/* Sometimes rename it while the child holds it. */
+		if (round % 3 == 2)
+			set_name(fd, "renamed");
+		close(fd);
+		waitpid(pid, NULL, 0);
+	}
+	_exit(0);
+}
+
+/* Keep @nprocs churn processes running for @secs seconds, then reap them all. */
+static int churn_main(int secs, int nprocs)
+{
+	pid_t *pids = calloc(nprocs, sizeof(*pids));
+	uint64_t deadline = now_ms() + (uint64_t)secs * 1000;
+	int i, status, failed = 0;
+	pid_t pid;
+
+	/* Grandchildren left by a killed worker come back here to be reaped. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	stats = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!pids || stats == MAP_FAILED)
+		die("out of memory");
+	while (now_ms() < deadline) {
+		for (i = 0; i < nprocs; i++) {
+			if (pids[i] > 0)
+				continue;
+			pid = fork();
+			if (pid < 0)
+				die("fork: %m");
+			if (pid == 0)
+				churn_worker(i, deadline);
+			pids[i] = pid;
+			stats->procs++;
+		}
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0)
+			break;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+		for (i = 0; i < nprocs; i++)
+			if (pids[i] == pid)
+				pids[i] = 0;
+	}
+	for (i = 0; i < nprocs; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
+	/* Reap the workers and any grandchild they left. */
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	printf("churn: %d s, %lu processes, %lu buffers, %lu passed, %lu mapped, %d failed\n",
+	       secs, stats->procs, stats->bufs, stats->passes, stats->maps, failed);
+	return failed ? 1 : 0;
+}
+
 /* --- main ---------------------------------------------------------------------- */
 
 static volatile sig_atomic_t got_usr1, got_term;
@@ -723,7 +887,7 @@ int main(int argc, char **argv)
 {
 	const char *truth = NULL;
 	bool demo = false;
-	int bulk_procs = 50, bulk_bufs = 20;
+	int bulk_procs = 50, bulk_bufs = 20, churn_secs = 0, churn_procs = 0;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
 	int expected, got, old_fd = -1, phase = 0;
 	uint32_t kernel_handle;
@@ -739,6 +903,13 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--demo")) {
 			demo = true;
+		} else if (!strcmp(argv[i], "--owners")) {
+			owners = true;
+		} else if (!strcmp(argv[i], "--churn") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%d:%d", &churn_secs, &churn_procs) != 2 ||
+			    churn_secs < 1 || churn_secs > 3600 || churn_procs < 1 ||
+			    churn_procs > 1000)
+				die("--churn wants SECONDS:PROCS, not '%s'", argv[i]);
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -753,15 +924,16 @@ int main(int argc, char **argv)
 			if (sscanf(argv[++i], "%d:%d", &bulk_procs, &bulk_bufs) != 2 ||
 			    bulk_procs < 0 || bulk_procs > 400 || bulk_bufs < 0 || bulk_bufs > 1000)
 				die("--bulk wants PROCS:BUFS, not '%s'", argv[i]);
-		} else if (argv[i][0] != '-' && !truth) {
+		} else if (argv[i][0] != '-' && !truth && !churn_secs) {
 			truth = argv[i];
 		} else {
-			fprintf(stderr, "usage: scenario [--demo] [--exporter vgem|system|udmabuf] "
-				"[--bulk PROCS:BUFS] TRUTH\n");
+			fprintf(stderr, "usage: scenario [--demo] [--owners] "
+				"[--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH\n"
+				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n");
 			return 1;
 		}
 	}
-	if (!truth)
+	if (!truth && !churn_secs)
 		die("no truth file given");
 	if (demo)
 		bulk_procs = 0;
@@ -774,6 +946,12 @@ int main(int argc, char **argv)
 
 		if (access(dev, R_OK) < 0)
 			die("%s: %m", dev);
+	}
+	if (churn_secs) {
+		if (drm_fd >= 0)
+			close(drm_fd);
+		drm_fd = -1;
+		return churn_main(churn_secs, churn_procs);
 	}
 
 	snprintf(report_dir, sizeof(report_dir), "/tmp/scenario.XXXXXX");
@@ -827,6 +1005,10 @@ int main(int argc, char **argv)
 		SPAWN("oddnames", false, oddnames, NULL, -1);
 		expected++;
 	}
+	if (owners) {
+		SPAWN("sealed", false, sealed, NULL, -1);
+		expected++;
+	}
 	ba = calloc(bulk_procs ? bulk_procs : 1, sizeof(*ba));
 	for (i = 0; i < bulk_procs; i++) {
 		char comm[16];
@@ -846,7 +1028,7 @@ int main(int argc, char **argv)
 
 		close(fd);	/* the GEM handle keeps it alive, held by no process */
 	}
-	if (!demo) {
+	if (!demo || owners) {
 		old_fd = make_buf(64 * KiB, "OLDNAME", 7, NULL);
 		hold_fd(old_fd);
 	}
