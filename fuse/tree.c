@@ -940,21 +940,13 @@ static void render_summary(const struct dbf_tree *t, uid_t caller, FILE *f)
 	      f);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
-		uint64_t nfds = 0, nmaps = 0;
 
 		/* Totals above stay whole; the rows are per process. */
 		if (!dbf_caller_sees(caller, p))
 			continue;
-		for (uint32_t j = 0; j < p->nph; j++) {
-			const struct dbf_holder *h =
-				&s->holders[s->proc_holders[p->ph0 + j]];
-
-			nfds += h->nfds;
-			nmaps += h->maps;
-		}
-		fprintf(f, "%d\t%u\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t%"
+		fprintf(f, "%d\t%u\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t%"
 			PRIu64 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t",
-			(int)p->pid, (unsigned int)p->uid, p->nph, nfds, nmaps,
+			(int)p->pid, (unsigned int)p->uid, p->nph, p->nfds, p->nmaps,
 			p->bytes, p->pss, p->anon_fds, p->anon_maps);
 		put_text(f, (struct dbf_str){ p->comm,
 					      (uint32_t)strnlen(p->comm, DBF_COMM_MAX) });

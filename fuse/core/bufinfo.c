@@ -300,13 +300,9 @@ out:
 	return r;
 }
 
-struct read_ctx {
-	struct dbf_builder *b;
-};
-
 static int add_entry(void *ctx, const struct dbf_bufinfo_entry *e)
 {
-	struct read_ctx *c = ctx;
+	struct dbf_builder *b = ctx;
 	struct dbf_buf_fact f;
 	char name[4 * DBF_NAME_MAX];
 
@@ -318,7 +314,7 @@ static int add_entry(void *ctx, const struct dbf_bufinfo_entry *e)
 	f.has_size = true;
 	f.exporter = e->exp_name;
 	f.name = e->name;
-	if (dbf_builder_names_escaped(c->b) && e->name.len <= sizeof(name)) {
+	if (dbf_builder_names_escaped(b) && e->name.len <= sizeof(name)) {
 		memcpy(name, e->name.p, e->name.len);
 		f.name = (struct dbf_str){ name, (uint32_t)dbf_unescape_octal(name, e->name.len) };
 	}
@@ -329,14 +325,13 @@ static int add_entry(void *ctx, const struct dbf_bufinfo_entry *e)
 	f.devices = e->devices;
 	f.ndevices = e->ndevices;
 	f.devices_known = e->devices_known;
-	return dbf_builder_buf(c->b, &f);
+	return dbf_builder_buf(b, &f);
 }
 
 int dbf_bufinfo_read(const char *debugfs_root, struct dbf_builder *b,
 		     struct dbf_bufinfo_summary *sum)
 {
 	struct dbf_buf_io io = { 0 };
-	struct read_ctx c = { b };
 	char path[4096];
 	int r;
 
@@ -345,7 +340,7 @@ int dbf_bufinfo_read(const char *debugfs_root, struct dbf_builder *b,
 		return -ENAMETOOLONG;
 	r = dbf_read_at(AT_FDCWD, path, &io);
 	if (r >= 0)
-		r = dbf_bufinfo_parse(io.p, io.len, add_entry, &c, sum);
+		r = dbf_bufinfo_parse(io.p, io.len, add_entry, b, sum);
 	free(io.p);
 	return r;
 }

@@ -100,21 +100,14 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		"PID", "UID", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS");
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct dbf_proc *p = &snap->procs[i];
-		uint32_t nfds = 0, nmaps = 0;
 		size_t n;
 
-		for (uint32_t k = 0; k < p->nph; k++) {
-			const struct dbf_holder *h = &snap->holders[snap->proc_holders[p->ph0 + k]];
-
-			nfds += h->nfds;
-			nmaps += h->maps;
-		}
 		fprintf(out, "%-8d %-6d ", (int)p->pid, (int)p->uid);
 		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
 		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
 			return -ENOMEM;
 		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 "\n",
-			n < 16 ? (int)(16 - n) : 0, "", p->nph, nfds, nmaps, p->bytes, p->pss);
+			n < 16 ? (int)(16 - n) : 0, "", p->nph, p->nfds, p->nmaps, p->bytes, p->pss);
 		if (p->anon_fds || p->anon_maps)
 			fprintf(out, "%-8s also %" PRIu32 " fds and %" PRIu32
 				" mappings of pre-5.3 dma-bufs that cannot be told apart\n",
@@ -223,21 +216,14 @@ int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 	fputs("],\n\"processes\":[", out);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct dbf_proc *p = &snap->procs[i];
-		uint32_t nfds = 0, nmaps = 0;
 
-		for (uint32_t k = 0; k < p->nph; k++) {
-			const struct dbf_holder *h = &snap->holders[snap->proc_holders[p->ph0 + k]];
-
-			nfds += h->nfds;
-			nmaps += h->maps;
-		}
 		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? ",\n" : "\n", (int)p->pid);
 		if (json_str(out, cstr(p->comm)) < 0)
 			return -ENOMEM;
 		fprintf(out, ",\"uid\":%d,\"buffers\":%" PRIu32 ",\"fds\":%" PRIu32
 			",\"maps\":%" PRIu32 ",\"size\":%" PRIu64 ",\"pss\":%" PRIu64
 			",\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}",
-			(int)p->uid, p->nph, nfds, nmaps, p->bytes, p->pss,
+			(int)p->uid, p->nph, p->nfds, p->nmaps, p->bytes, p->pss,
 			p->anon_fds, p->anon_maps);
 	}
 	fputs("],\n\"unreadable\":[", out);

@@ -613,6 +613,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		if (!p->nph)
 			p->ph0 = (uint32_t)i;
 		p->nph++;
+		p->nfds += ph->nfds;
+		p->nmaps += ph->maps;
 		p->bytes += buf->size;
 		p->pss += buf->size / buf->nholders;
 	}

@@ -64,6 +64,7 @@ struct dbf_proc {
 	 * this way can be counted but never told apart.
 	 */
 	uint32_t anon_fds, anon_maps;
+	uint32_t nfds, nmaps;		/* dma-buf fds and mappings, all buffers */
 	uint64_t bytes;			/* sum of held buffer sizes */
 	uint64_t pss;			/* sum of size / number of holding procs */
 };
@@ -134,12 +135,6 @@ size_t dbf_snapshot_by_name(const struct dbf_snapshot *snap,
 			    struct dbf_str key, size_t *first);
 size_t dbf_snapshot_by_exporter(const struct dbf_snapshot *snap,
 				struct dbf_str key, size_t *first);
-
-/* Number of distinct processes that hold @buf (the PSS divisor). */
-static inline uint32_t dbf_buf_nprocs(const struct dbf_buf *buf)
-{
-	return buf->nholders;
-}
 
 static inline int dbf_str_cmp(struct dbf_str a, struct dbf_str b)
 {

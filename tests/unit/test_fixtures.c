@@ -165,6 +165,13 @@ static void vgem_truth(void)
 	cr_assert_eq(s->bufinfo_err, 0);
 	cr_assert_eq(s->nholders, 18);
 	cr_assert_eq(s->nfds, 18);
+	/* per process: fds on buffers 1, 2 (dup'd) and 3, and buffer 1's mapping */
+	cr_assert_eq(must_proc(s, 90)->nfds, 4);
+	cr_assert_eq(must_proc(s, 90)->nmaps, 1);
+	cr_assert_eq(must_proc(s, 91)->nfds, 1);
+	cr_assert_eq(must_proc(s, 91)->nmaps, 1);
+	cr_assert_eq(must_proc(s, 93)->nfds, 0);
+	cr_assert_eq(must_proc(s, 93)->nmaps, 1);
 	dbf_snapshot_free(s);
 }
 
