@@ -55,12 +55,31 @@ void dbf_builder_free(struct dbf_builder *b);
 int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f);
 /* @pid holds buffer @ino through fd @fd. */
 int dbf_builder_fd(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino);
-/* @pid maps buffer @ino @count times. */
+/*
+ * @pid maps buffer @ino @count times, on device @dev (as the maps line
+ * says), the longest mapping @len bytes, named @name (copied). A path is
+ * only a name: at finish the mappings count only if @dev is the dma-buf
+ * filesystem's, and are kept marked unverified when that is unknown.
+ */
 int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
-		     uint32_t count);
-/* A process that holds something: its comm and uid, and pre-5.3 counts. */
-int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid, uid_t owner,
-		     const char *comm, uint32_t anon_fds, uint32_t anon_maps);
+		     uint64_t dev, uint32_t count, uint64_t len,
+		     struct dbf_str name);
+
+/* The dma-buf filesystem's device (makedev() form), and how it was learned. */
+void dbf_builder_set_dmabuf_dev(struct dbf_builder *b, uint64_t dev,
+				unsigned int src);
+unsigned int dbf_builder_dev_src(const struct dbf_builder *b);
+
+/* A process that holds something. */
+struct dbf_proc_fact {
+	pid_t pid;
+	uid_t uid, owner;		/* see struct dbf_proc */
+	gid_t gid, owner_gid;
+	uint64_t start_time;
+	const char *comm;		/* NUL-terminated */
+	uint32_t anon_fds, anon_maps;	/* pre-5.3 counts */
+};
+int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *p);
 int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
 
 /*

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "builder.h"
 #include "escape.h"
@@ -38,7 +39,8 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 	while (dbf_next_line(buf, len, &pos, &line, &ll)) {
 		const char *p = line, *end = line + ll, *col = NULL, *dash;
 		size_t cl = 0, path_len;
-		uint64_t ino, start, stop;
+		uint64_t ino, start, stop, major, minor;
+		const char *colon;
 		char *path;
 		int r;
 
@@ -53,10 +55,16 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 		    !dbf_parse_u64(dash + 1, cl - (size_t)(dash + 1 - col), 16, &stop) ||
 		    stop < start)
 			continue;
-		for (int i = 0; i < 4; i++)
+		/* perms, offset, then the device as hex "major:minor" */
+		for (int i = 0; i < 3; i++)
 			if (!skip_col(&p, end, &col, &cl))
 				goto next;
-		if (!dbf_parse_u64(col, cl, 10, &ino))
+		colon = memchr(col, ':', cl);
+		if (!colon || !dbf_parse_u64(col, (size_t)(colon - col), 16, &major) ||
+		    !dbf_parse_u64(colon + 1, cl - (size_t)(colon + 1 - col), 16, &minor) ||
+		    major > 0xfff || minor > 0xfffff)
+			continue;
+		if (!skip_col(&p, end, &col, &cl) || !dbf_parse_u64(col, cl, 10, &ino))
 			continue;
 		while (p < end && *p == ' ')
 			p++;
@@ -70,7 +78,8 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 			continue;
 		/* seq_file_path escapes '\n' as \012 so a line stays a line. */
 		path_len = dbf_unescape_octal(path + 8, path_len - 8);
-		r = cb(ctx, ino, stop - start, (struct dbf_str){ path + 8, (uint32_t)path_len });
+		r = cb(ctx, makedev(major, minor), ino, stop - start,
+		       (struct dbf_str){ path + 8, (uint32_t)path_len });
 		if (r < 0)
 			return r;
 next:
@@ -80,7 +89,7 @@ next:
 }
 
 struct mapping {
-	uint64_t ino;
+	uint64_t dev, ino;
 	uint64_t len;		/* the longest mapping of the buffer */
 	uint32_t count;
 	struct dbf_str name;
@@ -91,13 +100,14 @@ struct maps_ctx {
 	size_t n, cap;
 };
 
-static int collect(void *ctx, uint64_t ino, uint64_t len, struct dbf_str name)
+static int collect(void *ctx, uint64_t dev, uint64_t ino, uint64_t len,
+		   struct dbf_str name)
 {
 	struct maps_ctx *c = ctx;
 
 	/* A process maps few buffers: a linear search is enough. */
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->m[i].ino == ino) {
+		if (c->m[i].ino == ino && c->m[i].dev == dev) {
 			c->m[i].count++;
 			if (len > c->m[i].len)
 				c->m[i].len = len;
@@ -113,7 +123,8 @@ static int collect(void *ctx, uint64_t ino, uint64_t len, struct dbf_str name)
 		c->m = m;
 		c->cap = cap;
 	}
-	c->m[c->n++] = (struct mapping){ .ino = ino, .len = len, .count = 1, .name = name };
+	c->m[c->n++] = (struct mapping){ .dev = dev, .ino = ino, .len = len, .count = 1,
+					 .name = name };
 	return 0;
 }
 
@@ -128,20 +139,9 @@ int dbf_maps_scan(int piddir, pid_t pid, struct dbf_builder *b,
 	if (r < 0)
 		return r;
 	r = dbf_maps_parse(io->p, io->len, collect, &c, anon);
-	for (size_t i = 0; r >= 0 && i < c.n; i++) {
-		struct dbf_buf_fact f = dbf_buf_fact_init(c.m[i].ino, DBF_SRC_MAPS);
-
-		f.name = c.m[i].name;
-		f.has_name = c.m[i].name.len > 0;
-		f.name_rank = DBF_NAME_MAPS;
-		/* Mappings usually cover the whole buffer: a size when nothing better says. */
-		f.size = c.m[i].len;
-		f.has_size = true;
-		f.size_estimate = true;
-		r = dbf_builder_buf(b, &f);
-		if (r >= 0)
-			r = dbf_builder_maps(b, pid, c.m[i].ino, c.m[i].count);
-	}
+	for (size_t i = 0; r >= 0 && i < c.n; i++)
+		r = dbf_builder_maps(b, pid, c.m[i].ino, c.m[i].dev, c.m[i].count,
+				     c.m[i].len, c.m[i].name);
 	*held = (uint32_t)c.n;
 	free(c.m);
 	return r < 0 ? r : 0;

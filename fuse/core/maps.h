@@ -9,10 +9,10 @@ struct dbf_builder;
 struct dbf_buf_io;
 
 /*
- * One dma-buf mapping of @len bytes; @name is decoded and lives in the
- * parse buffer.
+ * One "/dmabuf:" mapping of @len bytes on device @dev (makedev() form);
+ * @name is decoded and lives in the parse buffer.
  */
-typedef int (*dbf_maps_cb)(void *ctx, uint64_t ino, uint64_t len,
+typedef int (*dbf_maps_cb)(void *ctx, uint64_t dev, uint64_t ino, uint64_t len,
 			   struct dbf_str name);
 
 /*

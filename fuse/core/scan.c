@@ -48,7 +48,10 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
 		r = dbf_process_read(piddir, io, &uid, &owner, comm);
 		if (r >= 0)
-			r = dbf_builder_proc(b, pid, uid, owner, comm, anon_fds, anon_maps);
+			r = dbf_builder_proc(b, &(struct dbf_proc_fact){
+					.pid = pid, .uid = uid, .owner = owner,
+					.gid = (gid_t)-1, .comm = comm,
+					.anon_fds = anon_fds, .anon_maps = anon_maps });
 	}
 	if (r >= 0)
 		return 0;

@@ -21,17 +21,25 @@ struct bbuf {
 	unsigned int sources;
 };
 
-/* One fd (fd >= 0) or the mappings (fd == -1) by which a process holds a buffer. */
+/*
+ * One fd (fd >= 0) or the mappings (fd == -1) by which a process holds a
+ * buffer. Mappings carry what maps said until finish() checks the device.
+ */
 struct bref {
 	uint64_t ino;
 	pid_t pid;
 	int32_t fd;
 	uint32_t maps;
+	bool unverified;
+	uint64_t dev, len;
+	struct dbf_str name;
 };
 
 struct bproc {
 	pid_t pid;
 	uid_t uid, owner;
+	gid_t gid, owner_gid;
+	uint64_t start_time;
 	uint32_t anon_fds, anon_maps;
 	char comm[DBF_COMM_MAX];
 };
@@ -54,6 +62,8 @@ struct dbf_builder {
 	size_t noino;
 	uint64_t noino_bytes;
 	bool names_escaped;
+	uint64_t dmabuf_dev;
+	unsigned int dev_src;
 };
 
 static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
@@ -208,43 +218,61 @@ int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f)
 	return 0;
 }
 
-static int add_ref(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino,
-		   uint32_t maps, unsigned int source)
+static int add_ref(struct dbf_builder *b, const struct bref *ref)
 {
-	struct bbuf *bb = get_buf(b, ino);
-
-	if (!bb)
-		return -ENOMEM;
-	bb->sources |= source;
 	if (grow(&b->refs, &b->caprefs, b->nrefs, sizeof(*b->refs)) < 0)
 		return -ENOMEM;
-	b->refs[b->nrefs++] = (struct bref){ .ino = ino, .pid = pid, .fd = fd,
-					     .maps = maps };
+	b->refs[b->nrefs++] = *ref;
 	return 0;
 }
 
 int dbf_builder_fd(struct dbf_builder *b, pid_t pid, int fd, uint64_t ino)
 {
-	return add_ref(b, pid, fd, ino, 0, DBF_SRC_FD);
+	struct bbuf *bb = get_buf(b, ino);
+
+	if (!bb)
+		return -ENOMEM;
+	bb->sources |= DBF_SRC_FD;
+	return add_ref(b, &(struct bref){ .ino = ino, .pid = pid, .fd = fd });
 }
 
 int dbf_builder_maps(struct dbf_builder *b, pid_t pid, uint64_t ino,
-		     uint32_t count)
+		     uint64_t dev, uint32_t count, uint64_t len,
+		     struct dbf_str name)
 {
-	return add_ref(b, pid, -1, ino, count, DBF_SRC_MAPS);
+	struct bref r = { .ino = ino, .pid = pid, .fd = -1, .maps = count,
+			  .dev = dev, .len = len, .name = { "", 0 } };
+
+	/* No buffer yet: a mapping proves nothing until its device is checked. */
+	if (name.len && dbf_arena_str(b->arena, name.p, name.len, &r.name) < 0)
+		return -ENOMEM;
+	return add_ref(b, &r);
 }
 
-int dbf_builder_proc(struct dbf_builder *b, pid_t pid, uid_t uid, uid_t owner,
-		     const char *comm, uint32_t anon_fds, uint32_t anon_maps)
+void dbf_builder_set_dmabuf_dev(struct dbf_builder *b, uint64_t dev,
+				unsigned int src)
+{
+	b->dmabuf_dev = dev;
+	b->dev_src = src;
+}
+
+unsigned int dbf_builder_dev_src(const struct dbf_builder *b)
+{
+	return b->dev_src;
+}
+
+int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *f)
 {
 	struct bproc *p;
 
 	if (grow(&b->procs, &b->capprocs, b->nprocs, sizeof(*b->procs)) < 0)
 		return -ENOMEM;
 	p = &b->procs[b->nprocs++];
-	*p = (struct bproc){ .pid = pid, .uid = uid, .owner = owner,
-			     .anon_fds = anon_fds, .anon_maps = anon_maps };
-	strncpy(p->comm, comm, sizeof(p->comm) - 1);
+	*p = (struct bproc){ .pid = f->pid, .uid = f->uid, .owner = f->owner,
+			     .gid = f->gid, .owner_gid = f->owner_gid,
+			     .start_time = f->start_time,
+			     .anon_fds = f->anon_fds, .anon_maps = f->anon_maps };
+	strncpy(p->comm, f->comm, sizeof(p->comm) - 1);
 	return 0;
 }
 
@@ -296,9 +324,18 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 			return r;
 	}
 	for (size_t i = 0; i < src->nrefs; i++) {
-		if (grow(&dst->refs, &dst->caprefs, dst->nrefs, sizeof(*dst->refs)) < 0)
+		struct bref ref = src->refs[i];
+
+		if (ref.name.len &&
+		    dbf_arena_str(dst->arena, ref.name.p, ref.name.len, &ref.name) < 0)
 			return -ENOMEM;
-		dst->refs[dst->nrefs++] = src->refs[i];
+		r = add_ref(dst, &ref);
+		if (r < 0)
+			return r;
+	}
+	if (src->dev_src > dst->dev_src) {
+		dst->dmabuf_dev = src->dmabuf_dev;
+		dst->dev_src = src->dev_src;
 	}
 	for (size_t i = 0; i < src->nprocs; i++) {
 		if (grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0)
@@ -452,7 +489,9 @@ static int complete_procs(struct dbf_builder *b)
 		if (i && b->refs[i - 1].pid == pid)
 			continue;
 		if (find_bproc(b->procs, n, pid) < 0 &&
-		    dbf_builder_proc(b, pid, (uid_t)-1, 0, "", 0, 0) < 0)
+		    dbf_builder_proc(b, &(struct dbf_proc_fact){
+				.pid = pid, .uid = (uid_t)-1, .gid = (gid_t)-1,
+				.comm = "" }) < 0)
 			return -ENOMEM;
 	}
 	if (b->nprocs != n)
@@ -480,6 +519,41 @@ static void carry_first_seen(struct dbf_snapshot *s, const struct dbf_snapshot *
 	}
 }
 
+/*
+ * Mappings count only on the dma-buf filesystem's device: any file can sit
+ * at a path that starts with "/dmabuf:". The survivors become buffer facts.
+ */
+static int check_maps(struct dbf_builder *b)
+{
+	size_t w = 0;
+	int r;
+
+	for (size_t i = 0; i < b->nrefs; i++) {
+		struct bref *ref = &b->refs[i];
+
+		if (ref->fd < 0) {
+			struct dbf_buf_fact f = dbf_buf_fact_init(ref->ino, DBF_SRC_MAPS);
+
+			if (b->dev_src != DBF_DEV_NONE && ref->dev != b->dmabuf_dev)
+				continue;
+			ref->unverified = b->dev_src == DBF_DEV_NONE;
+			f.name = ref->name;
+			f.has_name = ref->name.len > 0;
+			f.name_rank = DBF_NAME_MAPS;
+			/* Mappings usually cover the whole buffer: a size when nothing better says. */
+			f.size = ref->len;
+			f.has_size = true;
+			f.size_estimate = true;
+			r = dbf_builder_buf(b, &f);
+			if (r < 0)
+				return r;
+		}
+		b->refs[w++] = *ref;
+	}
+	b->nrefs = w;
+	return 0;
+}
+
 static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		  const struct dbf_snapshot *prev)
 {
@@ -487,6 +561,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	struct dbf_holder *h;
 	size_t *proc_map;
 
+	if (check_maps(b) < 0)
+		return -ENOMEM;
 	sort(b->bufs, b->nbufs, sizeof(*b->bufs), cmp_bbuf);
 	sort(b->refs, b->nrefs, sizeof(*b->refs), cmp_bref);
 	if (complete_procs(b) < 0)
@@ -563,6 +639,9 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		np->pid = bp->pid;
 		np->uid = bp->uid;
 		np->owner = bp->owner;
+		np->gid = bp->gid;
+		np->owner_gid = bp->owner_gid;
+		np->start_time = bp->start_time;
 		np->anon_fds = bp->anon_fds;
 		np->anon_maps = bp->anon_maps;
 		memcpy(np->comm, bp->comm, sizeof(np->comm));
@@ -597,6 +676,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 			h->nfds++;
 		}
 		h->maps += r->maps;
+		h->maps_unverified |= r->unverified;
 	}
 	free(proc_map);
 	s->nfds = nfds;
@@ -633,6 +713,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->nunreadable = b->nunreadable;
 
 	s->sources = b->sources;
+	s->dmabuf_dev = b->dmabuf_dev;
+	s->dev_src = b->dev_src;
 	s->bufinfo_err = b->bufinfo_err;
 	s->nprocs_scanned = b->nprocs_scanned;
 	s->bufinfo_noino = b->noino;

@@ -28,6 +28,14 @@ enum {
 	DBF_SRC_SYSFS	= 1u << 4,	/* /sys/kernel/dmabuf/buffers */
 };
 
+/* How the dma-buf filesystem's device was learned. */
+enum {
+	DBF_DEV_NONE = 0,
+	DBF_DEV_FD,		/* statx of a dma-buf fd met during the scan */
+	DBF_DEV_PROBE,		/* a buffer dmabuffs exported itself at startup */
+	DBF_DEV_OPTION,		/* --dmabuf-dev, for captures */
+};
+
 struct dbf_buf {
 	uint64_t ino;
 	uint64_t size;
@@ -49,6 +57,11 @@ struct dbf_holder {
 	uint32_t proc;			/* index in snapshot->procs */
 	uint32_t fd0, nfds;		/* range in snapshot->fds, ascending */
 	uint32_t maps;			/* number of mappings of the buffer */
+	/*
+	 * The mappings' device could not be checked against the dma-buf
+	 * filesystem's (it was never learned): shown, marked unverified.
+	 */
+	bool maps_unverified;
 };
 
 #define DBF_COMM_MAX 64
@@ -56,7 +69,14 @@ struct dbf_holder {
 struct dbf_proc {
 	pid_t pid;
 	uid_t uid;			/* real uid, (uid_t)-1 if unknown */
-	uid_t owner;			/* who procfs lets in besides root; 0: root only */
+	gid_t gid;			/* real gid, (gid_t)-1 if unknown */
+	/*
+	 * Who procfs lets read the fdinfo besides root: all four uids and all
+	 * four gids equal and the process dumpable. owner 0: root only.
+	 */
+	uid_t owner;
+	gid_t owner_gid;		/* meaningful when owner != 0 */
+	uint64_t start_time;		/* /proc/<pid>/stat field 22, 0 if unknown */
 	char comm[DBF_COMM_MAX];	/* NUL-terminated, raw bytes */
 	uint32_t ph0, nph;		/* range in snapshot->proc_holders */
 	/*
@@ -91,6 +111,10 @@ struct dbf_snapshot {
 	size_t nunreadable;
 
 	unsigned int sources;		/* DBF_SRC_* that answered */
+	/* The dma-buf filesystem's device, against which maps lines are checked. */
+	uint64_t dmabuf_dev;		/* makedev() form; meaningful if dev_src */
+	unsigned int dev_src;		/* DBF_DEV_*: how it was learned, 0: never */
+	uint64_t scan_ns;		/* how long the scan took */
 	int bufinfo_err;		/* errno why bufinfo was not used, or 0 */
 	size_t nprocs_scanned;
 	uint64_t total_bytes;
@@ -107,6 +131,12 @@ struct dbf_scan_opts {
 	const char *debugfs_root;	/* default "/sys/kernel/debug" */
 	const char *sysfs_root;		/* default "/sys" */
 	unsigned int threads;		/* procfs scan threads, 0: by CPUs and load */
+	/*
+	 * The dma-buf filesystem's device if already known (probe, option or
+	 * an earlier scan); DBF_DEV_NONE lets the scan learn it from fds.
+	 */
+	uint64_t dmabuf_dev;
+	unsigned int dev_src;
 };
 
 /*

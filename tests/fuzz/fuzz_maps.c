@@ -8,9 +8,11 @@
 
 static const char *start, *end;
 
-static int check(void *ctx, uint64_t ino, uint64_t len, struct dbf_str name)
+static int check(void *ctx, uint64_t dev, uint64_t ino, uint64_t len,
+		 struct dbf_str name)
 {
 	(void)ctx;
+	(void)dev;
 	(void)ino;
 	(void)len;
 	if (name.len && (name.p < start || name.p + name.len > end))

@@ -6,17 +6,19 @@
 
 struct seen {
 	size_t n;
-	uint64_t ino[8];
+	uint64_t dev[8], ino[8];
 	char name[8][64];
 	uint32_t len[8];
 	uint64_t len_bytes[8];
 };
 
-static int record(void *ctx, uint64_t ino, uint64_t len, struct dbf_str name)
+static int record(void *ctx, uint64_t dev, uint64_t ino, uint64_t len,
+		  struct dbf_str name)
 {
 	struct seen *s = ctx;
 
 	cr_assert_lt(s->n, 8);
+	s->dev[s->n] = dev;
 	s->ino[s->n] = ino;
 	s->len_bytes[s->n] = len;
 	memcpy(s->name[s->n], name.p, name.len);
