@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "devprobe.h"
 #include "dump.h"
 #include "fileio.h"
 #include "options.h"
@@ -21,6 +24,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: dmabuffs [OPTIONS] [MOUNTPOINT]\n"
 "       dmabuffs --dump[=json] [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
+"                [--dmabuf-dev MAJ:MIN]\n"
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
 "(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/ and summary.\n"
@@ -36,6 +40,9 @@ static void usage(FILE *out)
 "  --proc=DIR         procfs root (default /proc)\n"
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
+"  --dmabuf-dev=MAJ:MIN  the dma-buf filesystem's device, decimal as\n"
+"                     stat -c %%Hd:%%Ld prints it (for captures; by default\n"
+"                     learned from a dma-buf fd or a buffer of our own)\n"
 "  --scan-threads=N   threads that read /proc (default: idle CPUs, 1 per 256 processes)\n"
 "  --user=NAME        serve as NAME after mounting (default nobody), keeping\n"
 "                     only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\n"
@@ -88,11 +95,35 @@ static int parse_uint(const char *arg, unsigned long min, unsigned long max,
 	return 0;
 }
 
-static int run_dump(const struct dbf_options *o, bool json)
+/* "MAJ:MIN" in decimal, as stat -c '%Hd:%Ld' prints a device. */
+static int parse_dev(const char *arg, uint64_t *dev)
+{
+	unsigned int maj, min;
+	const char *colon = strchr(arg, ':');
+	__do_free char *major = colon ? strndup(arg, (size_t)(colon - arg)) : NULL;
+
+	if (!major || parse_uint(major, 0, 0xfff, &maj) < 0 ||
+	    parse_uint(colon + 1, 0, 0xfffff, &min) < 0)
+		return -EINVAL;
+	*dev = makedev(maj, min);
+	return 0;
+}
+
+static int run_dump(struct dbf_options *o, bool json)
 {
 	struct dbf_snapshot *snap;
+	uint64_t dev;
 	int r;
 
+	/*
+	 * Without the device, mappings cannot be told from files placed at
+	 * "/dmabuf:X". Exporting a buffer of our own needs root's device nodes.
+	 */
+	if (o->scan.dev_src == DBF_DEV_NONE && geteuid() == 0 &&
+	    dbf_dmabuf_dev_probe(&dev) == 0) {
+		o->scan.dmabuf_dev = dev;
+		o->scan.dev_src = DBF_DEV_PROBE;
+	}
 	r = dbf_scan(&o->scan, NULL, &snap);
 	if (r < 0) {
 		fprintf(stderr, "dmabuffs: cannot scan %s: %s\n",
@@ -113,7 +144,7 @@ static int run_dump(const struct dbf_options *o, bool json)
 }
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
-       OPT_THREADS, OPT_USER, OPT_NO_DROP };
+       OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV };
 
 int main(int argc, char **argv)
 {
@@ -125,6 +156,7 @@ int main(int argc, char **argv)
 		{ "debugfs",	required_argument,	NULL, OPT_DEBUGFS },
 		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
 		{ "scan-threads", required_argument,	NULL, OPT_THREADS },
+		{ "dmabuf-dev",	required_argument,	NULL, OPT_DMABUF_DEV },
 		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -194,6 +226,12 @@ int main(int argc, char **argv)
 		case OPT_THREADS:
 			if (parse_uint(optarg, 1, 8, &o.scan.threads) < 0)
 				return usage_error("--scan-threads takes 1 to 8, not '%s'", optarg);
+			break;
+		case OPT_DMABUF_DEV:
+			if (parse_dev(optarg, &o.scan.dmabuf_dev) < 0)
+				return usage_error("--dmabuf-dev takes MAJOR:MINOR in decimal, not '%s'",
+						   optarg);
+			o.scan.dev_src = DBF_DEV_OPTION;
 			break;
 		case 'V':
 			printf("dmabuffs %s\n", DMABUFFS_VERSION);

@@ -37,6 +37,27 @@ void dbf_arena_free(struct dbf_arena *a)
 	free(a);
 }
 
+void dbf_arena_reset(struct dbf_arena *a)
+{
+	struct chunk *c, *next, *keep = NULL;
+
+	a->bytes = 0;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		if (!keep && c->size == CHUNK_SIZE) {
+			keep = c;
+			continue;
+		}
+		free(c);
+	}
+	a->head = keep;
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+		a->bytes = sizeof(*keep) + keep->size;
+	}
+}
+
 void *dbf_arena_alloc(struct dbf_arena *a, size_t size)
 {
 	struct chunk *c = a->head;

@@ -11,6 +11,8 @@
 
 struct dbf_arena *dbf_arena_new(void);
 void dbf_arena_free(struct dbf_arena *a);
+/* Forget every allocation, keeping one chunk for the next ones. */
+void dbf_arena_reset(struct dbf_arena *a);
 void *dbf_arena_alloc(struct dbf_arena *a, size_t size);
 /* Copy @len bytes (plus a NUL, for convenience); NULL on ENOMEM. */
 int dbf_arena_str(struct dbf_arena *a, const char *p, size_t len,

@@ -50,6 +50,13 @@ struct dbf_builder;
 
 struct dbf_builder *dbf_builder_new(void);
 void dbf_builder_free(struct dbf_builder *b);
+/*
+ * Forget every fact, keeping the memory for the next ones, and the
+ * dma-buf device and name escaping, which are facts about the kernel.
+ * A scan collects each process in a builder of its own and merges it only
+ * once the process was read whole: one that exits mid-scan leaves nothing.
+ */
+void dbf_builder_reset(struct dbf_builder *b);
 
 /* Facts about one buffer; strings are copied. */
 int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f);
@@ -81,13 +88,6 @@ struct dbf_proc_fact {
 };
 int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *p);
 int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
-
-/*
- * A process that exits mid-scan must leave no holder behind: take a mark
- * before scanning it and roll its fds and mappings back if it vanished.
- */
-size_t dbf_builder_mark(const struct dbf_builder *b);
-void dbf_builder_rollback(struct dbf_builder *b, size_t mark);
 
 /* Whole-scan facts. */
 void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,

@@ -38,7 +38,9 @@ int dbf_fdinfo_parse(const char *buf, size_t len, struct dbf_fdinfo *out)
 			out->has_name = true;
 			break;
 		}
-		if (FIELD(line, ll, "ino", &v, &vl)) {
+		if (FIELD(line, ll, "mnt_id", &v, &vl)) {
+			out->has_mnt_id = dbf_parse_u64(v, vl, 10, &out->mnt_id);
+		} else if (FIELD(line, ll, "ino", &v, &vl)) {
 			out->has_ino = dbf_parse_u64(v, vl, 10, &out->ino);
 		} else if (FIELD(line, ll, "size", &v, &vl)) {
 			out->has_size = dbf_parse_u64(v, vl, 10, &out->size);

@@ -8,8 +8,9 @@
 #define DBF_FDINFO_MAX_DEVICES 32
 
 struct dbf_fdinfo {
-	bool has_ino, has_size, has_count, has_exp_name, has_name;
+	bool has_ino, has_size, has_count, has_exp_name, has_name, has_mnt_id;
 	uint64_t ino;		/* generic fdinfo prints it from 5.14 */
+	uint64_t mnt_id;	/* generic fdinfo prints it from 3.15 */
 	uint64_t size;
 	int64_t count;
 	struct dbf_str exp_name;	/* points into the parsed text */

@@ -5,7 +5,6 @@
 #include <sys/sysmacros.h>
 
 #include "builder.h"
-#include "escape.h"
 #include "fileio.h"
 #include "maps.h"
 #include "parse.h"
@@ -27,6 +26,28 @@ static bool skip_col(const char **p, const char *end, const char **col,
 	*col_len = (size_t)(e - s);
 	*p = e;
 	return true;
+}
+
+/*
+ * show_map_vma() prints the path with seq_file_path(..., "\n"): only a
+ * newline is escaped, as \012, and a backslash is printed as is. So
+ * "\012" is the one escape there is; a name really spelled "lit\101"
+ * stays "lit\101". (A name really spelled "\012" is ambiguous: the fd
+ * link's exact bytes win over maps when both are seen.)
+ */
+static size_t unescape_newlines(char *buf, size_t len)
+{
+	size_t r = 0, w = 0;
+
+	while (r < len) {
+		if (len - r >= 4 && !memcmp(buf + r, "\\012", 4)) {
+			buf[w++] = '\n';
+			r += 4;
+		} else {
+			buf[w++] = buf[r++];
+		}
+	}
+	return w;
 }
 
 int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
@@ -76,8 +97,7 @@ int dbf_maps_parse(char *buf, size_t len, dbf_maps_cb cb, void *ctx,
 		}
 		if (!DBF_STARTS_WITH(path, path_len, "/dmabuf:"))
 			continue;
-		/* seq_file_path escapes '\n' as \012 so a line stays a line. */
-		path_len = dbf_unescape_octal(path + 8, path_len - 8);
+		path_len = unescape_newlines(path + 8, path_len - 8);
 		r = cb(ctx, makedev(major, minor), ino, stop - start,
 		       (struct dbf_str){ path + 8, (uint32_t)path_len });
 		if (r < 0)

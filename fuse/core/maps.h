@@ -10,13 +10,14 @@ struct dbf_buf_io;
 
 /*
  * One "/dmabuf:" mapping of @len bytes on device @dev (makedev() form);
- * @name is decoded and lives in the parse buffer.
+ * @name has \\012 decoded to a newline (the only escape maps has) and
+ * lives in the parse buffer.
  */
 typedef int (*dbf_maps_cb)(void *ctx, uint64_t dev, uint64_t ino, uint64_t len,
 			   struct dbf_str name);
 
 /*
- * Parse maps text in place (names are unescaped into @buf). Calls @cb for
+ * Parse maps text in place (names are decoded into @buf). Calls @cb for
  * each "/dmabuf:" mapping and counts "anon_inode:dmabuf" mappings (before
  * 5.3) in *anon. Malformed lines are skipped. Returns 0 or @cb's error.
  */

@@ -1,59 +1,133 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "builder.h"
 #include "fileio.h"
 #include "parse.h"
 #include "process.h"
 
-int dbf_status_uid(const char *buf, size_t len, uid_t *uid, uid_t *owner)
+/* "Uid:\t<real>\t<effective>\t<saved>\t<fs>": the first, and whether all agree. */
+static int four_ids(const char *v, const char *end, uint32_t *first, bool *equal)
+{
+	int i;
+
+	*equal = true;
+	for (i = 0; i < 4 && v < end; i++) {
+		const char *e = memchr(v, '\t', (size_t)(end - v));
+		uint64_t n;
+
+		if (!e)
+			e = end;
+		if (!dbf_parse_u64(v, (size_t)(e - v), 10, &n) || n > UINT32_MAX)
+			return -EINVAL;
+		if (i == 0)
+			*first = (uint32_t)n;
+		else if ((uint32_t)n != *first)
+			*equal = false;
+		v = e + 1;
+	}
+	if (i == 0)
+		return -EINVAL;
+	if (i < 4)
+		*equal = false;
+	return 0;
+}
+
+int dbf_status_ids(const char *buf, size_t len, struct dbf_status_ids *ids)
 {
 	size_t pos = 0, ll;
 	const char *line;
+	bool has_uid = false;
+	uint32_t id;
+	int r;
 
+	*ids = (struct dbf_status_ids){ .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	while (dbf_next_line(buf, len, &pos, &line, &ll)) {
-		const char *v, *end = line + ll;
-		bool uniform = true;
-		int i;
-
-		if (!DBF_STARTS_WITH(line, ll, "Uid:\t"))
-			continue;
-		/* Uid: real effective saved fs */
-		v = line + 5;
-		for (i = 0; i < 4 && v < end; i++) {
-			const char *e = memchr(v, '\t', (size_t)(end - v));
-			uint64_t n;
-
-			if (!e)
-				e = end;
-			if (!dbf_parse_u64(v, (size_t)(e - v), 10, &n) || n > UINT32_MAX)
-				return -EINVAL;
-			if (i == 0)
-				*uid = (uid_t)n;
-			else if ((uid_t)n != *uid)
-				uniform = false;
-			v = e + 1;
+		if (DBF_STARTS_WITH(line, ll, "Uid:\t")) {
+			r = four_ids(line + 5, line + ll, &id, &ids->uids_equal);
+			if (r < 0)
+				return r;
+			ids->uid = (uid_t)id;
+			has_uid = true;
+		} else if (DBF_STARTS_WITH(line, ll, "Gid:\t")) {
+			r = four_ids(line + 5, line + ll, &id, &ids->gids_equal);
+			if (r < 0)
+				return r;
+			ids->gid = (gid_t)id;
+			break;	/* Gid: follows Uid: */
 		}
-		if (i == 0)
+	}
+	return has_uid ? 0 : -EINVAL;
+}
+
+int dbf_stat_start_time(const char *buf, size_t len, uint64_t *start_time)
+{
+	const char *p = NULL, *end = buf + len;
+
+	for (size_t i = len; i > 0; i--) {
+		if (buf[i - 1] == ')') {
+			p = buf + i;
+			break;
+		}
+	}
+	if (!p)
+		return -EINVAL;
+	/* fields 3 (state) to 22 (starttime), one space apart */
+	for (int field = 3; field <= 22; field++) {
+		const char *e;
+
+		if (p >= end || *p != ' ')
 			return -EINVAL;
-		*owner = uniform && i == 4 ? *uid : 0;
-		return 0;
+		p++;
+		e = p;
+		while (e < end && *e != ' ' && *e != '\n')
+			e++;
+		if (field == 22)
+			return dbf_parse_u64(p, (size_t)(e - p), 10, start_time) ? 0 : -EINVAL;
+		p = e;
 	}
 	return -EINVAL;
 }
 
-int dbf_process_read(int piddir, struct dbf_buf_io *io, uid_t *uid,
-		     uid_t *owner, char comm[DBF_COMM_MAX])
+int dbf_process_read(int piddir, struct dbf_buf_io *io, struct dbf_proc_fact *f,
+		     char comm[DBF_COMM_MAX])
 {
+	struct dbf_status_ids ids;
+	struct stat st;
 	size_t n;
 	int r;
 
 	r = dbf_read_at(piddir, "status", io);
 	if (r < 0)
 		return r;
-	r = dbf_status_uid(io->p, io->len, uid, owner);
+	r = dbf_status_ids(io->p, io->len, &ids);
 	if (r < 0)
 		return r;
+	if (fstat(piddir, &st) < 0)
+		return -errno;
+	f->uid = ids.uid;
+	f->gid = ids.gid;
+	/* A process that is not dumpable has a /proc/<pid> owned by root. */
+	if (ids.uids_equal && ids.gids_equal && st.st_uid == ids.uid &&
+	    st.st_gid == ids.gid) {
+		f->owner = ids.uid;
+		f->owner_gid = ids.gid;
+	} else {
+		f->owner = 0;
+		f->owner_gid = 0;
+	}
+	if (!f->owner)
+		f->owner_gid = 0;
+
+	f->start_time = 0;
+	r = dbf_read_at(piddir, "stat", io);
+	if (r == 0 && dbf_stat_start_time(io->p, io->len, &f->start_time) < 0)
+		f->start_time = 0;	/* unknown, as in captures without it */
+	else if (r < 0 && r != -ENOENT)
+		return r;
+
 	r = dbf_read_at(piddir, "comm", io);
 	if (r < 0)
 		return r;
@@ -64,5 +138,6 @@ int dbf_process_read(int piddir, struct dbf_buf_io *io, uid_t *uid,
 		n = DBF_COMM_MAX - 1;
 	memcpy(comm, io->p, n);
 	comm[n] = '\0';
+	f->comm = comm;
 	return 0;
 }

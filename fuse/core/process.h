@@ -1,22 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* A process's comm and real uid. */
+/* A process's comm, ids, owner and start time. */
 #ifndef DMABUFFS_PROCESS_H
 #define DMABUFFS_PROCESS_H
 
 #include "snapshot.h"
 
 struct dbf_buf_io;
+struct dbf_proc_fact;
+
+/* What /proc/<pid>/status says about a process's ids. */
+struct dbf_status_ids {
+	uid_t uid;		/* real uid */
+	gid_t gid;		/* real gid, (gid_t)-1 without a Gid: line */
+	bool uids_equal;	/* real, effective, saved and fs uids agree */
+	bool gids_equal;	/* likewise the gids (false without a Gid: line) */
+};
 
 /*
- * Parse /proc/<pid>/status text: the real uid, and the owner procfs lets
- * look into the process besides root, which is that uid only when the
- * real, effective, saved and filesystem uids all agree (ptrace access
- * checks all four), else 0. -EINVAL if there is no Uid line.
+ * Parse /proc/<pid>/status text. Returns 0, or -EINVAL if there is no
+ * well-formed Uid: line (a malformed Gid: line is -EINVAL too).
  */
-int dbf_status_uid(const char *buf, size_t len, uid_t *uid, uid_t *owner);
+int dbf_status_ids(const char *buf, size_t len, struct dbf_status_ids *ids);
 
-/* Read comm (without its newline), the real uid and owner through @piddir. */
-int dbf_process_read(int piddir, struct dbf_buf_io *io, uid_t *uid,
-		     uid_t *owner, char comm[DBF_COMM_MAX]);
+/*
+ * Field 22 of /proc/<pid>/stat, the start time in clock ticks after boot.
+ * comm (field 2) may hold spaces and parentheses, so fields are counted
+ * from the last ')'. Returns 0 or -EINVAL.
+ */
+int dbf_stat_start_time(const char *buf, size_t len, uint64_t *start_time);
+
+/*
+ * Read a process through @piddir into @f: uid, gid, owner, owner_gid,
+ * start_time, and comm (without its newline, into @comm; f->comm points
+ * there). The owner is the uid procfs lets read the process's fdinfo
+ * besides root: only when all four uids agree, all four gids agree and the
+ * process is dumpable, which procfs shows by giving /proc/<pid> the
+ * process's euid and egid (root's otherwise). A missing stat file leaves
+ * start_time 0. Returns 0 or a negative errno.
+ */
+int dbf_process_read(int piddir, struct dbf_buf_io *io, struct dbf_proc_fact *f,
+		     char comm[DBF_COMM_MAX]);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "builder.h"
 #include "escape.h"
@@ -43,6 +44,27 @@ static bool escapes_to(struct dbf_str raw, struct dbf_str escaped)
 	return n == raw.len && !memcmp(buf, raw.p, n);
 }
 
+/*
+ * The dma-buf filesystem's device from an fd fdinfo just described as a
+ * dma-buf. The fd number may have been closed and reused since, so the
+ * device counts only if the file behind the link is the same inode on the
+ * same mount: no other filesystem shares the dma-buf mount's id. One
+ * success per scan is enough, so this costs a few stats at most.
+ */
+static void learn_dev(int fddir, const char *fdname, const struct dbf_fdinfo *fi,
+		      struct dbf_builder *b)
+{
+	struct statx stx;
+
+	if (statx(fddir, fdname, AT_STATX_DONT_SYNC, STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return;
+	if (!(stx.stx_mask & STATX_INO) || !(stx.stx_mask & STATX_MNT_ID) ||
+	    stx.stx_ino != fi->ino || stx.stx_mnt_id != fi->mnt_id)
+		return;
+	dbf_builder_set_dmabuf_dev(b, makedev(stx.stx_dev_major, stx.stx_dev_minor),
+				   DBF_DEV_FD);
+}
+
 static void closedirp(DIR **d)
 {
 	if (*d)
@@ -71,13 +93,28 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 		return -ENOENT;	/* the fd number was reused for something else */
 
 	if (!fi.has_ino) {
-		struct stat st;
+		struct statx stx;
 
-		/* fdinfo has no ino: line before 5.14; stat the buffer through the link. */
-		if (fstatat(fddir, fdname, &st, 0) < 0)
+		/*
+		 * fdinfo has no ino: line before 5.14; stat the buffer through
+		 * the link. The fd may have been replaced by a file on any
+		 * filesystem since: AT_STATX_DONT_SYNC lets network and FUSE
+		 * filesystems answer from their cache instead of a request a
+		 * hung server never answers, so a scan cannot block on one.
+		 */
+		if (statx(fddir, fdname, AT_STATX_DONT_SYNC, STATX_INO | STATX_MNT_ID,
+			  &stx) < 0)
 			return -errno;
-		fi.ino = st.st_ino;
+		fi.ino = stx.stx_ino;
 		fi.has_ino = true;
+		/* 5.8 to 5.13: statx knows the mount, which is as good as the inode */
+		if (fi.has_mnt_id && (stx.stx_mask & STATX_MNT_ID) &&
+		    stx.stx_mnt_id == fi.mnt_id && dbf_builder_dev_src(b) == DBF_DEV_NONE)
+			dbf_builder_set_dmabuf_dev(b, makedev(stx.stx_dev_major,
+							      stx.stx_dev_minor),
+						   DBF_DEV_FD);
+	} else if (fi.has_mnt_id && dbf_builder_dev_src(b) == DBF_DEV_NONE) {
+		learn_dev(fddir, fdname, &fi, b);
 	}
 
 	if (fi.has_name && !names_equal(fi.name, link_name) &&

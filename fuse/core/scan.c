@@ -26,36 +26,38 @@ static bool vanished(int r)
 }
 
 /*
- * Scan one process. Returns 0, 1 if it vanished, 2 if unreadable, or a
- * negative errno for errors that stop the scan (ENOMEM).
+ * Scan one process into @stage, then merge it into @b only if it was read
+ * whole: a process that exits mid-scan leaves no buffer fact or holder.
+ * Returns 0, 1 if it vanished, 2 if unreadable, or a negative errno for
+ * errors that stop the scan (ENOMEM).
  */
 static int scan_process(int procfd, const char *name, pid_t pid,
-			struct dbf_builder *b, struct dbf_buf_io *io)
+			struct dbf_builder *b, struct dbf_builder *stage,
+			struct dbf_buf_io *io)
 {
 	__do_close int piddir = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t mark = dbf_builder_mark(b);
 	uint32_t held_fds, anon_fds, held_maps, anon_maps;
+	struct dbf_proc_fact f = { .pid = pid };
 	char comm[DBF_COMM_MAX];
-	uid_t uid, owner;
 	int r;
 
 	if (piddir < 0)
 		return vanished(-errno) ? 1 : 2;
 
-	r = dbf_procfs_fds_scan(piddir, pid, b, io, &held_fds, &anon_fds);
+	dbf_builder_reset(stage);
+	r = dbf_procfs_fds_scan(piddir, pid, stage, io, &held_fds, &anon_fds);
 	if (r >= 0)
-		r = dbf_maps_scan(piddir, pid, b, io, &anon_maps, &held_maps);
+		r = dbf_maps_scan(piddir, pid, stage, io, &anon_maps, &held_maps);
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
-		r = dbf_process_read(piddir, io, &uid, &owner, comm);
-		if (r >= 0)
-			r = dbf_builder_proc(b, &(struct dbf_proc_fact){
-					.pid = pid, .uid = uid, .owner = owner,
-					.gid = (gid_t)-1, .comm = comm,
-					.anon_fds = anon_fds, .anon_maps = anon_maps });
+		r = dbf_process_read(piddir, io, &f, comm);
+		if (r >= 0) {
+			f.anon_fds = anon_fds;
+			f.anon_maps = anon_maps;
+			r = dbf_builder_proc(stage, &f);
+		}
 	}
 	if (r >= 0)
-		return 0;
-	dbf_builder_rollback(b, mark);
+		return dbf_builder_merge(b, stage);
 	if (vanished(r))
 		return 1;
 	if (r == -EACCES || r == -EPERM)
@@ -113,6 +115,8 @@ struct worker {
 	const pid_t *pids;
 	size_t npids, first, stride;
 	struct dbf_builder *b;
+	uint64_t dmabuf_dev;		/* known before the scan, if dev_src */
+	unsigned int dev_src;
 	size_t nscanned;
 	int err;
 	pthread_t thread;
@@ -122,14 +126,22 @@ static void *scan_share(void *arg)
 {
 	struct worker *w = arg;
 	struct dbf_buf_io io = { 0 };
+	/* One process at a time, reused so that a process costs no malloc. */
+	struct dbf_builder *stage = dbf_builder_new();
 
+	if (!stage) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	/* Known already (probe, option): the fds need not be stat'ed for it. */
+	dbf_builder_set_dmabuf_dev(stage, w->dmabuf_dev, w->dev_src);
 	for (size_t i = w->first; i < w->npids; i += w->stride) {
 		char name[16];
 		pid_t pid = w->pids[i];
 		int r;
 
 		snprintf(name, sizeof(name), "%d", (int)pid);
-		r = scan_process(w->procfd, name, pid, w->b, &io);
+		r = scan_process(w->procfd, name, pid, w->b, stage, &io);
 		if (r == 1)
 			continue;	/* exited before we read it: it was never there */
 		if (r == 2)
@@ -140,6 +152,13 @@ static void *scan_share(void *arg)
 		}
 		w->nscanned++;
 	}
+	/* A device learned from a process that then vanished is still right. */
+	if (dbf_builder_dev_src(stage) > dbf_builder_dev_src(w->b)) {
+		dbf_builder_reset(stage);
+		if (!w->err)
+			w->err = dbf_builder_merge(w->b, stage);
+	}
+	dbf_builder_free(stage);
 	free(io.p);
 	return NULL;
 }
@@ -206,7 +225,9 @@ static int scan_procfs(const struct dbf_scan_opts *opts, int procfd,
 	nw = scan_threads(opts, npids);
 	for (unsigned int i = 0; i < nw; i++) {
 		w[i] = (struct worker){ .procfd = procfd, .pids = pids, .npids = npids,
-					.first = i, .stride = nw, .b = b };
+					.first = i, .stride = nw, .b = b,
+					.dmabuf_dev = opts->dmabuf_dev,
+					.dev_src = opts->dev_src };
 		if (i == 0)
 			continue;
 		w[i].b = dbf_builder_new();
@@ -241,17 +262,20 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 	unsigned int sources = DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS;
 	struct dbf_builder *b;
 	size_t nscanned = 0;
-	struct timespec now;
+	struct timespec now, t0, t1;
 	int bufinfo_err = 0, r;
 	__do_close int procfd = -1;
 
 	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	procfd = open(opts->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return -errno;
 	b = dbf_builder_new();
 	if (!b)
 		return -ENOMEM;
+	if (opts->dev_src != DBF_DEV_NONE)
+		dbf_builder_set_dmabuf_dev(b, opts->dmabuf_dev, opts->dev_src);
 	r = scan_procfs(opts, procfd, b, &nscanned);
 	if (r < 0)
 		goto fail;
@@ -273,7 +297,13 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 		sources |= DBF_SRC_SYSFS;
 
 	dbf_builder_set_sources(b, sources, bufinfo_err, nscanned);
-	return dbf_builder_finish(b, &now, prev, out);
+	r = dbf_builder_finish(b, &now, prev, out);
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	(*out)->scan_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+			  (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	return 0;
 fail:
 	dbf_builder_free(b);
 	return r;

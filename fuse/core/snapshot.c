@@ -163,6 +163,22 @@ void dbf_builder_free(struct dbf_builder *b)
 	free(b);
 }
 
+void dbf_builder_reset(struct dbf_builder *b)
+{
+	dbf_arena_reset(b->arena);
+	b->nbufs = 0;
+	if (b->hcap)
+		memset(b->hash, 0, b->hcap * sizeof(*b->hash));
+	b->nrefs = 0;
+	b->nprocs = 0;
+	b->nunreadable = 0;
+	b->sources = 0;
+	b->bufinfo_err = 0;
+	b->nprocs_scanned = 0;
+	b->noino = 0;
+	b->noino_bytes = 0;
+}
+
 int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f)
 {
 	struct bbuf *bb = get_buf(b, f->ino);
@@ -348,17 +364,6 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 			return r;
 	}
 	return 0;
-}
-
-size_t dbf_builder_mark(const struct dbf_builder *b)
-{
-	return b->nrefs;
-}
-
-void dbf_builder_rollback(struct dbf_builder *b, size_t mark)
-{
-	if (mark < b->nrefs)
-		b->nrefs = mark;
 }
 
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes)

@@ -16,6 +16,8 @@ Test(fdinfo, linux_6_1)
 	cr_assert_eq(fi.ino, 1);
 	cr_assert_eq(fi.size, 1048576);
 	cr_assert_eq(fi.count, 6);
+	cr_assert(fi.has_mnt_id);
+	cr_assert_eq(fi.mnt_id, 11);
 	assert_str(fi.exp_name, "drm");
 	assert_str(fi.name, "CAMERA");
 	free(t);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "helpers.h"
 #include "maps.h"
@@ -43,7 +44,7 @@ Test(maps, linux_6_1)
 	free(t);
 }
 
-Test(maps, octal_escapes_are_decoded)
+Test(maps, newline_escapes_are_decoded)
 {
 	struct seen s = { 0 };
 	uint32_t anon;
@@ -98,4 +99,45 @@ Test(maps, malformed_lines_are_skipped)
 	cr_assert(!memcmp(s.name[1], "with space", 10));
 	cr_assert_eq(s.ino[2], 9);
 	cr_assert_eq(s.len[2], 0);
+}
+
+/*
+ * The kernel escapes only '\n' in maps: any other backslash sequence is
+ * the name's own bytes, so "lit\101" is not "litA" and "\134" stays.
+ */
+Test(maps, only_the_newline_escape_is_decoded)
+{
+	static char t[] =
+		"7f00-7f01 rw-s 0 00:0a 5 /dmabuf:lit\\101\n"
+		"7f00-7f01 rw-s 0 00:0a 6 /dmabuf:b\\134s\\011t\n"
+		"7f00-7f01 rw-s 0 00:0a 7 /dmabuf:a\\012b\\012\n";
+	struct seen s = { 0 };
+	uint32_t anon;
+
+	cr_assert_eq(dbf_maps_parse(t, sizeof(t) - 1, record, &s, &anon), 0);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.len[0], 7);
+	cr_assert(!memcmp(s.name[0], "lit\\101", 7));
+	cr_assert_eq(s.len[1], 11);
+	cr_assert(!memcmp(s.name[1], "b\\134s\\011t", 11));
+	cr_assert_eq(s.len[2], 4);
+	cr_assert(!memcmp(s.name[2], "a\nb\n", 4));
+	cr_assert_eq(s.dev[0], makedev(0, 10));
+}
+
+Test(maps, device_column)
+{
+	static char t[] =
+		"7f00-7f01 rw-s 0 08:01 1 /dmabuf:FORGED\n"
+		"7f00-7f01 rw-s 0 fff:fffff 2 /dmabuf:max\n"
+		"7f00-7f01 rw-s 0 1000:00 3 /dmabuf:toobig\n"
+		"7f00-7f01 rw-s 0 0a 4 /dmabuf:nocolon\n";
+	struct seen s = { 0 };
+	uint32_t anon;
+
+	cr_assert_eq(dbf_maps_parse(t, sizeof(t) - 1, record, &s, &anon), 0);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.dev[0], makedev(8, 1));
+	cr_assert_eq(s.ino[0], 1);
+	cr_assert_eq(s.dev[1], makedev(0xfff, 0xfffff));
 }

@@ -230,6 +230,43 @@ static bool fds_unreadable(pid_t pid)
 	return denied;
 }
 
+/*
+ * What holds on any machine, with or without a GPU, for a scan of procfs
+ * alone: every buffer was seen held by a process, through fd or mapping,
+ * and the model's counts agree with each other.
+ */
+static void check_procfs_only(const struct dbf_snapshot *s)
+{
+	uint64_t bytes = 0;
+	size_t nholders = 0;
+
+	cr_assert_eq(s->sources, DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS);
+	cr_assert_eq(s->held_by_nobody, 0);
+	/* nothing was given: the device is learned from an fd or not at all */
+	cr_assert(s->dev_src == DBF_DEV_NONE || s->dev_src == DBF_DEV_FD);
+	for (size_t i = 0; i < s->nbufs; i++) {
+		const struct dbf_buf *b = &s->bufs[i];
+
+		cr_assert_gt(b->nholders, 0, "ino %llu", (unsigned long long)b->ino);
+		cr_assert(b->sources & (DBF_SRC_FD | DBF_SRC_MAPS));
+		cr_assert_eq(b->sources & (DBF_SRC_BUFINFO | DBF_SRC_SYSFS), 0);
+		bytes += b->size;
+		nholders += b->nholders;
+		for (uint32_t k = 0; k < b->nholders; k++) {
+			const struct dbf_holder *h = &s->holders[b->holder0 + k];
+
+			cr_assert_gt(h->nfds + h->maps, 0);
+			cr_assert_eq(h->buf, i);
+			/* unverified exactly when the device is unknown */
+			cr_assert_eq(h->maps_unverified,
+				     h->maps && s->dev_src == DBF_DEV_NONE);
+		}
+	}
+	cr_assert_eq(bytes, s->total_bytes);
+	cr_assert_eq(nholders, s->nholders);
+	cr_assert_geq(s->nprocs_scanned, s->nprocs + s->nunreadable);
+}
+
 /* Processes exit while the real /proc is scanned: every scan still succeeds. */
 Test(scan, real_proc_with_exiting_processes, .timeout = 60)
 {
@@ -254,9 +291,8 @@ Test(scan, real_proc_with_exiting_processes, .timeout = 60)
 		struct dbf_snapshot *s = NULL;
 
 		cr_assert_eq(dbf_scan(&o, NULL, &s), 0, "scan %d", i);
-		/* this machine's kernel exports no dma-buf to userspace */
-		cr_assert_eq(s->nbufs, 0);
 		cr_assert_gt(s->nprocs_scanned, 1);
+		check_procfs_only(s);
 		for (size_t k = 0; k < s->nunreadable; k++)
 			cr_assert(fds_unreadable(s->unreadable[k]),
 				  "pid %d counted unreadable", (int)s->unreadable[k]);
@@ -400,31 +436,56 @@ Test(scan, unpatched_fdinfo_has_no_devices)
 	dbf_snapshot_free(s);
 }
 
-/* The owner procfs lets in is the uid only when all four uids agree. */
-Test(scan, status_owner)
+/* Ids from status: the real ones, and whether all four of each agree. */
+Test(scan, status_ids)
 {
-	static const char plain[] = "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
-	static const char setuid[] = "Name:\tx\nUid:\t1000\t0\t0\t0\n";
+	static const char plain[] = "Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\n";
+	static const char setuid[] = "Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+	static const char setgid[] = "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t5\t5\t1000\n";
 	static const char fsuid[] = "Uid:\t1000\t1000\t1000\t1001\n";
 	static const char junk[] = "Uid:\tx\n";
-	uid_t uid, owner;
+	static const char badgid[] = "Uid:\t1\t1\t1\t1\nGid:\ty\n";
+	struct dbf_status_ids ids;
 
-	cr_assert_eq(dbf_status_uid(plain, sizeof(plain) - 1, &uid, &owner), 0);
-	cr_assert_eq(uid, 1000);
-	cr_assert_eq(owner, 1000);
-	cr_assert_eq(dbf_status_uid(setuid, sizeof(setuid) - 1, &uid, &owner), 0);
-	cr_assert_eq(uid, 1000);
-	cr_assert_eq(owner, 0);
-	cr_assert_eq(dbf_status_uid(fsuid, sizeof(fsuid) - 1, &uid, &owner), 0);
-	cr_assert_eq(owner, 0);
-	cr_assert_eq(dbf_status_uid(junk, sizeof(junk) - 1, &uid, &owner), -EINVAL);
-	cr_assert_eq(dbf_status_uid("Name:\tx\n", 8, &uid, &owner), -EINVAL);
-	/* and through a scan: the hostile capture's processes are uid 1000 */
-	{
-		struct dbf_snapshot *s = scan_fixture("linux-6.1-hostile",
-						      "linux-6.1-hostile/debug", NULL);
+	cr_assert_eq(dbf_status_ids(plain, sizeof(plain) - 1, &ids), 0);
+	cr_assert_eq(ids.uid, 1000);
+	cr_assert_eq(ids.gid, 100);
+	cr_assert(ids.uids_equal && ids.gids_equal);
+	cr_assert_eq(dbf_status_ids(setuid, sizeof(setuid) - 1, &ids), 0);
+	cr_assert_eq(ids.uid, 1000);
+	cr_assert(!ids.uids_equal && ids.gids_equal);
+	cr_assert_eq(dbf_status_ids(setgid, sizeof(setgid) - 1, &ids), 0);
+	cr_assert_eq(ids.gid, 1000);
+	cr_assert(ids.uids_equal && !ids.gids_equal);
+	cr_assert_eq(dbf_status_ids(fsuid, sizeof(fsuid) - 1, &ids), 0);
+	cr_assert(!ids.uids_equal);
+	cr_assert_eq(ids.gid, (gid_t)-1);		/* no Gid: line */
+	cr_assert(!ids.gids_equal);
+	cr_assert_eq(dbf_status_ids(junk, sizeof(junk) - 1, &ids), -EINVAL);
+	cr_assert_eq(dbf_status_ids(badgid, sizeof(badgid) - 1, &ids), -EINVAL);
+	cr_assert_eq(dbf_status_ids("Name:\tx\n", 8, &ids), -EINVAL);
+}
 
-		cr_assert_eq(must_proc(s, 300)->owner, 1000);
-		dbf_snapshot_free(s);
-	}
+/* Field 22 counts from the last ')': comm may hold spaces and parens. */
+Test(scan, stat_start_time)
+{
+	static const char hostile[] =
+		"300 (a) (b) S 1 300 300 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+		"987654 2068480 14 18446744073709551615\n";
+	static const char real[] =
+		"90 (camera) S 87 0 0 0 -1 4194368 8 0 0 0 0 1 0 0 20 0 1 0 325 2068480 14\n";
+	uint64_t t = 1;
+	size_t len;
+	char *cap;
+
+	cr_assert_eq(dbf_stat_start_time(hostile, sizeof(hostile) - 1, &t), 0);
+	cr_assert_eq(t, 987654);
+	cr_assert_eq(dbf_stat_start_time(real, sizeof(real) - 1, &t), 0);
+	cr_assert_eq(t, 325);
+	cr_assert_eq(dbf_stat_start_time("1 (x) S 1 2\n", 12, &t), -EINVAL);
+	cr_assert_eq(dbf_stat_start_time("no paren", 8, &t), -EINVAL);
+	cap = read_fixture("linux-6.1-vgem/proc/91/stat", &len);
+	cr_assert_eq(dbf_stat_start_time(cap, len, &t), 0);
+	cr_assert_eq(t, 325);
+	free(cap);
 }

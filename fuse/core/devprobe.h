@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The dma-buf filesystem's device, learned by exporting a buffer of our
+ * own. maps lines name a buffer by path, device and inode; only the device
+ * says the mapping is a dma-buf and not any file placed at "/dmabuf:X".
+ */
+#ifndef DMABUFFS_DEVPROBE_H
+#define DMABUFFS_DEVPROBE_H
+
+#include <stdint.h>
+
+/*
+ * Export one small buffer from whatever exporter this machine has (the
+ * system dma-heap, udmabuf, a DRM device's dumb buffers), fstat() it and
+ * free it. Needs the exporter's device nodes, which are usually root's.
+ * Sets *dev (makedev() form) and returns 0, or -ENODEV when no exporter
+ * could be used.
+ */
+int dbf_dmabuf_dev_probe(uint64_t *dev);
+
+#endif
