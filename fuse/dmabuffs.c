@@ -117,10 +117,11 @@ static int run_dump(struct dbf_options *o, bool json)
 
 	/*
 	 * Without the device, mappings cannot be told from files placed at
-	 * "/dmabuf:X". Exporting a buffer of our own needs root's device nodes.
+	 * "/dmabuf:X". Exporting a buffer of our own needs root's device nodes,
+	 * and says nothing about a capture under another --proc root.
 	 */
 	if (o->scan.dev_src == DBF_DEV_NONE && geteuid() == 0 &&
-	    dbf_dmabuf_dev_probe(&dev) == 0) {
+	    !strcmp(o->scan.proc_root, "/proc") && dbf_dmabuf_dev_probe(&dev) == 0) {
 		o->scan.dmabuf_dev = dev;
 		o->scan.dev_src = DBF_DEV_PROBE;
 	}

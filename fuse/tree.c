@@ -888,8 +888,8 @@ static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
 	fputs("\nmaps:", f);
 	for (uint32_t i = 0; i < b->nholders; i++)
 		if (h[i].maps && dbf_caller_sees(caller, &s->procs[h[i].proc]))
-			fprintf(f, " %d:%" PRIu32, (int)s->procs[h[i].proc].pid,
-				h[i].maps);
+			fprintf(f, " %d:%" PRIu32 "%s", (int)s->procs[h[i].proc].pid,
+				h[i].maps, h[i].maps_unverified ? "(unverified)" : "");
 	fputc('\n', f);
 }
 

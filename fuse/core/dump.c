@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "dump.h"
 #include "escape.h"
@@ -52,9 +53,24 @@ static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b
 		for (uint32_t k = 0; k < h->nfds; k++)
 			fprintf(out, "%s%d", k ? "+" : "fd=", snap->fds[h->fd0 + k]);
 		if (h->maps)
-			fprintf(out, "%smap=%" PRIu32, h->nfds ? "," : "", h->maps);
+			fprintf(out, "%smap=%" PRIu32 "%s", h->nfds ? "," : "", h->maps,
+				h->maps_unverified ? "(unverified)" : "");
 	}
 	return 0;
+}
+
+static const char *dev_source(unsigned int src)
+{
+	switch (src) {
+	case DBF_DEV_FD:
+		return "fd";
+	case DBF_DEV_PROBE:
+		return "probe";
+	case DBF_DEV_OPTION:
+		return "option";
+	default:
+		return "none";
+	}
 }
 
 int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
@@ -96,13 +112,14 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fputc('\n', out);
 	}
 
-	fprintf(out, "\n%-8s %-6s %-16s %5s %5s %5s %12s %12s\n",
-		"PID", "UID", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS");
+	fprintf(out, "\n%-8s %-6s %-6s %-10s %-16s %5s %5s %5s %12s %12s\n",
+		"PID", "UID", "GID", "START", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS");
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct dbf_proc *p = &snap->procs[i];
 		size_t n;
 
-		fprintf(out, "%-8d %-6d ", (int)p->pid, (int)p->uid);
+		fprintf(out, "%-8d %-6d %-6d %-10" PRIu64 " ", (int)p->pid, (int)p->uid,
+			(int)p->gid, p->start_time);
 		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
 		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
 			return -ENOMEM;
@@ -129,6 +146,11 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "pre-5.3: bufinfo lists %zu buffers, %" PRIu64
 			" bytes, that have no inode of their own\n",
 			snap->bufinfo_noino, snap->bufinfo_noino_bytes);
+	if (snap->dev_src != DBF_DEV_NONE)
+		fprintf(out, "dma-buf device: %u:%u (%s)\n", major(snap->dmabuf_dev),
+			minor(snap->dmabuf_dev), dev_source(snap->dev_src));
+	else
+		fputs("dma-buf device: unknown; mappings alone are unverified\n", out);
 	fprintf(out, "sources: procfs%s%s\n",
 		snap->sources & DBF_SRC_BUFINFO ? ", debugfs" : "",
 		snap->sources & DBF_SRC_SYSFS ? ", sysfs" : "");
@@ -197,7 +219,8 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 			(int)snap->procs[h->proc].pid);
 		for (uint32_t k = 0; k < h->nfds; k++)
 			fprintf(out, "%s%d", k ? "," : "", snap->fds[h->fd0 + k]);
-		fprintf(out, "],\"maps\":%" PRIu32 "}", h->maps);
+		fprintf(out, "],\"maps\":%" PRIu32 ",\"unverified\":%s}", h->maps,
+			h->maps_unverified ? "true" : "false");
 	}
 	fputs("]}", out);
 	return 0;
@@ -205,9 +228,16 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 
 int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 {
-	fprintf(out, "{\"version\":1,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n\"buffers\":[",
+	fprintf(out, "{\"version\":2,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n",
 		snap->sources & DBF_SRC_BUFINFO ? "true" : "false",
 		snap->sources & DBF_SRC_SYSFS ? "true" : "false");
+	if (snap->dev_src != DBF_DEV_NONE)
+		fprintf(out, "\"dmabuf_dev\":\"%u:%u\",", major(snap->dmabuf_dev),
+			minor(snap->dmabuf_dev));
+	else
+		fputs("\"dmabuf_dev\":null,", out);
+	fprintf(out, "\"dmabuf_dev_source\":\"%s\",\n\"buffers\":[",
+		dev_source(snap->dev_src));
 	for (size_t i = 0; i < snap->nbufs; i++) {
 		fputs(i ? ",\n" : "\n", out);
 		if (json_buf(snap, &snap->bufs[i], out) < 0)
@@ -220,10 +250,15 @@ int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? ",\n" : "\n", (int)p->pid);
 		if (json_str(out, cstr(p->comm)) < 0)
 			return -ENOMEM;
-		fprintf(out, ",\"uid\":%d,\"buffers\":%" PRIu32 ",\"fds\":%" PRIu32
+		fprintf(out, ",\"uid\":%d,\"gid\":", (int)p->uid);
+		if (p->gid == (gid_t)-1)
+			fputs("null", out);
+		else
+			fprintf(out, "%u", (unsigned int)p->gid);
+		fprintf(out, ",\"start_time\":%" PRIu64 ",\"buffers\":%" PRIu32 ",\"fds\":%" PRIu32
 			",\"maps\":%" PRIu32 ",\"size\":%" PRIu64 ",\"pss\":%" PRIu64
 			",\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}",
-			(int)p->uid, p->nph, p->nfds, p->nmaps, p->bytes, p->pss,
+			p->start_time, p->nph, p->nfds, p->nmaps, p->bytes, p->pss,
 			p->anon_fds, p->anon_maps);
 	}
 	fputs("],\n\"unreadable\":[", out);
