@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "devprobe.h"
 #include "helpers.h"
 
 static void write_file(const char *dir, const char *rel, const char *text)
@@ -246,4 +247,33 @@ Test(trust, owner_is_whom_procfs_lets_in)
 	dbf_snapshot_free(s);
 	remove_tree(dir);
 	free(dir);
+}
+
+/*
+ * The probe exports a buffer from whatever this machine has. Either it
+ * finds none, or the device is the dma-buf pseudo filesystem's, which like
+ * every pseudo filesystem has an anonymous device: major 0.
+ */
+Test(trust, probe_finds_the_pseudo_filesystem_or_nothing)
+{
+	uint64_t dev = 12345;
+	int r = dbf_dmabuf_dev_probe(&dev);
+
+	if (r == -ENODEV) {
+		cr_assert_eq(dev, 12345);
+		return;
+	}
+	cr_assert_eq(r, 0, "probe: %s", strerror(-r));
+	cr_assert_eq(major(dev), 0);
+	cr_assert_gt(minor(dev), 0);
+}
+
+/* A scan says how long it took, and the device it was given. */
+Test(trust, scan_records_duration_and_device)
+{
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-vgem", NULL, NULL);
+
+	cr_assert_gt(s->scan_ns, 0);
+	cr_assert_eq(s->dev_src, DBF_DEV_NONE);
+	dbf_snapshot_free(s);
 }
