@@ -15,8 +15,16 @@ struct dbf_buf_io;
  */
 int dbf_status_uid(const char *buf, size_t len, uid_t *uid, uid_t *owner);
 
-/* Read comm (without its newline), the real uid and owner through @piddir. */
+/* Likewise the Gid line: the real gid, and whether all four agree. */
+int dbf_status_gid(const char *buf, size_t len, gid_t *gid, bool *uniform);
+
+/*
+ * Read comm (without its newline), the real uid and gid, and the owner
+ * through @piddir: owner 0 unless all four uids and all four gids agree;
+ * owner_gid is then the gid.
+ */
 int dbf_process_read(int piddir, struct dbf_buf_io *io, uid_t *uid,
-		     uid_t *owner, char comm[DBF_COMM_MAX]);
+		     uid_t *owner, gid_t *gid, gid_t *owner_gid,
+		     char comm[DBF_COMM_MAX]);
 
 #endif

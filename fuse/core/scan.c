@@ -37,6 +37,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	uint32_t held_fds, anon_fds, held_maps, anon_maps;
 	char comm[DBF_COMM_MAX];
 	uid_t uid, owner;
+	gid_t gid, owner_gid;
 	int r;
 
 	if (piddir < 0)
@@ -46,11 +47,12 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	if (r >= 0)
 		r = dbf_maps_scan(piddir, pid, b, io, &anon_maps, &held_maps);
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
-		r = dbf_process_read(piddir, io, &uid, &owner, comm);
+		r = dbf_process_read(piddir, io, &uid, &owner, &gid, &owner_gid,
+				     comm);
 		if (r >= 0)
 			r = dbf_builder_proc(b, &(struct dbf_proc_fact){
 					.pid = pid, .uid = uid, .owner = owner,
-					.gid = (gid_t)-1, .comm = comm,
+					.gid = gid, .owner_gid = owner_gid, .comm = comm,
 					.anon_fds = anon_fds, .anon_maps = anon_maps });
 	}
 	if (r >= 0)
