@@ -2,6 +2,7 @@
 /* The /dmabuf tree over one snapshot (see docs/layout.md). */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,18 @@
  */
 #define FIXED_INO_BASE	((uint64_t)0xf << DBF_NODE_SHIFT)
 
-/* ---- interner: name bytes -> id, for the life of the mount ---- */
+/*
+ * ---- interner: name bytes -> id ----
+ *
+ * Ids count up for the life of the mount and are never given out twice,
+ * so a node id never names another directory. A name leaves once neither
+ * of the last two trees has it: whoever makes up names cannot grow it.
+ */
 
 struct ient {
 	uint64_t hash;
 	uint64_t id;		/* 0: empty slot */
+	uint64_t seen;		/* epoch of the last build that had it */
 	uint32_t len;
 	char *bytes;
 };
@@ -29,7 +37,10 @@ struct dbf_interner {
 	struct ient *tab;
 	size_t cap, n;
 	uint64_t next;
+	uint64_t epoch;		/* of the build in progress or last done */
 };
+
+#define INTERN_MIN_CAP	64
 
 static uint64_t hash_bytes(struct dbf_str s)
 {
@@ -46,7 +57,7 @@ struct dbf_interner *dbf_interner_new(void)
 
 	if (!in)
 		return NULL;
-	in->cap = 64;
+	in->cap = INTERN_MIN_CAP;
 	in->tab = calloc(in->cap, sizeof(*in->tab));
 	if (!in->tab) {
 		free(in);
@@ -78,9 +89,14 @@ static struct ient *intern_slot(struct ient *tab, size_t cap, uint64_t h,
 	}
 }
 
-static int intern_grow(struct dbf_interner *in)
+size_t dbf_interner_count(const struct dbf_interner *in)
 {
-	size_t cap = in->cap * 2;
+	return in->n;
+}
+
+/* Move every entry to a table of @cap slots. */
+static int intern_rehash(struct dbf_interner *in, size_t cap)
+{
 	struct ient *tab = calloc(cap, sizeof(*tab));
 
 	if (!tab)
@@ -101,12 +117,52 @@ static int intern_grow(struct dbf_interner *in)
 	return 0;
 }
 
+/* Empty slot @i, shifting back later entries of its probe chain. */
+static void intern_delete(struct dbf_interner *in, size_t i)
+{
+	size_t mask = in->cap - 1, j = i;
+
+	free(in->tab[i].bytes);
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!in->tab[j].id)
+			break;
+		k = in->tab[j].hash & mask;
+		/* Entry j may move to i unless its home lies in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		in->tab[i] = in->tab[j];
+		i = j;
+	}
+	memset(&in->tab[i], 0, sizeof(in->tab[i]));
+	in->n--;
+}
+
+/* Forget names last seen before epoch @keep; their ids stay used up. */
+static void intern_sweep(struct dbf_interner *in, uint64_t keep)
+{
+	size_t cap = in->cap;
+
+	for (size_t i = 0; i < in->cap; i++) {
+		/* A shifted-back entry lands at i: look at i again. */
+		while (in->tab[i].id && in->tab[i].seen < keep)
+			intern_delete(in, i);
+	}
+	while (cap > INTERN_MIN_CAP && 8 * (in->n + 1) <= cap)
+		cap /= 2;
+	/* Shrinking is only for memory: without it the table still works. */
+	if (cap != in->cap)
+		intern_rehash(in, cap);
+}
+
 static int intern(struct dbf_interner *in, struct dbf_str s, uint64_t *id)
 {
 	uint64_t h = hash_bytes(s);
 	struct ient *e;
 
-	if (2 * (in->n + 1) > in->cap && intern_grow(in) < 0)
+	if (2 * (in->n + 1) > in->cap && intern_rehash(in, in->cap * 2) < 0)
 		return -ENOMEM;
 	e = intern_slot(in->tab, in->cap, h, s);
 	if (!e->id) {
@@ -119,6 +175,7 @@ static int intern(struct dbf_interner *in, struct dbf_str s, uint64_t *id)
 		e->id = in->next++;
 		in->n++;
 	}
+	e->seen = in->epoch;
 	*id = e->id;
 	return 0;
 }
@@ -192,6 +249,22 @@ static int build_groups(const struct dbf_snapshot *snap, bool exporter,
 
 static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev);
 
+/*
+ * A buffer node holds the inode in 32 bits, as wide as the kernel's
+ * get_next_ino() makes them. Anything wider (a made-up capture) is left
+ * out of every listing and lookup; said once per run.
+ */
+static void note_wide(const struct dbf_snapshot *snap)
+{
+	static bool said;
+
+	if (!snap->nbufs || snap->bufs[snap->nbufs - 1].ino <= DBF_BUF_INO_MAX ||
+	    __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		return;
+	fprintf(stderr, "dmabuffs: buffer inode %" PRIu64 " is wider than 32 bits; "
+		"such buffers are not shown\n", snap->bufs[snap->nbufs - 1].ino);
+}
+
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
 		   bool shared, struct dbf_tree **out)
@@ -208,6 +281,8 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	t->gid = gid;
 	t->shared = shared;
 	t->refs = 1;
+	t->epoch = ++in->epoch;
+	note_wide(snap);
 	r = build_groups(snap, false, in, &t->names, &t->nnames,
 			 &t->names_by_id);
 	if (r == 0)
@@ -219,6 +294,8 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		dbf_tree_free(t);
 		return r;
 	}
+	/* What the kernel may still ask about is in one of the two. */
+	intern_sweep(in, prev ? prev->epoch : t->epoch);
 	*out = t;
 	return 0;
 }
@@ -473,7 +550,7 @@ static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
 		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t ph = mix(mix(HASH0, p->owner), p->nph);
+		uint64_t ph = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
 
 		for (uint32_t j = 0; j < p->nph; j++)
 			ph = mix(ph, s->bufs[s->holders[s->proc_holders[p->ph0 + j]].buf].ino);
@@ -516,7 +593,7 @@ static void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 }
 
 static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
-		     uid_t uid, struct stat *st)
+		     uid_t uid, gid_t gid, struct stat *st)
 {
 	const struct dbf_dirver *ver;
 	bool pid = dbf_node_kind(node) == DBF_KIND_PID;
@@ -528,7 +605,7 @@ static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 	st->st_mode = S_IFDIR | (pid ? 0500 : 0555);
 	st->st_nlink = 2 + subdirs;
 	st->st_uid = uid;
-	st->st_gid = t->gid;
+	st->st_gid = gid;
 	st->st_blksize = 4096;
 	/*
 	 * When the entries last changed: the kernel's cue to drop a cached
@@ -541,6 +618,18 @@ static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 		!ver ? t->snap->taken : pid && t->shared ? ver->born : ver->mtime;
 }
 
+/*
+ * Like /proc/<pid>/fd: the process's owner, root:root when procfs shows
+ * it to root alone. default_permissions then keeps others out, and
+ * dbf_tree_may_enter() checks the gid too, and what the kernel cached.
+ */
+static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
+		     struct stat *st)
+{
+	dir_attr(t, dbf_node(DBF_KIND_PID, (uint64_t)p->pid), 0, p->owner,
+		 p->owner ? p->owner_gid : 0, st);
+}
+
 int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 {
 	const struct dbf_snapshot *s = t->snap;
@@ -551,19 +640,19 @@ int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	case DBF_KIND_FIXED:
 		switch (dbf_node_key(node)) {
 		case DBF_NODE_ROOT:
-			dir_attr(t, node, 4, t->uid, st);
+			dir_attr(t, node, 4, t->uid, t->gid, st);
 			return 0;
 		case DBF_NODE_BY_INODE:
-			dir_attr(t, node, 0, t->uid, st);
+			dir_attr(t, node, 0, t->uid, t->gid, st);
 			return 0;
 		case DBF_NODE_BY_NAME:
-			dir_attr(t, node, t->nnames, t->uid, st);
+			dir_attr(t, node, t->nnames, t->uid, t->gid, st);
 			return 0;
 		case DBF_NODE_BY_EXPORTER:
-			dir_attr(t, node, t->nexporters, t->uid, st);
+			dir_attr(t, node, t->nexporters, t->uid, t->gid, st);
 			return 0;
 		case DBF_NODE_BY_PID:
-			dir_attr(t, node, s->nprocs, t->uid, st);
+			dir_attr(t, node, s->nprocs, t->uid, t->gid, st);
 			return 0;
 		case DBF_NODE_SUMMARY:
 			memset(st, 0, sizeof(*st));
@@ -578,7 +667,7 @@ int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 		}
 		return -ENOENT;
 	case DBF_KIND_BUF:
-		b = dbf_snapshot_buf(s, dbf_node_key(node));
+		b = dbf_snapshot_buf(s, dbf_node_ino(node));
 		if (!b)
 			return -ENOENT;
 		buf_attr(t, b, st);
@@ -587,13 +676,13 @@ int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	case DBF_KIND_EXPORTER:
 		if (!tree_group(t, node))
 			return -ENOENT;
-		dir_attr(t, node, 0, t->uid, st);
+		dir_attr(t, node, 0, t->uid, t->gid, st);
 		return 0;
 	case DBF_KIND_PID:
 		p = dbf_snapshot_proc(s, (pid_t)dbf_node_key(node));
 		if (!p)
 			return -ENOENT;
-		dir_attr(t, node, 0, p->owner, st);
+		pid_attr(t, p, st);
 		return 0;
 	}
 	return -ENOENT;
@@ -658,7 +747,7 @@ int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
 			}
 			return -ENOENT;
 		case DBF_NODE_BY_INODE:
-			if (!parse_u64(name, DBF_NODE_KEY, &v))
+			if (!parse_u64(name, DBF_BUF_INO_MAX, &v))
 				return -ENOENT;
 			b = dbf_snapshot_buf(s, v);
 			goto found;
@@ -684,13 +773,13 @@ int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
 	case DBF_KIND_NAME:
 	case DBF_KIND_EXPORTER:
 		g = tree_group(t, parent);
-		if (!g || !parse_u64(name, DBF_NODE_KEY, &v))
+		if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 			return -ENOENT;
 		b = group_find(t, group_index(t, parent), g, v);
 		break;
 	case DBF_KIND_PID:
 		p = dbf_snapshot_proc(s, (pid_t)dbf_node_key(parent));
-		if (!p || !parse_u64(name, DBF_NODE_KEY, &v))
+		if (!p || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 			return -ENOENT;
 		b = proc_find(s, p, v);
 		break;
@@ -698,7 +787,7 @@ int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
 found:
 	if (!b)
 		return -ENOENT;
-	*node = dbf_node(DBF_KIND_BUF, b->ino);
+	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
 	buf_attr(t, b, st);
 	return 0;
 }
@@ -743,8 +832,10 @@ long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
 static int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
 		     char name[256], uint64_t *node, struct stat *st)
 {
+	if (b->ino > DBF_BUF_INO_MAX)
+		return 1;	/* see note_wide() */
 	snprintf(name, 256, "%" PRIu64, b->ino);
-	*node = dbf_node(DBF_KIND_BUF, b->ino);
+	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
 	buf_attr(t, b, st);
 	return 0;
 }
@@ -778,7 +869,7 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		case DBF_NODE_BY_PID:
 			snprintf(name, 256, "%d", (int)s->procs[i].pid);
 			*node = dbf_node(DBF_KIND_PID, (uint64_t)s->procs[i].pid);
-			dir_attr(t, *node, 0, s->procs[i].owner, st);
+			pid_attr(t, &s->procs[i], st);
 			return 0;
 		}
 		return -ENOENT;
@@ -815,6 +906,30 @@ uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir)
 	}
 }
 
+uint64_t dbf_tree_generation(const struct dbf_tree *t, uint64_t node)
+{
+	const struct dbf_proc *p;
+
+	/* A reused pid is another process: the kernel must not mix them up. */
+	if (dbf_node_kind(node) != DBF_KIND_PID)
+		return 0;
+	p = dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(node));
+	return p ? p->start_time : 0;
+}
+
+int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
+		       const struct dbf_caller *c)
+{
+	const struct dbf_proc *p;
+
+	if (dbf_node_kind(dir) != DBF_KIND_PID)
+		return 0;
+	p = dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(dir));
+	if (!p)
+		return -ENOENT;
+	return dbf_caller_sees(c, p) ? 0 : -EACCES;
+}
+
 /* ---- text ---- */
 
 static void put_text(FILE *f, struct dbf_str s)
@@ -838,10 +953,10 @@ static void put_text(FILE *f, struct dbf_str s)
 }
 
 static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
-		       uid_t caller, FILE *f)
+		       const struct dbf_caller *caller, FILE *f)
 {
 	const struct dbf_holder *h = &s->holders[b->holder0];
-	bool count = caller == DBF_CALLER_ROOT;
+	bool count = caller->sees == DBF_SEES_ALL;
 
 	/*
 	 * The refcount counts every holder's references: only for those who
@@ -912,7 +1027,8 @@ static void render_groups(const struct dbf_tree *t, bool exporter, FILE *f)
 	}
 }
 
-static void render_summary(const struct dbf_tree *t, uid_t caller, FILE *f)
+static void render_summary(const struct dbf_tree *t,
+			   const struct dbf_caller *caller, FILE *f)
 {
 	const struct dbf_snapshot *s = t->snap;
 
@@ -954,14 +1070,14 @@ static void render_summary(const struct dbf_tree *t, uid_t caller, FILE *f)
 	}
 }
 
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node, uid_t caller,
-		    char **text, size_t *len)
+int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
+		    const struct dbf_caller *caller, char **text, size_t *len)
 {
 	const struct dbf_buf *b = NULL;
 	FILE *f;
 
 	if (dbf_node_kind(node) == DBF_KIND_BUF) {
-		b = dbf_snapshot_buf(t->snap, dbf_node_key(node));
+		b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
 		if (!b)
 			return -ENOENT;
 	} else if (node != dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)) {
@@ -1090,4 +1206,112 @@ void dbf_tree_diff(const struct dbf_tree *old, const struct dbf_tree *new,
 				gone_num(gone, arg, dir, ino);
 		}
 	}
+}
+
+/* ---- caller classes of a shared mount ---- */
+
+struct cls_ent {
+	uint64_t key;			/* uid << 32 | gid */
+	uint16_t cls;
+};
+
+struct dbf_classes {
+	pthread_mutex_t lock;
+	struct cls_ent *sorted;		/* by key, for dbf_class_of() */
+	uint64_t *keys;			/* by class - 1 */
+	size_t n, cap, max;
+};
+
+struct dbf_classes *dbf_classes_new(unsigned int max)
+{
+	struct dbf_classes *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	c->max = max < DBF_CLASS_MAX ? max : DBF_CLASS_MAX;
+	return c;
+}
+
+void dbf_classes_free(struct dbf_classes *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->sorted);
+	free(c->keys);
+	free(c);
+}
+
+/* Room for one more; false when out of memory. */
+static bool classes_room(struct dbf_classes *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : 16;
+	struct cls_ent *sorted;
+	uint64_t *keys;
+
+	if (c->n < c->cap)
+		return true;
+	sorted = realloc(c->sorted, cap * sizeof(*sorted));
+	if (!sorted)
+		return false;
+	c->sorted = sorted;
+	keys = realloc(c->keys, cap * sizeof(*keys));
+	if (!keys)
+		return false;
+	c->keys = keys;
+	c->cap = cap;
+	return true;
+}
+
+uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid)
+{
+	uint64_t key = (uint64_t)uid << 32 | gid;
+	size_t lo = 0, hi;
+	uint16_t cls = DBF_CLASS_PUBLIC;
+
+	if (!uid)
+		return DBF_CLASS_ROOT;
+	pthread_mutex_lock(&c->lock);
+	hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->sorted[mid].key == key) {
+			cls = c->sorted[mid].cls;
+			goto out;
+		}
+		if (c->sorted[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/*
+	 * Full (or out of memory): later callers share the public class,
+	 * which sees no holders and so cannot leak anyone's to another.
+	 */
+	if (c->n >= c->max || !classes_room(c))
+		goto out;
+	memmove(&c->sorted[lo + 1], &c->sorted[lo],
+		(c->n - lo) * sizeof(*c->sorted));
+	cls = (uint16_t)(c->n + 1);
+	c->sorted[lo] = (struct cls_ent){ .key = key, .cls = cls };
+	c->keys[c->n++] = key;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return cls;
+}
+
+struct dbf_caller dbf_class_caller(struct dbf_classes *c, uint16_t cls)
+{
+	struct dbf_caller r = DBF_CALLER_PUBLIC;
+
+	if (cls == DBF_CLASS_ROOT)
+		return DBF_CALLER_ROOT;
+	pthread_mutex_lock(&c->lock);
+	if (cls <= c->n)
+		r = dbf_caller((uid_t)(c->keys[cls - 1] >> 32),
+			       (gid_t)c->keys[cls - 1]);
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }

@@ -6,11 +6,14 @@
  * Node ids come from stable keys (kind + key), so a buffer is one node
  * under every name and an id never changes meaning while the kernel holds
  * it. Name and exporter directories get ids from an interner that lives
- * as long as the mount.
+ * as long as the mount. Shared (allow_other), a buffer is one node per
+ * caller class: the kernel keeps a page cache per node, and a private
+ * mmap fills it with the text of whoever opened that node.
  */
 #ifndef DMABUFFS_TREE_H
 #define DMABUFFS_TREE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include "snapshot.h"
@@ -51,10 +54,49 @@ static inline uint64_t dbf_node_key(uint64_t node)
 	return node & DBF_NODE_KEY;
 }
 
+/*
+ * A buffer node's key is (caller class << 32 | inode). dma-buf inode
+ * numbers come from get_next_ino(), an unsigned int, so they fit; a wider
+ * one is not shown. Class 0 is root (and every caller of a mount that is
+ * not shared), 1..DBF_CLASS_MAX interned (uid, gid) pairs, and
+ * DBF_CLASS_PUBLIC the callers that came after the interner filled up.
+ */
+#define DBF_BUF_INO_MAX		UINT64_C(0xffffffff)
+#define DBF_CLASS_ROOT		((uint16_t)0)
+#define DBF_CLASS_MAX		((uint16_t)0xfffe)
+#define DBF_CLASS_PUBLIC	((uint16_t)0xffff)
+
+static inline uint64_t dbf_buf_node(uint64_t ino, uint16_t cls)
+{
+	return dbf_node(DBF_KIND_BUF, (uint64_t)cls << 32 | (ino & DBF_BUF_INO_MAX));
+}
+
+/* The inode of buffer node @node, whatever its class. */
+static inline uint64_t dbf_node_ino(uint64_t node)
+{
+	return node & DBF_BUF_INO_MAX;
+}
+
+/* The caller class of buffer node @node (0 for any other node). */
+static inline uint16_t dbf_node_class(uint64_t node)
+{
+	return dbf_node_kind(node) == DBF_KIND_BUF ?
+	       (uint16_t)(dbf_node_key(node) >> 32) : DBF_CLASS_ROOT;
+}
+
+/* @node as class @cls sees it: buffer nodes change, others stay. */
+static inline uint64_t dbf_node_for(uint64_t node, uint16_t cls)
+{
+	return dbf_node_kind(node) == DBF_KIND_BUF ?
+	       dbf_buf_node(dbf_node_ino(node), cls) : node;
+}
+
 struct dbf_interner;
 
 struct dbf_interner *dbf_interner_new(void);
 void dbf_interner_free(struct dbf_interner *in);
+/* Names held: those of the last two trees built (dbf_tree_build). */
+size_t dbf_interner_count(const struct dbf_interner *in);
 
 /* One by-name or by-exporter directory: a run of equal keys. */
 struct dbf_group {
@@ -92,13 +134,15 @@ struct dbf_tree {
 	 * kernel shows every caller alike, say only what each may know.
 	 */
 	bool shared;
+	uint64_t epoch;			/* of its build, in the interner */
 	int refs;			/* for fuse/view.c */
 };
 
 /*
  * Take ownership of @snap and index it; directory versions carry over
  * from @prev (may be NULL). Interning ids is the only thing that touches
- * @in, so builds must not run concurrently.
+ * @in, so builds must not run concurrently. Names in neither @prev nor
+ * the new tree leave @in; their ids are never given out again.
  */
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
@@ -130,25 +174,77 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 /* The node that holds @dir (the root for the root). */
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir);
 
-/*
- * Who reads: root sees every process, a user only the processes that
- * have the user's uid, DBF_CALLER_PUBLIC none at all (what everyone may
- * see). See docs/security.md.
- */
-#define DBF_CALLER_ROOT		((uid_t)0)
-#define DBF_CALLER_PUBLIC	((uid_t)-1)
+/* The generation of @node: a pid directory's process start time, else 0. */
+uint64_t dbf_tree_generation(const struct dbf_tree *t, uint64_t node);
 
-/* May @caller see process @p's fds and mappings? */
-static inline bool dbf_caller_sees(uid_t caller, const struct dbf_proc *p)
+/*
+ * Who reads (docs/security.md): root sees every process; a user the
+ * processes whose owner is the user's uid and gid (procfs lets the others
+ * ptrace none of them); PUBLIC none at all, what everyone may see.
+ */
+enum dbf_sees {
+	DBF_SEES_OWN,
+	DBF_SEES_ALL,
+	DBF_SEES_NONE,
+};
+
+struct dbf_caller {
+	enum dbf_sees sees;
+	uid_t uid;			/* DBF_SEES_OWN: fsuid and fsgid */
+	gid_t gid;
+};
+
+#define DBF_CALLER_ROOT		((const struct dbf_caller){ .sees = DBF_SEES_ALL })
+#define DBF_CALLER_PUBLIC	((const struct dbf_caller){ .sees = DBF_SEES_NONE })
+
+/*
+ * The caller with fsuid @uid and fsgid @gid. Only uid 0 is root: the
+ * caller's capabilities do not count, and a container's root is its
+ * mapped uid.
+ */
+static inline struct dbf_caller dbf_caller(uid_t uid, gid_t gid)
 {
-	/* owner 0: a setuid or unreadable process, which procfs shows root only */
-	return caller == DBF_CALLER_ROOT ||
-	       (caller != DBF_CALLER_PUBLIC && p->owner && p->owner == caller);
+	if (!uid)
+		return DBF_CALLER_ROOT;
+	return (struct dbf_caller){ .sees = DBF_SEES_OWN, .uid = uid, .gid = gid };
 }
 
+/* May @c see process @p's fds and mappings? */
+static inline bool dbf_caller_sees(const struct dbf_caller *c,
+				   const struct dbf_proc *p)
+{
+	if (c->sees != DBF_SEES_OWN)
+		return c->sees == DBF_SEES_ALL;
+	/* owner 0: setuid, setgid, not dumpable or unreadable: root's alone */
+	return p->owner && p->owner == c->uid && p->owner_gid == c->gid;
+}
+
+/*
+ * May @c enter directory @dir, or look names up in it? -EACCES for a pid
+ * directory whose process @c may not see, -ENOENT if @t lacks it, else 0.
+ * Checked at every request: the kernel's mode check runs on attributes it
+ * may have cached before the process changed owner.
+ */
+int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
+		       const struct dbf_caller *c);
+
 /* The text of a buffer file or the summary as @caller may see it, malloc'd. */
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node, uid_t caller,
-		    char **text, size_t *len);
+int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
+		    const struct dbf_caller *caller, char **text, size_t *len);
+
+/*
+ * Caller classes of a shared mount: (uid, gid) pairs interned for the life
+ * of the mount, at most @max of them (DBF_CLASS_MAX); later pairs get
+ * DBF_CLASS_PUBLIC. Safe to use from several threads.
+ */
+struct dbf_classes;
+
+struct dbf_classes *dbf_classes_new(unsigned int max);
+void dbf_classes_free(struct dbf_classes *c);
+/* The class of caller @uid, @gid: DBF_CLASS_ROOT for uid 0. */
+uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid);
+/* The caller class @cls stands for (PUBLIC for one never given out). */
+struct dbf_caller dbf_class_caller(struct dbf_classes *c, uint16_t cls);
 
 /*
  * Call @gone for every name that @old has and @new lacks, and @changed

@@ -38,6 +38,7 @@ struct view {
 	uid_t uid;
 	gid_t gid;
 	bool shared;			/* -o allow_other or allow_root */
+	struct dbf_classes *classes;	/* callers, when shared */
 
 	pthread_mutex_t lock;
 	pthread_cond_t rebuilt;
@@ -57,13 +58,12 @@ struct view {
 
 /*
  * Per open file: the text as it was at open, so reads agree. It is the
- * opener's; @pub is what everyone may see, for reads that fill the page
- * cache, which every caller shares.
+ * text of the node's caller class, which alone reads that node's page
+ * cache (tree.h).
  */
 struct open_text {
 	int refs;			/* the open, and each read in flight */
-	size_t len, publen;
-	char *pub;			/* into text[], after the opener's */
+	size_t len;
 	char text[];
 };
 
@@ -345,14 +345,42 @@ static struct view *req_view(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void fill_entry(struct view *v, struct fuse_entry_param *e,
-		       uint64_t node, const struct stat *st)
+/* Who asks, by fsuid and fsgid, which procfs checks too. */
+static struct dbf_caller req_caller(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	return dbf_caller(ctx->uid, ctx->gid);
+}
+
+/* The caller class whose buffer nodes a request gets (tree.h). */
+static uint16_t req_class(struct view *v, fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	if (!v->shared)
+		return DBF_CLASS_ROOT;
+	return dbf_class_of(v->classes, ctx->uid, ctx->gid);
+}
+
+static void fill_entry(struct view *v, const struct dbf_tree *t,
+		       struct fuse_entry_param *e, uint64_t node,
+		       const struct stat *st)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = node;
+	e->generation = dbf_tree_generation(t, node);
 	e->attr = *st;
 	e->attr_timeout = v->timeout;
 	e->entry_timeout = v->timeout;
+	/*
+	 * Shared, every caller class has its own node for a buffer. A name
+	 * that expired at once is looked up again at every path walk, with
+	 * the walker's credentials, so each walk ends on the walker's node
+	 * and never on one another caller's walk left in the dentry cache.
+	 */
+	if (v->shared && dbf_node_kind(node) == DBF_KIND_BUF)
+		e->entry_timeout = 0;
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -373,13 +401,21 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct view *v = req_view(req);
+	struct dbf_caller caller = req_caller(req);
 	struct dbf_tree *t = get_tree(v);
 	struct fuse_entry_param e;
 	struct stat st;
 	uint64_t node;
 	int r;
 
-	r = dbf_tree_lookup(t, parent, name, &node, &st);
+	/* The kernel's mode check may have run on attributes it cached earlier. */
+	r = dbf_tree_may_enter(t, parent, &caller);
+	if (r == 0)
+		r = dbf_tree_lookup(t, parent, name, &node, &st);
+	if (r == 0) {
+		node = dbf_node_for(node, req_class(v, req));
+		fill_entry(v, t, &e, node, &st);
+	}
 	tree_unref(t);
 	if (r == -ENOENT) {
 		/* A negative entry, cached for one refresh interval. */
@@ -392,13 +428,15 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fill_entry(v, &e, node, &st);
 	fuse_reply_entry(req, &e);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	/* Node ids are derived from keys: there is nothing to release. */
+	/*
+	 * Node ids are derived from keys (and caller classes, which live as
+	 * long as the mount): there is nothing to release.
+	 */
 	(void)ino;
 	(void)nlookup;
 	fuse_reply_none(req);
@@ -430,47 +468,52 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	/* The opener's fsuid, which procfs checks too. */
-	uid_t caller = fuse_req_ctx(req)->uid;
+	struct view *v = req_view(req);
+	struct dbf_caller caller = req_caller(req);
+	uint16_t cls = dbf_node_class(ino);
 	struct dbf_tree *t;
 	struct open_text *o;
-	char *text, *pub = NULL;
-	size_t len, publen = 0;
+	char *text;
+	size_t len;
 	int r;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	t = get_tree(req_view(req));
-	r = dbf_tree_render(t, ino, caller, &text, &len);
-	/* The summary's st_size is 0: the page cache never holds any of it. */
-	if (r == 0 && dbf_node_kind(ino) == DBF_KIND_BUF) {
-		r = dbf_tree_render(t, ino, DBF_CALLER_PUBLIC, &pub, &publen);
-		if (r < 0)
-			free(text);
+	/*
+	 * Shared, a buffer's text is its node's class's, whoever opens it:
+	 * reads from a private mmap keep the pages in the node's page cache,
+	 * where that class's later mappings find them. A walk always ends on
+	 * the walker's own node; anyone else but root (a process that
+	 * changed credentials on a file it had resolved) is refused.
+	 */
+	if (v->shared && dbf_node_kind(ino) == DBF_KIND_BUF) {
+		uint16_t mine = req_class(v, req);
+
+		if (mine != DBF_CLASS_ROOT && mine != cls) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
+		caller = dbf_class_caller(v->classes, cls);
 	}
+	t = get_tree(v);
+	r = dbf_tree_render(t, ino, &caller, &text, &len);
 	tree_unref(t);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	o = malloc(sizeof(*o) + len + publen);
+	o = malloc(sizeof(*o) + len);
 	if (!o) {
 		free(text);
-		free(pub);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	o->refs = 1;
 	o->len = len;
-	o->publen = publen;
-	o->pub = o->text + len;
 	memcpy(o->text, text, len);
-	if (publen)
-		memcpy(o->pub, pub, publen);
 	free(text);
-	free(pub);
 	fi->fh = (uintptr_t)o;
 	/* The text is not st_size bytes long: bypass the page cache. */
 	fi->direct_io = 1;
@@ -495,15 +538,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	(void)ino;
 	/*
-	 * direct_io keeps read(2) off the page cache, but a private mmap
-	 * still fills it, and another user's mapping may then find the pages
-	 * there. The kernel names a lock owner only on direct reads (fs/fuse
-	 * fuse_direct_io() since 2.6), so anything else gets the public text.
+	 * Direct reads and those that fill the page cache (a private mmap)
+	 * get the same text: the node's page cache is its class's alone.
 	 */
-	if (!fi->lock_owner) {
-		text = o->pub;
-		len = o->publen;
-	}
 	if (off < 0 || (size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -528,11 +565,15 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct dbf_caller caller = req_caller(req);
 	struct dbf_tree *t = get_tree(req_view(req));
 	const struct dbf_dirver *ver;
 	struct open_dir *d;
-	long n = dbf_tree_nchildren(t, ino);
+	long n = dbf_tree_may_enter(t, ino, &caller);
 
+	/* The kernel's mode check may have run on attributes it cached earlier. */
+	if (n == 0)
+		n = dbf_tree_nchildren(t, ino);
 	if (n < 0) {
 		tree_unref(t);
 		fuse_reply_err(req, (int)-n);
@@ -574,6 +615,7 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 {
 	struct view *v = req_view(req);
 	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
+	uint16_t cls = plus ? req_class(v, req) : DBF_CLASS_ROOT;
 	char *buf, name[256];
 	size_t pos = 0;
 
@@ -598,7 +640,8 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 			continue;
 		}
 		if (plus) {
-			fill_entry(v, &e, node, &st);
+			/* The reader's own nodes, as its lookups would give. */
+			fill_entry(v, d->tree, &e, dbf_node_for(node, cls), &st);
 			if (i < 2)
 				e.ino = 0;	/* the kernel keeps no entry for these */
 			n = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
@@ -1034,7 +1077,8 @@ int dbf_view_run(const struct dbf_options *opts)
 		goto out;
 
 	v.interner = dbf_interner_new();
-	if (!v.interner) {
+	v.classes = dbf_classes_new(DBF_CLASS_MAX);
+	if (!v.interner || !v.classes) {
 		ret = fail("out of memory");
 		goto out;
 	}
@@ -1050,6 +1094,7 @@ int dbf_view_run(const struct dbf_options *opts)
 out:
 	tree_unref(v.cur);
 	dbf_interner_free(v.interner);
+	dbf_classes_free(v.classes);
 	free(proc);
 	free(debugfs);
 	free(sysfs);
