@@ -14,6 +14,7 @@
 #include "dump.h"
 #include "fileio.h"
 #include "options.h"
+#include "sandbox.h"
 #include "snapshot.h"
 
 static void usage(FILE *out)
@@ -37,8 +38,9 @@ static void usage(FILE *out)
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
 "  --scan-threads=N   threads that read /proc (default: idle CPUs, 1 per 256 processes)\n"
-"  --user=NAME        serve as NAME after mounting (default nobody), keeping\n"
-"                     only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\n"
+"  --user=NAME        scan and serve as NAME (default dmabuffs if that user\n"
+"                     exists, else nobody); the scanner keeps only\n"
+"                     CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the server none\n"
 "  --no-drop          keep every privilege (debugging only)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
@@ -113,7 +115,7 @@ static int run_dump(const struct dbf_options *o, bool json)
 }
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
-       OPT_THREADS, OPT_USER, OPT_NO_DROP };
+       OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_SECCOMP_SELFTEST };
 
 int main(int argc, char **argv)
 {
@@ -127,6 +129,10 @@ int main(int argc, char **argv)
 		{ "scan-threads", required_argument,	NULL, OPT_THREADS },
 		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
+#ifdef DBF_SECCOMP_SELFTEST
+		/* Test builds only; not in --help. */
+		{ "seccomp-selftest", no_argument,	NULL, OPT_SECCOMP_SELFTEST },
+#endif
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
@@ -139,7 +145,7 @@ int main(int argc, char **argv)
 		},
 		.mountpoint = "/dmabuf",
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
-		.user = "nobody",
+		.user = NULL,		/* dmabuffs, else nobody */
 	};
 	__do_free char *fuse_opts = NULL;
 	bool dump = false, json = false;
@@ -190,6 +196,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_DROP:
 			o.no_drop = true;
+			break;
+		case OPT_SECCOMP_SELFTEST:
+			dbf_sandbox_selftest_on = true;
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, 1, 8, &o.scan.threads) < 0)
