@@ -127,35 +127,10 @@ static int load(scmp_filter_ctx ctx, const char *who, int r)
 	return 0;
 }
 
-#ifdef DBF_SECCOMP_TRAP
-#include <signal.h>
-#include <ucontext.h>
-static int trap_fd = -1;
-static void on_sigsys(int sig, siginfo_t *si, void *uc)
-{
-	char line[64];
-	int n = snprintf(line, sizeof(line), "SIGSYS %d pid %d\n", si->si_syscall, getpid());
-
-	(void)sig;
-	if (write(trap_fd, line, (size_t)n) < 0)
-		n = 0;
-	((ucontext_t *)uc)->uc_mcontext.gregs[REG_RAX] = -EPERM;
-}
-static scmp_filter_ctx new_ctx(void)
-{
-	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
-
-	sigaction(SIGSYS, &sa, NULL);
-	if (trap_fd < 0)
-		trap_fd = open("/tmp/dbf-sigsys.log", O_WRONLY | O_APPEND | O_CREAT, 0666);
-	return seccomp_init(SCMP_ACT_TRAP);
-}
-#else
 static scmp_filter_ctx new_ctx(void)
 {
 	return seccomp_init(SCMP_ACT_ERRNO(EPERM));
 }
-#endif
 
 int dbf_sandbox_scanner(void)
 {
