@@ -233,8 +233,17 @@ int dbf_scanner_read(int fd, char **payload, size_t *len, int *err)
 		return 0;
 	}
 	p = malloc(h.len ? h.len : 1);
-	if (!p)
+	if (!p) {
+		/* Skip the payload, so the next frame is read from its start. */
+		char sink[4096];
+
+		for (size_t n = h.len; n; n -= n < sizeof(sink) ? n : sizeof(sink)) {
+			r = read_all(fd, sink, n < sizeof(sink) ? n : sizeof(sink));
+			if (r < 0)
+				return r == -EPIPE ? -EINVAL : r;
+		}
 		return -ENOMEM;
+	}
 	r = read_all(fd, p, h.len);
 	if (r < 0) {
 		free(p);
