@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "fileio.h"
 #include "options.h"
+#include "sandbox.h"
 #include "snapshot.h"
 
 static void usage(FILE *out)
@@ -33,7 +34,8 @@ static void usage(FILE *out)
 "  -d                 debug output (implies -f)\n"
 "  -s                 serve requests from one thread\n"
 "  -o OPT[,OPT...]    FUSE mount options (for example allow_other)\n"
-"  --refresh=MS       rebuild the view when it is older than MS ms\n"
+"  --refresh=MS       scan every MS ms; no answer is older than that\n"
+"                     plus one scan\n"
 "                     (default %d, at least %d)\n"
 "  --dump[=json]      scan once, print every buffer and holder, exit\n"
 "  --json             with --dump: print JSON (docs/dump-json.md)\n"
@@ -44,8 +46,9 @@ static void usage(FILE *out)
 "                     stat -c %%Hd:%%Ld prints it (for captures; by default\n"
 "                     learned from a dma-buf fd or a buffer of our own)\n"
 "  --scan-threads=N   threads that read /proc (default: idle CPUs, 1 per 256 processes)\n"
-"  --user=NAME        serve as NAME after mounting (default nobody), keeping\n"
-"                     only CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH\n"
+"  --user=NAME        scan and serve as NAME (default dmabuffs if that user\n"
+"                     exists, else nobody); the scanner keeps only\n"
+"                     CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the server none\n"
 "  --no-drop          keep every privilege (debugging only)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
@@ -112,19 +115,9 @@ static int parse_dev(const char *arg, uint64_t *dev)
 static int run_dump(struct dbf_options *o, bool json)
 {
 	struct dbf_snapshot *snap;
-	uint64_t dev;
 	int r;
 
-	/*
-	 * Without the device, mappings cannot be told from files placed at
-	 * "/dmabuf:X". Exporting a buffer of our own needs root's device nodes,
-	 * and says nothing about a capture under another --proc root.
-	 */
-	if (o->scan.dev_src == DBF_DEV_NONE && geteuid() == 0 &&
-	    !strcmp(o->scan.proc_root, "/proc") && dbf_dmabuf_dev_probe(&dev) == 0) {
-		o->scan.dmabuf_dev = dev;
-		o->scan.dev_src = DBF_DEV_PROBE;
-	}
+	dbf_scan_opts_probe(&o->scan);
 	r = dbf_scan(&o->scan, NULL, &snap);
 	if (r < 0) {
 		fprintf(stderr, "dmabuffs: cannot scan %s: %s\n",
@@ -145,7 +138,7 @@ static int run_dump(struct dbf_options *o, bool json)
 }
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
-       OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV };
+       OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV, OPT_SECCOMP_SELFTEST };
 
 int main(int argc, char **argv)
 {
@@ -160,6 +153,10 @@ int main(int argc, char **argv)
 		{ "dmabuf-dev",	required_argument,	NULL, OPT_DMABUF_DEV },
 		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
+#ifdef DBF_SECCOMP_SELFTEST
+		/* Test builds only; not in --help. */
+		{ "seccomp-selftest", no_argument,	NULL, OPT_SECCOMP_SELFTEST },
+#endif
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
@@ -172,7 +169,7 @@ int main(int argc, char **argv)
 		},
 		.mountpoint = "/dmabuf",
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
-		.user = "nobody",
+		.user = NULL,		/* dmabuffs, else nobody */
 	};
 	__do_free char *fuse_opts = NULL;
 	bool dump = false, json = false;
@@ -223,6 +220,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_DROP:
 			o.no_drop = true;
+			break;
+		case OPT_SECCOMP_SELFTEST:
+			dbf_sandbox_selftest_on = true;
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, 1, 8, &o.scan.threads) < 0)

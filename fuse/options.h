@@ -17,7 +17,7 @@ struct dbf_options {
 	bool debug;			/* -d */
 	bool single_thread;		/* -s */
 	const char *fuse_opts;		/* -o values joined by ',', or NULL */
-	const char *user;		/* --user: who serves requests */
+	const char *user;		/* --user, NULL: dmabuffs, else nobody */
 	bool no_drop;			/* --no-drop: keep root, for debugging */
 };
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "privs.h"
+#include "sandbox.h"
 
 static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
 #define NKEEP ((int)(sizeof(keep) / sizeof(keep[0])))
@@ -24,15 +25,15 @@ static int fail(const char *what)
 	return -1;
 }
 
-static int set_caps(void)
+static int set_caps(int nkeep)
 {
 	cap_t caps = cap_init();	/* all clear */
 	int r;
 
 	if (!caps)
 		return fail("cap_init");
-	r = cap_set_flag(caps, CAP_PERMITTED, NKEEP, keep, CAP_SET) ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, NKEEP, keep, CAP_SET) ||
+	r = (nkeep && (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) ||
+		       cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET))) ||
 	    cap_set_proc(caps);
 	cap_free(caps);
 	return r ? fail("cap_set_proc") : 0;
@@ -57,10 +58,13 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 		cap_set_proc(caps);
 		cap_free(caps);
 	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || dbf_sandbox_watcher() < 0)
+		_exit(1);
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
-	if (umount2(mountpoint, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+	/* The mountpoint is the daemon's own; a symlink put there since is not. */
+	if (umount2(mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0 &&
+	    errno != EINVAL && errno != ENOENT)
 		fprintf(stderr, "dmabuffs: cannot unmount %s: %s\n", mountpoint, strerror(errno));
 	_exit(0);
 }
@@ -97,6 +101,16 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 {
 	struct passwd *pw;
 
+	/* A dedicated user if the system has one: nobody is shared by many. */
+	if (!user) {
+		pw = getpwnam("dmabuffs");
+		user = "nobody";
+		if (pw) {
+			p->uid = pw->pw_uid;
+			p->gid = pw->pw_gid;
+			return 0;
+		}
+	}
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
@@ -109,14 +123,15 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 	return 0;
 }
 
-int dbf_privs_drop(const struct dbf_privs *p)
+int dbf_privs_drop(const struct dbf_privs *p, bool scanner)
 {
+	int nkeep = scanner ? NKEEP : 0;
 	bool kept;
 
 	/* Every capability not kept leaves the bounding set for good. */
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
 		kept = false;
-		for (int i = 0; i < NKEEP; i++)
+		for (int i = 0; i < nkeep; i++)
 			kept |= keep[i] == c;
 		if (!kept && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
 			return fail("cap_drop_bound");
@@ -129,19 +144,27 @@ int dbf_privs_drop(const struct dbf_privs *p)
 		return fail("setresgid");
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return fail("setresuid");
-	/* setresuid() cleared the effective set; keep just the two. */
-	if (set_caps() < 0)
+	/* setresuid() cleared the effective set; keep just the two, or none. */
+	if (set_caps(nkeep) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return fail("PR_SET_KEEPCAPS");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail("PR_SET_NO_NEW_PRIVS");
+	/*
+	 * Changing uid made us non-dumpable already; say so, so that no
+	 * process of the service user can ptrace or read us.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return fail("PR_SET_DUMPABLE");
 #ifdef __SANITIZE_ADDRESS__
 	/*
-	 * Changing uid made us non-dumpable, so /proc/self is root's and
-	 * LeakSanitizer cannot list our threads at exit. Test builds only.
+	 * Non-dumpable, /proc/self is root's and LeakSanitizer cannot list
+	 * the server's threads at exit. Test builds only; the scanner ends
+	 * with _exit() and is never checked for leaks.
 	 */
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	if (!scanner)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 #endif
 	return 0;
 }

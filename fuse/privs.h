@@ -3,6 +3,7 @@
 #ifndef DMABUFFS_PRIVS_H
 #define DMABUFFS_PRIVS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct dbf_privs {
@@ -26,16 +27,20 @@ int dbf_watcher_start(const char *mountpoint, struct dbf_watcher *w);
 /* Unmount now and wait for it. */
 void dbf_watcher_unmount(struct dbf_watcher *w);
 
-/* Look @user up before mounting, so a bad name fails early. 0 or -1. */
+/*
+ * Look @user up before mounting, so a bad name fails early. NULL: the
+ * user dmabuffs if it exists, else nobody. 0 or -1.
+ */
 int dbf_privs_lookup(const char *user, struct dbf_privs *p);
 
 /*
- * After mounting, keep only CAP_SYS_PTRACE (other users' fd links, fdinfo
- * and maps) and CAP_DAC_READ_SEARCH (their 0500 fd directories and the
- * 0700 debugfs), empty the bounding set of the rest, become @p's user and
- * set no_new_privs. Call it before any other thread starts: capabilities
- * are per thread. Returns 0, or -1 after printing why.
+ * Become @p's user with no_new_privs, not dumpable, and the bounding set
+ * emptied of every capability but those kept. The @scanner keeps only
+ * CAP_SYS_PTRACE (other users' fd links, fdinfo and maps) and
+ * CAP_DAC_READ_SEARCH (their 0500 fd directories and the 0700 debugfs);
+ * the server keeps none at all. Call it before any other thread starts:
+ * capabilities are per thread. Returns 0, or -1 after printing why.
  */
-int dbf_privs_drop(const struct dbf_privs *p);
+int dbf_privs_drop(const struct dbf_privs *p, bool scanner);
 
 #endif

@@ -1031,6 +1031,8 @@ static void render_summary(const struct dbf_tree *t,
 			   const struct dbf_caller *caller, FILE *f)
 {
 	const struct dbf_snapshot *s = t->snap;
+	struct timespec now;
+	int64_t age;
 
 	fputs("sources: procfs", f);
 	if (s->sources & DBF_SRC_BUFINFO)
@@ -1048,6 +1050,12 @@ static void render_summary(const struct dbf_tree *t,
 		fprintf(f, " %d", (int)s->unreadable[i]);
 	fprintf(f, "\nanon_fds: %" PRIu32 "\nanon_maps: %" PRIu32 "\n",
 		s->anon_fds, s->anon_maps);
+	/* Requests never wait for a scan: say how old this one is. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	age = (int64_t)(now.tv_sec - s->taken.tv_sec) * 1000 +
+	      (now.tv_nsec - s->taken.tv_nsec) / 1000000;
+	fprintf(f, "scan_ms: %" PRIu64 "\nage_ms: %" PRId64 "\n",
+		(s->scan_ns + 500000) / 1000000, age < 0 ? 0 : age);
 
 	render_groups(t, true, f);
 	render_groups(t, false, f);

@@ -20,9 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devprobe.h"
 #include "options.h"
 #include "privs.h"
+#include "sandbox.h"
+#include "scanner.h"
 #include "tree.h"
+#include "wire.h"
 
 /* A rebuild's before and after, for the invalidation thread. */
 struct inval_job {
@@ -34,20 +38,20 @@ struct view {
 	const struct dbf_options *opts;
 	struct fuse_session *se;
 	double timeout;			/* entry and attr timeouts, seconds */
-	uint64_t refresh_ns;
 	uid_t uid;
 	gid_t gid;
 	bool shared;			/* -o allow_other or allow_root */
 	struct dbf_classes *classes;	/* callers, when shared */
 
 	pthread_mutex_t lock;
-	pthread_cond_t rebuilt;
 	struct dbf_tree *cur;		/* published; readers take a ref */
-	uint64_t cur_ns;		/* monotonic start of its scan */
-	uint64_t failed_ns;		/* last failed rebuild, 0 if none */
-	bool rebuilding;
-	uint64_t gen;			/* completed rebuild attempts */
-	struct dbf_interner *interner;	/* rebuilder only */
+	bool failed;			/* the last rebuild failed (said once) */
+	struct dbf_interner *interner;	/* receiver only */
+
+	struct dbf_scanner scanner;	/* the process that reads /proc */
+	pthread_t recv_thread;		/* reads its frames, builds, publishes */
+	bool recv_running;
+	int recv_stop[2];		/* closing [1] stops the receiver */
 
 	pthread_t inval_thread;
 	bool inval_running;
@@ -73,14 +77,6 @@ struct open_dir {
 	uint64_t node;
 	long n;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct dbf_tree *tree_ref(struct dbf_tree *t)
 {
@@ -152,13 +148,33 @@ static int fail(const char *fmt, ...)
 
 /* ---- freshness ---- */
 
+/*
+ * The scanner's next frame as a tree over @prev. *lost: the scanner is
+ * gone or talks nonsense, and no frame will come any more. Otherwise a
+ * negative errno is a failed scan (or no memory): that rebuild is lost.
+ */
 static int build_tree(struct view *v, const struct dbf_tree *prev,
-		      struct dbf_tree **out)
+		      struct dbf_tree **out, bool *lost)
 {
 	struct dbf_snapshot *snap;
-	int r;
+	size_t len;
+	char *bytes;
+	int r, err;
 
-	r = dbf_scan(&v->opts->scan, prev ? prev->snap : NULL, &snap);
+	*lost = false;
+	r = dbf_scanner_read(v->scanner.frames, &bytes, &len, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*lost = true;
+		return r;
+	}
+	if (err)
+		return -err;
+	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, &snap);
+	free(bytes);
+	if (r == -EINVAL)
+		*lost = true;
 	if (r < 0)
 		return r;
 	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, v->shared,
@@ -190,7 +206,7 @@ static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *ne
 {
 	struct inval_job *j = malloc(sizeof(*j));
 
-	if (!j || !v->inval_running) {
+	if (!j || !v->inval_running || v->stopping) {
 		/* Names then expire with entry_timeout instead. */
 		free(j);
 		tree_unref(old);
@@ -206,55 +222,106 @@ static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *ne
 }
 
 /*
- * The current tree, rebuilt first if it is older than the refresh
- * interval. One rebuild runs at a time; requests that find it running
- * wait for that one and no other.
+ * The newest finished tree. Requests never wait for a scan: the scanner
+ * sends one every refresh interval, and that interval bounds how stale
+ * an answer can be (stale while revalidate).
  */
 static struct dbf_tree *get_tree(struct view *v)
 {
-	uint64_t now = mono_ns();
-	struct dbf_tree *t, *prev, *old;
-	int r;
+	struct dbf_tree *t;
 
 	pthread_mutex_lock(&v->lock);
-	if (now - v->cur_ns >= v->refresh_ns &&
-	    (!v->failed_ns || now - v->failed_ns >= v->refresh_ns)) {
-		if (v->rebuilding) {
-			uint64_t gen = v->gen;
-
-			while (v->gen == gen)
-				pthread_cond_wait(&v->rebuilt, &v->lock);
-		} else {
-			v->rebuilding = true;
-			prev = tree_ref(v->cur);
-			pthread_mutex_unlock(&v->lock);
-
-			r = build_tree(v, prev, &t);
-
-			pthread_mutex_lock(&v->lock);
-			if (r == 0) {
-				old = v->cur;
-				note_sources(v, old->snap, t->snap);
-				v->cur = t;
-				v->cur_ns = now;
-				v->failed_ns = 0;
-				inval_push(v, old, tree_ref(t));
-			} else {
-				/* The previous snapshot keeps being served. */
-				if (!v->failed_ns)
-					fprintf(stderr, "dmabuffs: cannot rebuild the view: %s; serving the previous one\n",
-						strerror(-r));
-				v->failed_ns = now;
-			}
-			v->rebuilding = false;
-			v->gen++;
-			pthread_cond_broadcast(&v->rebuilt);
-			tree_unref(prev);
-		}
-	}
 	t = tree_ref(v->cur);
 	pthread_mutex_unlock(&v->lock);
 	return t;
+}
+
+/* The receiver: every frame becomes the published tree, in order. */
+static void *recv_main(void *arg)
+{
+	struct view *v = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = v->scanner.frames, .events = POLLIN },
+			{ .fd = v->recv_stop[0], .events = POLLIN },
+		};
+		struct dbf_tree *prev, *t, *old;
+		bool lost;
+		int r;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		/* Only this thread replaces v->cur: it stays while we build. */
+		prev = get_tree(v);
+		r = build_tree(v, prev, &t, &lost);
+		tree_unref(prev);
+		pthread_mutex_lock(&v->lock);
+		if (lost) {
+			/* Keep serving what we have; no restart, no retry. */
+			if (!v->stopping)
+				fprintf(stderr, "dmabuffs: the scanner is gone (%s); serving the last snapshot from now on\n",
+					r == -EPIPE ? "it exited" : "bad frame");
+			pthread_mutex_unlock(&v->lock);
+			break;
+		}
+		if (r == 0) {
+			old = v->cur;
+			note_sources(v, old->snap, t->snap);
+			v->cur = t;
+			v->failed = false;
+			inval_push(v, old, tree_ref(t));
+		} else if (!v->failed) {
+			/* The previous snapshot keeps being served. */
+			fprintf(stderr, "dmabuffs: cannot rebuild the view: %s; serving the previous one\n",
+				strerror(-r));
+			v->failed = true;
+		}
+		pthread_mutex_unlock(&v->lock);
+	}
+	return NULL;
+}
+
+static int recv_start(struct view *v)
+{
+	sigset_t all, old;
+	int r;
+
+	if (pipe2(v->recv_stop, O_CLOEXEC) < 0)
+		return -errno;
+	/* Signals belong to the loop's main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&v->recv_thread, NULL, recv_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		close(v->recv_stop[0]);
+		close(v->recv_stop[1]);
+		return -r;
+	}
+	v->recv_running = true;
+	return 0;
+}
+
+/* Stop the scanner first, so that the receiver never waits for a frame. */
+static void recv_stop(struct view *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->stopping = true;
+	pthread_mutex_unlock(&v->lock);
+	dbf_scanner_kill(&v->scanner);
+	if (v->recv_running) {
+		close(v->recv_stop[1]);
+		pthread_join(v->recv_thread, NULL);
+		close(v->recv_stop[0]);
+		v->recv_running = false;
+	}
+	dbf_scanner_stop(&v->scanner);
 }
 
 /* ---- invalidation, never from a request handler ---- */
@@ -936,14 +1003,17 @@ static int serve(struct view *v)
 	return r;
 }
 
-static int run(struct view *v, struct dbf_options *o)
+/*
+ * Mount, go to the background, and serve as the service user with no
+ * capability at all and the server's seccomp filter: the scanner (already
+ * running) reads /proc, the watcher unmounts. @privs NULL: keep ours.
+ */
+static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *privs)
 {
 	char *mopts = NULL;
 	char *argv[5];
 	struct fuse_args args;
-	struct dbf_privs privs;
 	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
-	bool drop = !o->no_drop && geteuid() == 0;
 	int argc = 0, r, ret = 1;
 
 	/* Ours come last so a user's -o cannot make the mount writable. */
@@ -980,8 +1050,6 @@ static int run(struct view *v, struct dbf_options *o)
 	if (o->no_drop)
 		fprintf(stderr, "dmabuffs: --no-drop: serving with every privilege of uid %d\n",
 			(int)geteuid());
-	else if (drop && dbf_privs_lookup(o->user, &privs) < 0)
-		goto out_signals;
 	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
 		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
 		goto out_signals;
@@ -994,9 +1062,14 @@ static int run(struct view *v, struct dbf_options *o)
 	}
 	log_capture = false;
 	/* Before any other thread starts: capabilities are per thread. */
-	if (drop && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
-		     dbf_privs_drop(&privs) < 0))
+	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
+		      dbf_privs_drop(privs, false) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
+	r = recv_start(v);
+	if (r < 0) {
+		ret = fail("cannot start the receiver: %s", strerror(-r));
+		goto out_unmount;
+	}
 	if (inval_start(v) < 0)
 		fprintf(stderr, "dmabuffs: no invalidation thread; names expire after %u ms\n",
 			o->refresh_ms);
@@ -1007,6 +1080,7 @@ static int run(struct view *v, struct dbf_options *o)
 
 	inval_stop(v);
 out_unmount:
+	recv_stop(v);
 	if (watcher.pid > 0) {
 		dbf_watcher_unmount(&watcher);
 		/*
@@ -1054,14 +1128,24 @@ int dbf_view_run(const struct dbf_options *opts)
 	struct view v = {
 		.opts = &o,
 		.timeout = opts->refresh_ms / 1000.0,
-		.refresh_ns = (uint64_t)opts->refresh_ms * 1000000u,
 		.uid = getuid(),
 		.gid = getgid(),
 		.shared = opts_shared(opts->fuse_opts),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
-		.rebuilt = PTHREAD_COND_INITIALIZER,
 		.inval_cond = PTHREAD_COND_INITIALIZER,
+		.scanner = { .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 },
 	};
+	/* Root drops; anyone else has nothing to drop (and mounts through fusermount3). */
+	bool drop = !o.no_drop && geteuid() == 0;
+	struct dbf_privs privs;
+	struct dbf_scanner_cfg cfg = {
+		.scan = &o.scan,
+		.refresh_ms = o.refresh_ms,
+		.privs = drop ? &privs : NULL,
+		.sandbox = drop,
+		.foreground = o.foreground,
+	};
+	bool lost;
 	int r, ret = 1;
 
 	v.jobs_tail = &v.jobs;
@@ -1075,6 +1159,8 @@ int dbf_view_run(const struct dbf_options *opts)
 	}
 	if (check_mountpoint(o.mountpoint))
 		goto out;
+	if (drop && dbf_privs_lookup(o.user, &privs) < 0)
+		goto out;
 
 	v.interner = dbf_interner_new();
 	v.classes = dbf_classes_new(DBF_CLASS_MAX);
@@ -1082,15 +1168,29 @@ int dbf_view_run(const struct dbf_options *opts)
 		ret = fail("out of memory");
 		goto out;
 	}
-	/* Scan once up front, so a bad root fails here and not in a reader. */
-	v.cur_ns = mono_ns();
-	r = build_tree(&v, NULL, &v.cur);
+	/*
+	 * Learn the dma-buf device while still root, so that every scan can
+	 * check maps lines from the first one on.
+	 */
+	dbf_scan_opts_probe(&o.scan);
+	/*
+	 * The scanner starts before the mount and its first scan is awaited
+	 * here, so that a bad root fails in one line and nothing is mounted.
+	 */
+	if (dbf_scanner_start(&cfg, &v.scanner) < 0)
+		goto out;
+	r = build_tree(&v, NULL, &v.cur, &lost);
 	if (r < 0) {
-		ret = fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
+		if (lost)
+			ret = fail("the scanner exited before its first scan");
+		else
+			ret = fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
+		dbf_scanner_stop(&v.scanner);
 		goto out;
 	}
 
-	ret = run(&v, &o);
+	ret = run(&v, &o, drop ? &privs : NULL);
+	recv_stop(&v);
 out:
 	tree_unref(v.cur);
 	dbf_interner_free(v.interner);

@@ -14,6 +14,7 @@
 
 #include "devprobe.h"
 #include "fileio.h"
+#include "snapshot.h"
 
 /*
  * The DRM uapi (include/uapi/drm/drm.h, drm_mode.h): linux-libc-dev does
@@ -130,4 +131,15 @@ int dbf_dmabuf_dev_probe(uint64_t *dev)
 		return 0;
 	}
 	return -ENODEV;
+}
+
+void dbf_scan_opts_probe(struct dbf_scan_opts *o)
+{
+	uint64_t dev;
+
+	if (o->dev_src == DBF_DEV_NONE && geteuid() == 0 &&
+	    !strcmp(o->proc_root, "/proc") && dbf_dmabuf_dev_probe(&dev) == 0) {
+		o->dmabuf_dev = dev;
+		o->dev_src = DBF_DEV_PROBE;
+	}
 }

@@ -18,4 +18,13 @@
  */
 int dbf_dmabuf_dev_probe(uint64_t *dev);
 
+struct dbf_scan_opts;
+
+/*
+ * Probe for @o when it can help: the device is not known yet, we are root
+ * (the exporters' nodes are root's) and the proc root is the real /proc (a
+ * capture under another root says nothing about this kernel).
+ */
+void dbf_scan_opts_probe(struct dbf_scan_opts *o);
+
 #endif

@@ -3,7 +3,7 @@
 
 DBF_PACKAGES=(
 	meson ninja-build pkg-config gcc libc6-dev
-	libfuse3-dev fuse3 libcap-dev libcriterion-dev
+	libfuse3-dev fuse3 libcap-dev libseccomp-dev libcriterion-dev
 	coreutils findutils jq procps util-linux perl
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio xz-utils

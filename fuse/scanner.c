@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The scanner process: forked before mounting, it drops to the service
+ * user with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone, installs its
+ * seccomp filter, and then scans, sends and sleeps until the server goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "scanner.h"
+#include "wire.h"
+
+/* The child's fds: the frame pipe's write end, the control pipe's read end. */
+#define FD_FRAMES	3
+#define FD_CTL		4
+#define FD_NULL		5
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_frame(int err, const char *payload, size_t len)
+{
+	struct dbf_wire_hdr h = {
+		.magic = DBF_WIRE_MAGIC,
+		.version = DBF_WIRE_VERSION,
+		.len = (uint32_t)len,
+		.err = err,
+	};
+
+	if (write_all(FD_FRAMES, &h, sizeof(h)) < 0)
+		return -1;
+	return len ? write_all(FD_FRAMES, payload, len) : 0;
+}
+
+/* Sleep one interval; false once the server has closed its end. */
+static bool wait_interval(unsigned int ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
+
+	for (;;) {
+		uint64_t now = mono_ns();
+		struct pollfd pfd = { .fd = FD_CTL, .events = POLLIN };
+		char c;
+		int r;
+
+		if (now >= end)
+			return true;
+		r = poll(&pfd, 1, (int)((end - now + 999999) / 1000000));
+		if (r < 0 && errno != EINTR)
+			return false;
+		/* Nothing is ever written: readable means end of file. */
+		if (r > 0 && read(FD_CTL, &c, 1) <= 0)
+			return false;
+	}
+}
+
+/*
+ * _exit() everywhere: no atexit handlers, and no leak check that would
+ * need to ptrace in a sanitizer build.
+ */
+static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg *cfg,
+						     int frames, int ctl)
+{
+	struct dbf_scan_opts opts = *cfg->scan;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	prctl(PR_SET_NAME, "dmabuffs-scan", 0, 0, 0);
+	/* A server gone mid-write is an exit, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	/* A terminal's ^C is for the server, which then ends the scanner. */
+	signal(SIGINT, SIG_IGN);
+	/*
+	 * It must hold no terminal nor any other fd of the daemon. Above
+	 * every fd it keeps first, so that no dup2() clobbers another.
+	 */
+	frames = fcntl(frames, F_DUPFD, 10);
+	ctl = fcntl(ctl, F_DUPFD, 10);
+	if (null >= 0)
+		null = fcntl(null, F_DUPFD, 10);
+	if (frames < 0 || ctl < 0 ||
+	    dup2(frames, FD_FRAMES) < 0 || dup2(ctl, FD_CTL) < 0)
+		_exit(1);
+	/* No /dev/null (a bare mount namespace): closed will do. */
+	if (null < 0 || dup2(null, FD_NULL) < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0) {
+		null = -1;
+		close(0);
+		close(1);
+	}
+	if (close_range(null < 0 ? FD_NULL : FD_NULL + 1, ~0U, 0) < 0)
+		_exit(1);
+	if (cfg->privs && dbf_privs_drop(cfg->privs, true) < 0)
+		_exit(1);
+	if (cfg->sandbox && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+			     dbf_sandbox_scanner() < 0))
+		_exit(1);
+	/* In the background, stderr is the shell's: let it go. */
+	if (!cfg->foreground && null >= 0)
+		dup2(FD_NULL, 2);
+	else if (!cfg->foreground)
+		close(2);
+	if (null >= 0)
+		close(FD_NULL);
+
+	for (;;) {
+		struct dbf_snapshot *snap;
+		uint64_t t0 = mono_ns();
+		char *bytes = NULL;
+		size_t len = 0;
+		int r;
+
+		r = dbf_scan(&opts, NULL, &snap);
+		if (r == 0) {
+			if (!snap->scan_ns)
+				snap->scan_ns = mono_ns() - t0;
+			/* The device never changes while the kernel runs: learn it once. */
+			if (opts.dev_src == DBF_DEV_NONE && snap->dev_src != DBF_DEV_NONE) {
+				opts.dmabuf_dev = snap->dmabuf_dev;
+				opts.dev_src = snap->dev_src;
+			}
+			r = dbf_wire_encode(snap, &bytes, &len);
+			dbf_snapshot_free(snap);
+		}
+		if (send_frame(r < 0 ? -r : 0, bytes, len) < 0)
+			_exit(0);
+		free(bytes);
+		if (!wait_interval(cfg->refresh_ms))
+			_exit(0);
+	}
+}
+
+int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc)
+{
+	int frames[2], ctl[2];
+
+	*sc = (struct dbf_scanner){ .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 };
+	if (pipe2(frames, O_CLOEXEC) < 0)
+		goto fail;
+	if (pipe2(ctl, O_CLOEXEC) < 0) {
+		close(frames[0]);
+		close(frames[1]);
+		goto fail;
+	}
+	fflush(stderr);
+	sc->pid = fork();
+	if (sc->pid < 0) {
+		close(frames[0]);
+		close(frames[1]);
+		close(ctl[0]);
+		close(ctl[1]);
+		goto fail;
+	}
+	if (sc->pid == 0)
+		scanner_main(cfg, frames[1], ctl[0]);
+	close(frames[1]);
+	close(ctl[0]);
+	sc->frames = frames[0];
+	sc->ctl = ctl[1];
+	/* Right away, while it is our child and its pid cannot be reused. */
+	sc->pidfd = (int)syscall(SYS_pidfd_open, sc->pid, 0);
+	if (sc->pidfd < 0)
+		fprintf(stderr, "dmabuffs: pidfd_open: %s; the scanner exits when the server does\n",
+			strerror(errno));
+	return 0;
+fail:
+	fprintf(stderr, "dmabuffs: cannot start the scanner: %s\n", strerror(errno));
+	return -1;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t r = read(fd, c, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EPIPE;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int dbf_scanner_read(int fd, char **payload, size_t *len, int *err)
+{
+	struct dbf_wire_hdr h;
+	char *p;
+	int r;
+
+	*payload = NULL;
+	*len = 0;
+	*err = 0;
+	r = read_all(fd, &h, sizeof(h));
+	if (r < 0)
+		return r;
+	if (dbf_wire_hdr_check(&h) < 0)
+		return -EINVAL;
+	if (h.err) {
+		*err = h.err;
+		return 0;
+	}
+	p = malloc(h.len ? h.len : 1);
+	if (!p) {
+		/* Skip the payload, so the next frame is read from its start. */
+		char sink[4096];
+
+		for (size_t n = h.len; n; n -= n < sizeof(sink) ? n : sizeof(sink)) {
+			r = read_all(fd, sink, n < sizeof(sink) ? n : sizeof(sink));
+			if (r < 0)
+				return r == -EPIPE ? -EINVAL : r;
+		}
+		return -ENOMEM;
+	}
+	r = read_all(fd, p, h.len);
+	if (r < 0) {
+		free(p);
+		return r == -EPIPE ? -EINVAL : r;
+	}
+	*payload = p;
+	*len = h.len;
+	return 0;
+}
+
+void dbf_scanner_kill(struct dbf_scanner *sc)
+{
+	if (sc->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, sc->pidfd, SIGKILL, NULL, 0);
+}
+
+void dbf_scanner_stop(struct dbf_scanner *sc)
+{
+	dbf_scanner_kill(sc);
+	if (sc->pidfd >= 0) {
+		close(sc->pidfd);
+		sc->pidfd = -1;
+	}
+	if (sc->ctl >= 0) {
+		close(sc->ctl);
+		sc->ctl = -1;
+	}
+	if (sc->frames >= 0) {
+		close(sc->frames);
+		sc->frames = -1;
+	}
+	/* Still ours in the foreground; init's after fuse_daemonize(). */
+	if (sc->pid > 0) {
+		while (waitpid(sc->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		sc->pid = -1;
+	}
+}

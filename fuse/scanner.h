@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scanner process (dmabuffs-scan): the only one that reads /proc. It
+ * scans every refresh interval and writes each snapshot to a pipe as one
+ * frame (core/wire.h); the server builds its view from them and never
+ * waits for a scan.
+ */
+#ifndef DMABUFFS_SCANNER_H
+#define DMABUFFS_SCANNER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "privs.h"
+#include "snapshot.h"
+
+struct dbf_scanner {
+	pid_t pid;
+	int pidfd;	/* survives fuse_daemonize(), which makes it not our child */
+	int frames;	/* read end: frames from the scanner */
+	int ctl;	/* write end: closing it tells the scanner to exit */
+};
+
+struct dbf_scanner_cfg {
+	const struct dbf_scan_opts *scan;
+	unsigned int refresh_ms;
+	const struct dbf_privs *privs;	/* NULL: keep the caller's privileges */
+	bool sandbox;			/* install the seccomp filter */
+	bool foreground;		/* keep stderr; else only until started */
+};
+
+/* Fork it. 0, or -1 after printing why. */
+int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc);
+
+/*
+ * Read one frame from @fd: 0 and a malloc()ed snapshot payload in *payload
+ * (*len bytes), or 0 with *err set to the errno of a failed scan;
+ * -EPIPE at end of file, -EINVAL for a frame that is not one, -ENOMEM.
+ */
+int dbf_scanner_read(int fd, char **payload, size_t *len, int *err);
+
+/* SIGKILL through the pidfd: its frame pipe then reads end of file. */
+void dbf_scanner_kill(struct dbf_scanner *sc);
+/* Kill it, close the pipes, reap it if it is still our child. */
+void dbf_scanner_stop(struct dbf_scanner *sc);
+
+#endif

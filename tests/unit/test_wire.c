@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The scanner-to-server hand-over: a snapshot encoded and decoded again is
+ * the same snapshot, field by field and in its --dump JSON; anything
+ * malformed is refused with EINVAL.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "dump.h"
+#include "helpers.h"
+#include "wire.h"
+
+static char *json_of(const struct dbf_snapshot *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert(f);
+	cr_assert_eq(dbf_dump_json(s, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	return text;
+}
+
+static void same_str(struct dbf_str a, struct dbf_str b, const char *what)
+{
+	cr_assert_eq(a.len, b.len, "%s: length %u, expected %u", what, b.len, a.len);
+	cr_assert(!a.len || !memcmp(a.p, b.p, a.len), "%s: bytes differ", what);
+}
+
+/* Every field, derived ones included. */
+static void same_snapshot(const struct dbf_snapshot *a, const struct dbf_snapshot *b)
+{
+	cr_assert_eq(a->taken.tv_sec, b->taken.tv_sec);
+	cr_assert_eq(a->taken.tv_nsec, b->taken.tv_nsec);
+	cr_assert_eq(a->scan_ns, b->scan_ns);
+	cr_assert_eq(a->sources, b->sources);
+	cr_assert_eq(a->dmabuf_dev, b->dmabuf_dev);
+	cr_assert_eq(a->dev_src, b->dev_src);
+	cr_assert_eq(a->bufinfo_err, b->bufinfo_err);
+	cr_assert_eq(a->nprocs_scanned, b->nprocs_scanned);
+	cr_assert_eq(a->total_bytes, b->total_bytes);
+	cr_assert_eq(a->held_by_nobody, b->held_by_nobody);
+	cr_assert_eq(a->anon_fds, b->anon_fds);
+	cr_assert_eq(a->anon_maps, b->anon_maps);
+	cr_assert_eq(a->bufinfo_noino, b->bufinfo_noino);
+	cr_assert_eq(a->bufinfo_noino_bytes, b->bufinfo_noino_bytes);
+
+	cr_assert_eq(a->nbufs, b->nbufs);
+	for (size_t i = 0; i < a->nbufs; i++) {
+		const struct dbf_buf *x = &a->bufs[i], *y = &b->bufs[i];
+
+		cr_assert_eq(x->ino, y->ino);
+		cr_assert_eq(x->size, y->size, "buffer %lu", (unsigned long)x->ino);
+		same_str(x->exporter, y->exporter, "exporter");
+		cr_assert_eq(x->has_name, y->has_name);
+		same_str(x->name, y->name, "name");
+		cr_assert_eq(x->devices_known, y->devices_known);
+		cr_assert_eq(x->refcount, y->refcount);
+		cr_assert_eq(x->ndevices, y->ndevices);
+		for (uint32_t k = 0; k < x->ndevices; k++)
+			same_str(x->devices[k], y->devices[k], "device");
+		cr_assert_eq(x->first_seen.tv_sec, y->first_seen.tv_sec);
+		cr_assert_eq(x->first_seen.tv_nsec, y->first_seen.tv_nsec);
+		cr_assert_eq(x->sources, y->sources, "buffer %lu", (unsigned long)x->ino);
+		cr_assert_eq(x->holder0, y->holder0);
+		cr_assert_eq(x->nholders, y->nholders);
+	}
+	cr_assert_eq(a->nprocs, b->nprocs);
+	for (size_t i = 0; i < a->nprocs; i++) {
+		const struct dbf_proc *x = &a->procs[i], *y = &b->procs[i];
+
+		cr_assert_eq(x->pid, y->pid);
+		cr_assert_eq(x->uid, y->uid);
+		cr_assert_eq(x->gid, y->gid);
+		cr_assert_eq(x->owner, y->owner);
+		cr_assert_eq(x->owner_gid, y->owner_gid);
+		cr_assert_eq(x->start_time, y->start_time);
+		cr_assert_str_eq(x->comm, y->comm);
+		cr_assert_eq(x->ph0, y->ph0);
+		cr_assert_eq(x->nph, y->nph);
+		cr_assert_eq(x->anon_fds, y->anon_fds);
+		cr_assert_eq(x->anon_maps, y->anon_maps);
+		cr_assert_eq(x->nfds, y->nfds);
+		cr_assert_eq(x->nmaps, y->nmaps);
+		cr_assert_eq(x->bytes, y->bytes);
+		cr_assert_eq(x->pss, y->pss);
+	}
+	cr_assert_eq(a->nholders, b->nholders);
+	for (size_t i = 0; i < a->nholders; i++) {
+		const struct dbf_holder *x = &a->holders[i], *y = &b->holders[i];
+
+		cr_assert_eq(x->buf, y->buf);
+		cr_assert_eq(x->proc, y->proc);
+		cr_assert_eq(x->fd0, y->fd0);
+		cr_assert_eq(x->nfds, y->nfds);
+		cr_assert_eq(x->maps, y->maps);
+		cr_assert_eq(x->maps_unverified, y->maps_unverified);
+		cr_assert_eq(a->proc_holders[i], b->proc_holders[i]);
+	}
+	cr_assert_eq(a->nfds, b->nfds);
+	for (size_t i = 0; i < a->nfds; i++)
+		cr_assert_eq(a->fds[i], b->fds[i]);
+	cr_assert_eq(a->nby_name, b->nby_name);
+	for (size_t i = 0; i < a->nby_name; i++)
+		cr_assert_eq(a->by_name[i], b->by_name[i]);
+	cr_assert_eq(a->nby_exporter, b->nby_exporter);
+	for (size_t i = 0; i < a->nby_exporter; i++)
+		cr_assert_eq(a->by_exporter[i], b->by_exporter[i]);
+	cr_assert_eq(a->nunreadable, b->nunreadable);
+	for (size_t i = 0; i < a->nunreadable; i++)
+		cr_assert_eq(a->unreadable[i], b->unreadable[i]);
+}
+
+static struct dbf_snapshot *scan_with(const char *tree, const char *debugfs,
+				      const char *sysfs, unsigned int dev_src,
+				      uint64_t dev)
+{
+	char proc[4096], dbg[4096], sys[4096];
+	struct dbf_scan_opts o = {
+		.proc_root = proc,
+		.debugfs_root = NO_SUCH_DIR,
+		.sysfs_root = NO_SUCH_DIR,
+		.dmabuf_dev = dev,
+		.dev_src = dev_src,
+	};
+	struct dbf_snapshot *s = NULL;
+
+	snprintf(proc, sizeof(proc), "%s/%s/proc", FIXTURES_DIR, tree);
+	if (debugfs) {
+		snprintf(dbg, sizeof(dbg), "%s/%s", FIXTURES_DIR, debugfs);
+		o.debugfs_root = dbg;
+	}
+	if (sysfs) {
+		snprintf(sys, sizeof(sys), "%s/%s", FIXTURES_DIR, sysfs);
+		o.sysfs_root = sys;
+	}
+	cr_assert_eq(dbf_scan(&o, NULL, &s), 0, "scan %s", tree);
+	/* Fields the fixtures may leave at zero still have to travel. */
+	s->scan_ns = 123456789;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		s->procs[i].start_time = 1000u + (uint64_t)s->procs[i].pid;
+		s->procs[i].owner_gid = 2000u + (gid_t)s->procs[i].pid;
+	}
+	return s;
+}
+
+static void round_trip(struct dbf_snapshot *s)
+{
+	struct dbf_snapshot *d = NULL;
+	char *bytes, *again, *ja, *jb;
+	size_t len, len2;
+
+	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode(bytes, len, NULL, &d), 0);
+	same_snapshot(s, d);
+	ja = json_of(s);
+	jb = json_of(d);
+	cr_assert_str_eq(ja, jb);
+	/* Encoding is a function of the snapshot: the decoded one gives the same bytes. */
+	cr_assert_eq(dbf_wire_encode(d, &again, &len2), 0);
+	cr_assert_eq(len2, len);
+	cr_assert(!memcmp(bytes, again, len));
+	free(ja);
+	free(jb);
+	free(again);
+	free(bytes);
+	dbf_snapshot_free(d);
+	dbf_snapshot_free(s);
+}
+
+Test(wire, vgem_debugfs)
+{
+	round_trip(scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0));
+}
+
+Test(wire, vgem_sysfs_no_debugfs)
+{
+	round_trip(scan_with("linux-6.1-vgem", NULL, "linux-6.1-sysfs/sys", 0, 0));
+}
+
+/* Maps lines of the fixtures say device 00:0d, i.e. makedev(0, 13). */
+Test(wire, vgem_known_dev)
+{
+	struct dbf_snapshot *s = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug",
+					   NULL, DBF_DEV_OPTION, 13);
+
+	/* Scans that do not record the option yet: the fields travel all the same. */
+	if (s->dev_src != DBF_DEV_OPTION) {
+		s->dmabuf_dev = 13;
+		s->dev_src = DBF_DEV_OPTION;
+	}
+	round_trip(s);
+}
+
+Test(wire, heap)
+{
+	round_trip(scan_with("linux-6.1-heap", "linux-6.1-heap/debug", NULL, 0, 0));
+}
+
+Test(wire, hostile)
+{
+	round_trip(scan_with("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL, 0, 0));
+}
+
+Test(wire, patched)
+{
+	round_trip(scan_with("linux-6.1-patched", "linux-6.1-patched/debug", NULL, 0, 0));
+}
+
+Test(wire, anon_4_19)
+{
+	struct dbf_snapshot *s = scan_with("linux-4.19-anon", "linux-4.19-anon/debug",
+					   NULL, 0, 0);
+
+	cr_assert_gt(s->anon_fds, 0);
+	round_trip(s);
+}
+
+Test(wire, noino_5_10)
+{
+	round_trip(scan_with("linux-5.10-noino", NULL, NULL, 0, 0));
+}
+
+Test(wire, empty)
+{
+	round_trip(scan_with("linux-6.1-vgem", NULL, NULL, 0, 0));
+}
+
+/* first_seen comes from the receiver's previous snapshot, not the sender. */
+Test(wire, first_seen_from_prev)
+{
+	struct dbf_snapshot *a = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0);
+	struct dbf_snapshot *b = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0);
+	struct dbf_snapshot *d;
+	char *bytes;
+	size_t len;
+
+	b->taken.tv_sec += 10;
+	cr_assert_eq(dbf_wire_encode(b, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode(bytes, len, a, &d), 0);
+	cr_assert_eq(d->taken.tv_sec, a->taken.tv_sec + 10);
+	for (size_t i = 0; i < d->nbufs; i++)
+		cr_assert_eq(d->bufs[i].first_seen.tv_sec, a->bufs[i].first_seen.tv_sec);
+	free(bytes);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+	dbf_snapshot_free(d);
+}
+
+Test(wire, truncated)
+{
+	struct dbf_snapshot *s = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0);
+	struct dbf_snapshot *d = NULL;
+	char *bytes;
+	size_t len;
+
+	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
+	for (size_t n = 0; n < len; n++)
+		cr_assert_eq(dbf_wire_decode(bytes, n, NULL, &d), -EINVAL,
+			     "%zu of %zu bytes decoded", n, len);
+	/* One byte too many is as bad. */
+	bytes = realloc(bytes, len + 1);
+	cr_assert(bytes);
+	bytes[len] = 0;
+	cr_assert_eq(dbf_wire_decode(bytes, len + 1, NULL, &d), -EINVAL);
+	free(bytes);
+	dbf_snapshot_free(s);
+}
+
+/* Offsets of the fixed header (see wire.c). */
+#define OFF_NPROCS	68
+#define OFF_PROC0_PID	72
+
+Test(wire, corrupted)
+{
+	struct dbf_snapshot *s = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0);
+	struct dbf_snapshot *d = NULL;
+	char *bytes, *copy;
+	uint32_t v;
+	int32_t pid;
+	size_t len;
+	int r;
+
+	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
+	copy = malloc(len);
+	cr_assert(copy);
+
+	memcpy(&v, bytes + OFF_NPROCS, 4);
+	cr_assert_eq(v, s->nprocs);
+	memcpy(&pid, bytes + OFF_PROC0_PID, 4);
+	cr_assert_eq(pid, s->procs[0].pid);
+
+	/* A count far beyond the bytes left. */
+	memcpy(copy, bytes, len);
+	v = 0x7fffffff;
+	memcpy(copy + OFF_NPROCS, &v, 4);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/* The second process with the first one's pid: not ascending. */
+	memcpy(copy, bytes, len);
+	pid = s->procs[1].pid;
+	memcpy(copy + OFF_PROC0_PID, &pid, 4);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/* taken.tv_nsec out of range */
+	memcpy(copy, bytes, len);
+	memset(copy + 8, 0xff, 8);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/*
+	 * Every byte set to every interesting value: decoded or refused, never
+	 * a crash; what decodes encodes to bytes that decode to the same.
+	 */
+	for (size_t i = 0; i < len; i++) {
+		static const unsigned char vals[] = { 0x00, 0x01, 0x7f, 0x80, 0xff };
+
+		for (size_t k = 0; k < sizeof(vals); k++) {
+			memcpy(copy, bytes, len);
+			copy[i] = (char)vals[k];
+			r = dbf_wire_decode(copy, len, NULL, &d);
+			cr_assert(r == 0 || r == -EINVAL, "byte %zu: %d", i, r);
+			if (r == 0) {
+				struct dbf_snapshot *d2;
+				char *e1, *e2;
+				size_t l1, l2;
+
+				cr_assert_eq(dbf_wire_encode(d, &e1, &l1), 0);
+				cr_assert_eq(dbf_wire_decode(e1, l1, NULL, &d2), 0);
+				cr_assert_eq(dbf_wire_encode(d2, &e2, &l2), 0);
+				cr_assert(l1 == l2 && !memcmp(e1, e2, l1), "byte %zu", i);
+				free(e1);
+				free(e2);
+				dbf_snapshot_free(d2);
+				dbf_snapshot_free(d);
+			}
+		}
+	}
+	free(copy);
+	free(bytes);
+	dbf_snapshot_free(s);
+}
+
+Test(wire, frame_header)
+{
+	struct dbf_wire_hdr h = { DBF_WIRE_MAGIC, DBF_WIRE_VERSION, 100, 0 };
+
+	cr_assert_eq(dbf_wire_hdr_check(&h), 0);
+	h.err = ENOENT;
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);	/* an error has no payload */
+	h.len = 0;
+	cr_assert_eq(dbf_wire_hdr_check(&h), 0);
+	h.err = -1;
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+	h = (struct dbf_wire_hdr){ DBF_WIRE_MAGIC, DBF_WIRE_VERSION + 1, 0, 0 };
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+	h = (struct dbf_wire_hdr){ DBF_WIRE_MAGIC ^ 1, DBF_WIRE_VERSION, 0, 0 };
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+	h = (struct dbf_wire_hdr){ DBF_WIRE_MAGIC, DBF_WIRE_VERSION, DBF_WIRE_MAX + 1, 0 };
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+}
