@@ -336,6 +336,11 @@ static void become(uid_t uid, bool hidden)
 		die("cannot become uid %u: %m", (unsigned int)uid);
 	if (prctl(PR_SET_DUMPABLE, hidden ? 0 : 1) < 0)
 		die("PR_SET_DUMPABLE: %m");
+	/* A change of credentials clears the parent-death signal: arm it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		die("PR_SET_PDEATHSIG: %m");
+	if (getppid() == 1)
+		die("the parent exited before uid %u was taken", (unsigned int)uid);
 }
 
 /* The owner of a holder process with --owners (0: stays root). */
@@ -1048,6 +1053,28 @@ static void mark_gone(pid_t pid)
 
 static pid_t orchestrator;
 
+/*
+ * The holders that are not the orchestrator's children (camera-child), by
+ * the pids they reported. Their parent's death signal is not enough: with
+ * --owners camera (uid 1000) may not signal camera-child (uid 1001), which
+ * would outlive the scenario and keep its buffers into the next check.
+ */
+static void kill_grandchildren(void)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < nrecs; i++) {
+		if (recs[i].kind != 'p' || recs[i].gone || recs[i].pid == getpid())
+			continue;
+		for (j = 0; j < nchildren; j++)
+			if (children[j].pid == recs[i].pid || children[j].pid == -recs[i].pid)
+				break;
+		if (j == nchildren)
+			kill(recs[i].pid, SIGKILL);
+	}
+}
+
 static void cleanup_reports(void)
 {
 	char path[sizeof(report_dir) + 258];
@@ -1295,5 +1322,6 @@ int main(int argc, char **argv)
 		write_truth(truth, phase);
 	}
 	kill_children(false);
+	kill_grandchildren();
 	return 0;
 }
