@@ -7,7 +7,7 @@
  *   scenario [--demo] [--owners] [--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH
  *   scenario --churn SECONDS:PROCS
  *   scenario --forge INODE:NAME OUT
- *   scenario --rename SECONDS
+ *   scenario --rename SECONDS[:BUFS]
  *
  * After setup it writes TRUTH (atomically) and waits. Each SIGUSR1 moves to
  * the next phase and rewrites TRUTH: phase 1 renames OLDNAME to NEWNAME,
@@ -23,8 +23,8 @@
  * --forge (root) makes ordinary files look like the dma-buf INODE named NAME
  * to anyone who trusts the path and inode columns of /proc/<pid>/maps, holds
  * them by fd and mapping, writes "forge PID INO DEV" to OUT and waits for
- * SIGTERM. --rename renames one buffer in a tight loop for SECONDS, with a
- * new name every time.
+ * SIGTERM. --rename renames BUFS buffers (default one) in turn in a tight
+ * loop for SECONDS, with a new name every time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -996,24 +996,34 @@ static int forge_main(unsigned long ino, const char *name, const char *out)
 
 /* --- rename ------------------------------------------------------------------- */
 
-/* One buffer, held by fd, renamed "n<counter>" as fast as the kernel allows. */
-static int rename_main(int secs)
+/*
+ * @nbufs buffers, held by fd, renamed in turn "n<counter>" as fast as the
+ * kernel allows: every scan of them meets @nbufs names it never saw.
+ */
+static int rename_main(int secs, int nbufs)
 {
 	uint64_t deadline = now_ms() + (uint64_t)secs * 1000;
 	unsigned long n = 0;
 	char name[32];
-	int fd, i;
+	int *fds = calloc(nbufs, sizeof(*fds));
+	int i;
 
+	if (!fds)
+		die("out of memory");
 	prctl(PR_SET_NAME, "renamer");
-	fd = alloc_buf(64 * KiB, NULL);
+	for (i = 0; i < nbufs; i++)
+		fds[i] = alloc_buf(nbufs == 1 ? 64 * KiB : 4 * KiB, NULL);
 	while (now_ms() < deadline) {
 		for (i = 0; i < 256; i++) {
-			snprintf(name, sizeof(name), "n%lu", n++);
-			set_name(fd, name);
+			snprintf(name, sizeof(name), "n%lu", n);
+			set_name(fds[n++ % nbufs], name);
 		}
 	}
-	printf("rename: %d s, %lu names, inode %lu\n", secs, n, (unsigned long)ino_of(fd));
-	close(fd);
+	printf("rename: %d s, %lu names, %d buffers, first inode %lu\n", secs, n, nbufs,
+	       (unsigned long)ino_of(fds[0]));
+	for (i = 0; i < nbufs; i++)
+		close(fds[i]);
+	free(fds);
 	return 0;
 }
 
@@ -1099,7 +1109,7 @@ int main(int argc, char **argv)
 	const char *truth = NULL;
 	bool demo = false;
 	int bulk_procs = 50, bulk_bufs = 20, churn_secs = 0, churn_procs = 0;
-	int rename_secs = 0, n;
+	int rename_secs = 0, rename_bufs = 1, n;
 	unsigned long forge_ino = 0;
 	const char *forge_name = NULL;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
@@ -1131,9 +1141,10 @@ int main(int argc, char **argv)
 				die("--forge wants INODE:NAME, not '%s'", argv[i]);
 			forge_name = argv[i] + n;
 		} else if (!strcmp(argv[i], "--rename") && i + 1 < argc) {
-			if (sscanf(argv[++i], "%d", &rename_secs) != 1 || rename_secs < 1 ||
-			    rename_secs > 3600)
-				die("--rename wants SECONDS, not '%s'", argv[i]);
+			n = sscanf(argv[++i], "%d:%d", &rename_secs, &rename_bufs);
+			if (n < 1 || rename_secs < 1 || rename_secs > 3600 || rename_bufs < 1 ||
+			    rename_bufs > 1000)
+				die("--rename wants SECONDS[:BUFS], not '%s'", argv[i]);
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -1155,7 +1166,7 @@ int main(int argc, char **argv)
 				"[--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH\n"
 				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n"
 				"       scenario --forge INODE:NAME OUT\n"
-				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS\n");
+				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n");
 			return 1;
 		}
 	}
@@ -1185,7 +1196,7 @@ int main(int argc, char **argv)
 		return churn_main(churn_secs, churn_procs);
 	}
 	if (rename_secs)
-		return rename_main(rename_secs);
+		return rename_main(rename_secs, rename_bufs);
 
 	snprintf(report_dir, sizeof(report_dir), "/tmp/scenario.XXXXXX");
 	if (!mkdtemp(report_dir))
