@@ -6,6 +6,8 @@
  *
  *   scenario [--demo] [--owners] [--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH
  *   scenario --churn SECONDS:PROCS
+ *   scenario --forge INODE:NAME OUT
+ *   scenario --rename SECONDS[:BUFS]
  *
  * After setup it writes TRUTH (atomically) and waits. Each SIGUSR1 moves to
  * the next phase and rewrites TRUTH: phase 1 renames OLDNAME to NEWNAME,
@@ -17,6 +19,12 @@
  * the allow_other checks. --churn writes no truth: PROCS processes create,
  * name, pass, map, close and exit buffers for SECONDS, then it reaps them all
  * and prints what it did.
+ *
+ * --forge (root) makes ordinary files look like the dma-buf INODE named NAME
+ * to anyone who trusts the path and inode columns of /proc/<pid>/maps, holds
+ * them by fd and mapping, writes "forge PID INO DEV" to OUT and waits for
+ * SIGTERM. --rename renames BUFS buffers (default one) in turn in a tight
+ * loop for SECONDS, with a new name every time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,9 +40,11 @@
 #include <sys/ioctl.h>
 #include <grp.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -326,6 +336,11 @@ static void become(uid_t uid, bool hidden)
 		die("cannot become uid %u: %m", (unsigned int)uid);
 	if (prctl(PR_SET_DUMPABLE, hidden ? 0 : 1) < 0)
 		die("PR_SET_DUMPABLE: %m");
+	/* A change of credentials clears the parent-death signal: arm it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		die("PR_SET_PDEATHSIG: %m");
+	if (getppid() == 1)
+		die("the parent exited before uid %u was taken", (unsigned int)uid);
 }
 
 /* The owner of a holder process with --owners (0: stays root). */
@@ -828,6 +843,190 @@ static int churn_main(int secs, int nprocs)
 	return failed ? 1 : 0;
 }
 
+/* --- forge ------------------------------------------------------------------ */
+
+/* Enough for a dma-buf made before the forger: tmpfs numbers inodes from 1. */
+#define FORGE_TRIES (1ul << 20)
+#define FORGE_PAGE 4096
+
+static char forged_real[64];	/* "/dmabuf:" NAME, bind-mounted */
+static const char forged_plain[] = "/dmabuf:FORGED";
+
+static void forge_cleanup(void)
+{
+	if (forged_real[0]) {
+		umount2(forged_real, MNT_DETACH);
+		unlink(forged_real);
+	}
+	unlink(forged_plain);
+}
+
+/* Say why the forgery cannot be made here: a SKIP, never a pass. */
+static _Noreturn void forge_skip(const char *out, const char *fmt, ...)
+{
+	char tmp[4096];
+	va_list ap;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	f = fopen(tmp, "we");
+	if (!f)
+		die("%s: %m", tmp);
+	fputs("SKIP ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	if (fclose(f) != 0 || rename(tmp, out) < 0)
+		die("%s: %m", out);
+	forge_cleanup();
+	exit(77);
+}
+
+static void *forge_map(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0 || fstat(fd, st) < 0)
+		die("%s: %m", path);
+	p = mmap(NULL, FORGE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap %s: %m", path);
+	/* The fd stays open: its link reads "/dmabuf:..." as well. */
+	return p;
+}
+
+/*
+ * A tmpfs file whose inode number is @ino (tmpfs hands out numbers in
+ * order, so create and unlink until it comes up), bind-mounted on
+ * "/dmabuf:@name", and a plain "/dmabuf:FORGED" on /: both look like
+ * dma-bufs by path and inode in /proc/<pid>/maps and the fd links; only
+ * their device tells them apart.
+ */
+static int forge_main(unsigned long ino, const char *name, const char *out)
+{
+	char dir[] = "/tmp/forge.XXXXXX", file[64], page[FORGE_PAGE], tmp[4096];
+	struct stat st, st_real, st_plain;
+	sigset_t block, old;
+	unsigned long tries;
+	volatile char *a, *b;
+	int fd = -1, sig;
+	FILE *f;
+
+	if (geteuid() != 0)
+		die("--forge needs root (it mounts)");
+	atexit(forge_cleanup);
+	if (strlen(name) > 32 || strchr(name, '/'))
+		die("--forge wants a dma-buf name (at most 32 bytes, no '/'), not '%s'", name);
+	snprintf(forged_real, sizeof(forged_real), "/dmabuf:%s", name);
+	if (!mkdtemp(dir))
+		die("mkdtemp: %m");
+	if (mount("forge", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0700") < 0)
+		die("mount tmpfs on %s: %m", dir);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	for (tries = 0; tries < FORGE_TRIES; tries++) {
+		fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			die("%s: %m", file);
+		if (st.st_ino == ino)
+			break;
+		close(fd);
+		fd = -1;
+		if (unlink(file) < 0)
+			die("unlink %s: %m", file);
+		if (st.st_ino > ino) {
+			umount2(dir, MNT_DETACH);
+			rmdir(dir);
+			forge_skip(out, "a fresh tmpfs numbered its file %lu, past the buffer's inode %lu",
+				   (unsigned long)st.st_ino, ino);
+		}
+	}
+	if (fd < 0) {
+		umount2(dir, MNT_DETACH);
+		rmdir(dir);
+		forge_skip(out, "no tmpfs file got inode %lu in %lu tries", ino, tries);
+	}
+	memset(page, 'F', sizeof(page));
+	if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page))
+		die("write %s: %m", file);
+	close(fd);
+
+	fd = open(forged_real, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("%s: %m", forged_real);
+	close(fd);
+	if (mount(file, forged_real, NULL, MS_BIND, NULL) < 0)
+		die("bind %s on %s: %m", file, forged_real);
+	/* The bind mount keeps the tmpfs alive; its own mount point can go. */
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	fd = open(forged_plain, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, page, sizeof(page)) != (ssize_t)sizeof(page))
+		die("%s: %m", forged_plain);
+	close(fd);
+
+	a = forge_map(forged_real, &st_real);
+	b = forge_map(forged_plain, &st_plain);
+	if (st_real.st_ino != ino)
+		die("%s has inode %lu, not %lu", forged_real, (unsigned long)st_real.st_ino, ino);
+	(void)a[0];
+	(void)b[0];
+	prctl(PR_SET_NAME, "forger");
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	f = fopen(tmp, "we");
+	if (!f)
+		die("%s: %m", tmp);
+	fprintf(f, "forge %d %lu %u:%u %s\nforge %d %lu %u:%u %s\nend\n",
+		getpid(), (unsigned long)st_real.st_ino, major(st_real.st_dev),
+		minor(st_real.st_dev), forged_real,
+		getpid(), (unsigned long)st_plain.st_ino, major(st_plain.st_dev),
+		minor(st_plain.st_dev), forged_plain);
+	if (fclose(f) != 0 || rename(tmp, out) < 0)
+		die("%s: %m", out);
+	sigwait(&block, &sig);
+	forge_cleanup();
+	return 0;
+}
+
+/* --- rename ------------------------------------------------------------------- */
+
+/*
+ * @nbufs buffers, held by fd, renamed in turn "n<counter>" as fast as the
+ * kernel allows: every scan of them meets @nbufs names it never saw.
+ */
+static int rename_main(int secs, int nbufs)
+{
+	uint64_t deadline = now_ms() + (uint64_t)secs * 1000;
+	unsigned long n = 0;
+	char name[32];
+	int *fds = calloc(nbufs, sizeof(*fds));
+	int i;
+
+	if (!fds)
+		die("out of memory");
+	prctl(PR_SET_NAME, "renamer");
+	for (i = 0; i < nbufs; i++)
+		fds[i] = alloc_buf(nbufs == 1 ? 64 * KiB : 4 * KiB, NULL);
+	while (now_ms() < deadline) {
+		for (i = 0; i < 256; i++) {
+			snprintf(name, sizeof(name), "n%lu", n);
+			set_name(fds[n++ % nbufs], name);
+		}
+	}
+	printf("rename: %d s, %lu names, %d buffers, first inode %lu\n", secs, n, nbufs,
+	       (unsigned long)ino_of(fds[0]));
+	for (i = 0; i < nbufs; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 /* --- main ---------------------------------------------------------------------- */
 
 static volatile sig_atomic_t got_usr1, got_term;
@@ -864,6 +1063,28 @@ static void mark_gone(pid_t pid)
 
 static pid_t orchestrator;
 
+/*
+ * The holders that are not the orchestrator's children (camera-child), by
+ * the pids they reported. Their parent's death signal is not enough: with
+ * --owners camera (uid 1000) may not signal camera-child (uid 1001), which
+ * would outlive the scenario and keep its buffers into the next check.
+ */
+static void kill_grandchildren(void)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < nrecs; i++) {
+		if (recs[i].kind != 'p' || recs[i].gone || recs[i].pid == getpid())
+			continue;
+		for (j = 0; j < nchildren; j++)
+			if (children[j].pid == recs[i].pid || children[j].pid == -recs[i].pid)
+				break;
+		if (j == nchildren)
+			kill(recs[i].pid, SIGKILL);
+	}
+}
+
 static void cleanup_reports(void)
 {
 	char path[sizeof(report_dir) + 258];
@@ -888,6 +1109,9 @@ int main(int argc, char **argv)
 	const char *truth = NULL;
 	bool demo = false;
 	int bulk_procs = 50, bulk_bufs = 20, churn_secs = 0, churn_procs = 0;
+	int rename_secs = 0, rename_bufs = 1, n;
+	unsigned long forge_ino = 0;
+	const char *forge_name = NULL;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
 	int expected, got, old_fd = -1, phase = 0;
 	uint32_t kernel_handle;
@@ -910,6 +1134,17 @@ int main(int argc, char **argv)
 			    churn_secs < 1 || churn_secs > 3600 || churn_procs < 1 ||
 			    churn_procs > 1000)
 				die("--churn wants SECONDS:PROCS, not '%s'", argv[i]);
+		} else if (!strcmp(argv[i], "--forge") && i + 1 < argc) {
+			n = 0;
+			if (sscanf(argv[++i], "%lu:%n", &forge_ino, &n) != 1 || !n ||
+			    !forge_ino || !argv[i][n])
+				die("--forge wants INODE:NAME, not '%s'", argv[i]);
+			forge_name = argv[i] + n;
+		} else if (!strcmp(argv[i], "--rename") && i + 1 < argc) {
+			n = sscanf(argv[++i], "%d:%d", &rename_secs, &rename_bufs);
+			if (n < 1 || rename_secs < 1 || rename_secs > 3600 || rename_bufs < 1 ||
+			    rename_bufs > 1000)
+				die("--rename wants SECONDS[:BUFS], not '%s'", argv[i]);
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -924,16 +1159,23 @@ int main(int argc, char **argv)
 			if (sscanf(argv[++i], "%d:%d", &bulk_procs, &bulk_bufs) != 2 ||
 			    bulk_procs < 0 || bulk_procs > 400 || bulk_bufs < 0 || bulk_bufs > 1000)
 				die("--bulk wants PROCS:BUFS, not '%s'", argv[i]);
-		} else if (argv[i][0] != '-' && !truth && !churn_secs) {
+		} else if (argv[i][0] != '-' && !truth && !churn_secs && !rename_secs) {
 			truth = argv[i];
 		} else {
 			fprintf(stderr, "usage: scenario [--demo] [--owners] "
 				"[--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH\n"
-				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n");
+				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n"
+				"       scenario --forge INODE:NAME OUT\n"
+				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n");
 			return 1;
 		}
 	}
-	if (!truth && !churn_secs)
+	if (forge_name) {
+		if (!truth)
+			die("--forge wants an output file");
+		return forge_main(forge_ino, forge_name, truth);
+	}
+	if (!truth && !churn_secs && !rename_secs)
 		die("no truth file given");
 	if (demo)
 		bulk_procs = 0;
@@ -953,6 +1195,8 @@ int main(int argc, char **argv)
 		drm_fd = -1;
 		return churn_main(churn_secs, churn_procs);
 	}
+	if (rename_secs)
+		return rename_main(rename_secs, rename_bufs);
 
 	snprintf(report_dir, sizeof(report_dir), "/tmp/scenario.XXXXXX");
 	if (!mkdtemp(report_dir))
@@ -1089,5 +1333,6 @@ int main(int argc, char **argv)
 		write_truth(truth, phase);
 	}
 	kill_children(false);
+	kill_grandchildren();
 	return 0;
 }
