@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "privs.h"
 
 static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
@@ -20,7 +21,7 @@ static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
 
 static int fail(const char *what)
 {
-	fprintf(stderr, "dmabuffs: cannot drop privileges: %s: %s\n", what, strerror(errno));
+	dbf_log(LOG_ERR, "cannot drop privileges: %s: %s", what, strerror(errno));
 	return -1;
 }
 
@@ -61,7 +62,7 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
 	if (umount2(mountpoint, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		fprintf(stderr, "dmabuffs: cannot unmount %s: %s\n", mountpoint, strerror(errno));
+		dbf_log(LOG_ERR, "cannot unmount %s: %s", mountpoint, strerror(errno));
 	_exit(0);
 }
 
@@ -100,7 +101,7 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		fprintf(stderr, "dmabuffs: --user %s: %s\n", user,
+		dbf_log(LOG_ERR, "--user %s: %s", user,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
