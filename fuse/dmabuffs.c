@@ -16,6 +16,7 @@
 #include "devprobe.h"
 #include "dump.h"
 #include "fileio.h"
+#include "log.h"
 #include "options.h"
 #include "sandbox.h"
 #include "snapshot.h"
@@ -57,13 +58,14 @@ static void usage(FILE *out)
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
+	__do_free char *msg = NULL;
 	va_list ap;
 
-	fputs("dmabuffs: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputs(" (see dmabuffs --help)\n", stderr);
+	dbf_log(LOG_ERR, "%s (see dmabuffs --help)", msg ? msg : fmt);
 	return 1;
 }
 
@@ -120,17 +122,17 @@ static int run_dump(struct dbf_options *o, bool json)
 	dbf_scan_opts_probe(&o->scan);
 	r = dbf_scan(&o->scan, NULL, &snap);
 	if (r < 0) {
-		fprintf(stderr, "dmabuffs: cannot scan %s: %s\n",
+		dbf_log(LOG_ERR, "cannot scan %s: %s",
 			o->scan.proc_root, strerror(-r));
 		return 1;
 	}
 	if (snap->bufinfo_err)
-		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; procfs only\n",
+		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; procfs only",
 			o->scan.debugfs_root, strerror(snap->bufinfo_err));
 	r = json ? dbf_dump_json(snap, stdout) : dbf_dump_text(snap, stdout);
 	dbf_snapshot_free(snap);
 	if (r < 0 || fflush(stdout) == EOF) {
-		fprintf(stderr, "dmabuffs: writing the dump: %s\n",
+		dbf_log(LOG_ERR, "writing the dump: %s",
 			strerror(r < 0 ? -r : errno));
 		return 1;
 	}

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "privs.h"
 #include "sandbox.h"
 
@@ -21,7 +22,7 @@ static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
 
 static int fail(const char *what)
 {
-	fprintf(stderr, "dmabuffs: cannot drop privileges: %s: %s\n", what, strerror(errno));
+	dbf_log(LOG_ERR, "cannot drop privileges: %s: %s", what, strerror(errno));
 	return -1;
 }
 
@@ -65,7 +66,7 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 	/* The mountpoint is the daemon's own; a symlink put there since is not. */
 	if (umount2(mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0 &&
 	    errno != EINVAL && errno != ENOENT)
-		fprintf(stderr, "dmabuffs: cannot unmount %s: %s\n", mountpoint, strerror(errno));
+		dbf_log(LOG_ERR, "cannot unmount %s: %s", mountpoint, strerror(errno));
 	_exit(0);
 }
 
@@ -114,7 +115,7 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		fprintf(stderr, "dmabuffs: --user %s: %s\n", user,
+		dbf_log(LOG_ERR, "--user %s: %s", user,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}

@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "log.h"
 
 bool dbf_sandbox_selftest_on;
 
@@ -55,6 +57,8 @@ static const int server_calls[] = {
 	SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(splice), SCMP_SYS(pipe2),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(pidfd_send_signal), SCMP_SYS(wait4),
 	SCMP_SYS(fcntl), SCMP_SYS(getuid), SCMP_SYS(getgid),
+	/* syslog(3) in the background: send, and reconnect if journald restarted. */
+	SCMP_SYS(sendto), SCMP_SYS(connect),
 #ifdef __SANITIZE_ADDRESS__
 	/*
 	 * Test builds only: LeakSanitizer stops the world at exit with a
@@ -118,7 +122,7 @@ static int load(scmp_filter_ctx ctx, const char *who, int r)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0) {
-		fprintf(stderr, "dmabuffs: cannot install the %s's seccomp filter: %s\n",
+		dbf_log(LOG_ERR, "cannot install the %s's seccomp filter: %s",
 			who, strerror(r == -1 ? errno : -r));
 		return -1;
 	}
@@ -155,12 +159,14 @@ int dbf_sandbox_server(void)
 	 * opened: the server then never needs open() at all.
 	 */
 	if (!dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE))
-		fprintf(stderr, "dmabuffs: %s\n", dlerror());
+		dbf_log(LOG_WARNING, "%s", dlerror());
 	ctx = new_ctx();
 	if (!ctx)
 		return load(NULL, "server", -ENOMEM);
 	r = ADD(ctx, base_calls) < 0 || add_threads(ctx) < 0 ||
-	    ADD(ctx, server_calls) < 0 ? -EINVAL : 0;
+	    ADD(ctx, server_calls) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			     SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0 ? -EINVAL : 0;
 #ifdef __SANITIZE_ADDRESS__
 	/* LeakSanitizer lists /proc/<pid>/task and reads /proc/self/maps. */
 	if (r == 0 && add_read_only_open(ctx) < 0)

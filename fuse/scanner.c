@@ -19,6 +19,7 @@
 
 #include "sandbox.h"
 #include "scanner.h"
+#include "log.h"
 #include "wire.h"
 
 /* The child's fds: the frame pipe's write end, the control pipe's read end. */
@@ -192,11 +193,11 @@ int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc)
 	/* Right away, while it is our child and its pid cannot be reused. */
 	sc->pidfd = (int)syscall(SYS_pidfd_open, sc->pid, 0);
 	if (sc->pidfd < 0)
-		fprintf(stderr, "dmabuffs: pidfd_open: %s; the scanner exits when the server does\n",
+		dbf_log(LOG_WARNING, "pidfd_open: %s; the scanner exits when the server does",
 			strerror(errno));
 	return 0;
 fail:
-	fprintf(stderr, "dmabuffs: cannot start the scanner: %s\n", strerror(errno));
+	dbf_log(LOG_ERR, "cannot start the scanner: %s", strerror(errno));
 	return -1;
 }
 

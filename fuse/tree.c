@@ -9,6 +9,7 @@
 
 #include "escape.h"
 #include "tree.h"
+#include "log.h"
 
 /*
  * st_ino of a buffer is the kernel's inode number (32 bits wide, from
@@ -261,8 +262,8 @@ static void note_wide(const struct dbf_snapshot *snap)
 	if (!snap->nbufs || snap->bufs[snap->nbufs - 1].ino <= DBF_BUF_INO_MAX ||
 	    __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
 		return;
-	fprintf(stderr, "dmabuffs: buffer inode %" PRIu64 " is wider than 32 bits; "
-		"such buffers are not shown\n", snap->bufs[snap->nbufs - 1].ino);
+	dbf_log(LOG_WARNING, "buffer inode %" PRIu64 " is wider than 32 bits; "
+		"such buffers are not shown", snap->bufs[snap->nbufs - 1].ino);
 }
 
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,

@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "devprobe.h"
+#include "log.h"
 #include "options.h"
 #include "privs.h"
 #include "sandbox.h"
@@ -108,7 +110,9 @@ static void fuse_log_fn(enum fuse_log_level level, const char *fmt, va_list ap)
 	if (!log_capture) {
 		if (!strncmp(p, "fuse: ", 6))
 			p += 6;
-		fprintf(stderr, "dmabuffs: %s", p);
+		/* fuse_log_level has syslog's values; -d shows all of them. */
+		dbf_log(log_debug && level > FUSE_LOG_NOTICE ? LOG_NOTICE : (int)level,
+			"%s", p);
 		return;
 	}
 	/* libfuse writes one line in pieces; keep the last whole line. */
@@ -138,11 +142,9 @@ static int fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dmabuffs: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	dbf_vlog(LOG_ERR, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
 }
 
@@ -193,12 +195,12 @@ static void note_sources(const struct view *v, const struct dbf_snapshot *prev,
 	if (snap->bufinfo_err == was)
 		return;
 	if (snap->bufinfo_err)
-		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: %s; %s\n",
+		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; %s",
 			v->opts->scan.debugfs_root, strerror(snap->bufinfo_err),
 			snap->sources & DBF_SRC_SYSFS ? "sysfs and procfs only" :
 							"procfs only");
 	else
-		fprintf(stderr, "dmabuffs: %s/dma_buf/bufinfo: readable again\n",
+		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: readable again",
 			v->opts->scan.debugfs_root);
 }
 
@@ -265,7 +267,7 @@ static void *recv_main(void *arg)
 		if (lost) {
 			/* Keep serving what we have; no restart, no retry. */
 			if (!v->stopping)
-				fprintf(stderr, "dmabuffs: the scanner is gone (%s); serving the last snapshot from now on\n",
+				dbf_log(LOG_ERR, "the scanner is gone (%s); serving the last snapshot from now on",
 					r == -EPIPE ? "it exited" : "bad frame");
 			pthread_mutex_unlock(&v->lock);
 			break;
@@ -278,7 +280,7 @@ static void *recv_main(void *arg)
 			inval_push(v, old, tree_ref(t));
 		} else if (!v->failed) {
 			/* The previous snapshot keeps being served. */
-			fprintf(stderr, "dmabuffs: cannot rebuild the view: %s; serving the previous one\n",
+			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
 				strerror(-r));
 			v->failed = true;
 		}
@@ -1048,12 +1050,13 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		goto out_signals;
 	}
 	if (o->no_drop)
-		fprintf(stderr, "dmabuffs: --no-drop: serving with every privilege of uid %d\n",
+		dbf_log(LOG_WARNING, "--no-drop: serving with every privilege of uid %d",
 			(int)geteuid());
 	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
 		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
 		goto out_signals;
 	}
+	dbf_notify_ready();
 	/* Said once, after the mount, so that errors stay one line. */
 	note_sources(v, NULL, v->cur->snap);
 	if (fuse_daemonize(o->foreground) < 0) {
@@ -1061,6 +1064,9 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		goto out_unmount;
 	}
 	log_capture = false;
+	if (!o->foreground)
+		dbf_log_to_syslog();
+	dbf_log(LOG_INFO, "serving %s (dmabuffs %s)", o->mountpoint, DMABUFFS_VERSION);
 	/* Before any other thread starts: capabilities are per thread. */
 	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
 		      dbf_privs_drop(privs, false) < 0 || dbf_sandbox_server() < 0))
@@ -1071,7 +1077,7 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		goto out_unmount;
 	}
 	if (inval_start(v) < 0)
-		fprintf(stderr, "dmabuffs: no invalidation thread; names expire after %u ms\n",
+		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
 			o->refresh_ms);
 
 	r = serve(v);

@@ -7,6 +7,8 @@ DBF_PACKAGES=(
 	coreutils findutils jq procps util-linux perl
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio xz-utils
+	# the service suite: a Debian package, its lint, a debootstrapped VM
+	libsystemd-dev debhelper dpkg-dev lintian debootstrap qemu-utils e2fsprogs
 )
 
 dbf_install_deps() {
