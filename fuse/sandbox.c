@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,11 +118,31 @@ static int add_threads(scmp_filter_ctx ctx)
 #endif
 }
 
+/*
+ * Does the kernel filter system calls at all? Kernels built without
+ * CONFIG_SECCOMP_FILTER (tinyconfig, some embedded ones) do not.
+ */
+static bool kernel_has_filters(void)
+{
+	uint32_t action = SCMP_ACT_ALLOW;
+
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0 ||
+	       (errno != EINVAL && errno != ENOSYS);
+}
+
 static int load(scmp_filter_ctx ctx, const char *who, int r)
 {
+	static bool said;
+
 	if (r == 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
+	if (r < 0 && !kernel_has_filters()) {
+		/* The privilege split still holds; say once that filters do not. */
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			dbf_log(LOG_WARNING, "this kernel has no seccomp filters (CONFIG_SECCOMP_FILTER); running without them");
+		return 0;
+	}
 	if (r < 0) {
 		dbf_log(LOG_ERR, "cannot install the %s's seccomp filter: %s",
 			who, strerror(r == -1 ? errno : -r));
