@@ -138,15 +138,12 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 
 	for (;;) {
 		struct dbf_snapshot *snap;
-		uint64_t t0 = mono_ns();
 		char *bytes = NULL;
 		size_t len = 0;
 		int r;
 
 		r = dbf_scan(&opts, NULL, &snap);
 		if (r == 0) {
-			if (!snap->scan_ns)
-				snap->scan_ns = mono_ns() - t0;
 			/* The device never changes while the kernel runs: learn it once. */
 			if (opts.dev_src == DBF_DEV_NONE && snap->dev_src != DBF_DEV_NONE) {
 				opts.dmabuf_dev = snap->dmabuf_dev;

@@ -45,24 +45,34 @@ static bool escapes_to(struct dbf_str raw, struct dbf_str escaped)
 }
 
 /*
- * The dma-buf filesystem's device from an fd fdinfo just described as a
- * dma-buf. The fd number may have been closed and reused since, so the
- * device counts only if the file behind the link is the same inode on the
- * same mount: no other filesystem shares the dma-buf mount's id. One
- * success per scan is enough, so this costs a few stats at most.
+ * The dma-buf filesystem's device, from a statx of an fd fdinfo just
+ * described as a dma-buf. The fd number may have been closed and reused
+ * since, so the device counts only if the file is on the same mount: no
+ * other filesystem shares the dma-buf mount's id.
+ */
+static void dev_from_statx(const struct statx *stx, const struct dbf_fdinfo *fi,
+			   struct dbf_builder *b)
+{
+	if (fi->has_mnt_id && (stx->stx_mask & STATX_MNT_ID) &&
+	    stx->stx_mnt_id == fi->mnt_id && dbf_builder_dev_src(b) == DBF_DEV_NONE)
+		dbf_builder_set_dmabuf_dev(b, makedev(stx->stx_dev_major, stx->stx_dev_minor),
+					   DBF_DEV_FD);
+}
+
+/*
+ * The same when fdinfo gave the inode, so nothing else needed the stat:
+ * it must also be the same inode. One success per scan is enough, so
+ * this costs a few stats at most.
  */
 static void learn_dev(int fddir, const char *fdname, const struct dbf_fdinfo *fi,
 		      struct dbf_builder *b)
 {
 	struct statx stx;
 
-	if (statx(fddir, fdname, AT_STATX_DONT_SYNC, STATX_INO | STATX_MNT_ID, &stx) < 0)
+	if (statx(fddir, fdname, AT_STATX_DONT_SYNC, STATX_INO | STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_INO) || stx.stx_ino != fi->ino)
 		return;
-	if (!(stx.stx_mask & STATX_INO) || !(stx.stx_mask & STATX_MNT_ID) ||
-	    stx.stx_ino != fi->ino || stx.stx_mnt_id != fi->mnt_id)
-		return;
-	dbf_builder_set_dmabuf_dev(b, makedev(stx.stx_dev_major, stx.stx_dev_minor),
-				   DBF_DEV_FD);
+	dev_from_statx(&stx, fi, b);
 }
 
 static void closedirp(DIR **d)
@@ -108,11 +118,7 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 		fi.ino = stx.stx_ino;
 		fi.has_ino = true;
 		/* 5.8 to 5.13: statx knows the mount, which is as good as the inode */
-		if (fi.has_mnt_id && (stx.stx_mask & STATX_MNT_ID) &&
-		    stx.stx_mnt_id == fi.mnt_id && dbf_builder_dev_src(b) == DBF_DEV_NONE)
-			dbf_builder_set_dmabuf_dev(b, makedev(stx.stx_dev_major,
-							      stx.stx_dev_minor),
-						   DBF_DEV_FD);
+		dev_from_statx(&stx, &fi, b);
 	} else if (fi.has_mnt_id && dbf_builder_dev_src(b) == DBF_DEV_NONE) {
 		learn_dev(fddir, fdname, &fi, b);
 	}
