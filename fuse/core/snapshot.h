@@ -78,6 +78,12 @@ struct dbf_proc {
 	gid_t owner_gid;		/* meaningful when owner != 0 */
 	uint64_t start_time;		/* /proc/<pid>/stat field 22, 0 if unknown */
 	char comm[DBF_COMM_MAX];	/* NUL-terminated, raw bytes */
+	/*
+	 * The cgroup v2 path, the "0::" line of /proc/<pid>/cgroup as the
+	 * kernel prints it ("/" or "/a.slice/b.service"), raw bytes. len 0:
+	 * unknown (no such line, as on a v1-only machine, or unreadable).
+	 */
+	struct dbf_str cgroup;
 	uint32_t ph0, nph;		/* range in snapshot->proc_holders */
 	/*
 	 * Before 5.3 every dma-buf shares one anon inode, so buffers held
