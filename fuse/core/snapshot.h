@@ -117,6 +117,8 @@ struct dbf_snapshot {
 	size_t nunreadable;
 
 	unsigned int sources;		/* DBF_SRC_* that answered */
+	/* DBF_SRC_BUFINFO and/or DBF_SRC_FDINFO: which listed attachments */
+	unsigned int device_sources;
 	/* The dma-buf filesystem's device, against which maps lines are checked. */
 	uint64_t dmabuf_dev;		/* makedev() form; meaningful if dev_src */
 	unsigned int dev_src;		/* DBF_DEV_*: how it was learned, 0: never */
