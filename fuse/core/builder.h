@@ -84,6 +84,7 @@ struct dbf_proc_fact {
 	gid_t gid, owner_gid;
 	uint64_t start_time;
 	const char *comm;		/* NUL-terminated */
+	struct dbf_str cgroup;		/* copied; len 0: unknown */
 	uint32_t anon_fds, anon_maps;	/* pre-5.3 counts */
 };
 int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *p);

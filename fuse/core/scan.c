@@ -38,7 +38,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	__do_close int piddir = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint32_t held_fds, anon_fds, held_maps, anon_maps;
 	struct dbf_proc_fact f = { .pid = pid };
-	char comm[DBF_COMM_MAX];
+	char comm[DBF_COMM_MAX], cgroup[DBF_CGROUP_MAX];
 	int r;
 
 	if (piddir < 0)
@@ -49,7 +49,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	if (r >= 0)
 		r = dbf_maps_scan(piddir, pid, stage, io, &anon_maps, &held_maps);
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
-		r = dbf_process_read(piddir, io, &f, comm);
+		r = dbf_process_read(piddir, io, &f, comm, cgroup);
 		if (r >= 0) {
 			f.anon_fds = anon_fds;
 			f.anon_maps = anon_maps;

@@ -265,6 +265,10 @@ static void check_procfs_only(const struct dbf_snapshot *s)
 	cr_assert_eq(bytes, s->total_bytes);
 	cr_assert_eq(nholders, s->nholders);
 	cr_assert_geq(s->nprocs_scanned, s->nprocs + s->nunreadable);
+	/* a cgroup path is unknown or the kernel's, which starts with '/' */
+	for (size_t i = 0; i < s->nprocs; i++)
+		cr_assert(!s->procs[i].cgroup.len || s->procs[i].cgroup.p[0] == '/',
+			  "pid %d", (int)s->procs[i].pid);
 }
 
 /* Processes exit while the real /proc is scanned: every scan still succeeds. */
