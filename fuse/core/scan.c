@@ -288,6 +288,12 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 	} else {
 		sources |= DBF_SRC_BUFINFO;
 		dbf_builder_set_noino(b, sum.rows_noino, sum.bytes_noino);
+		/*
+		 * Every bufinfo lists each buffer's attachments: an empty one
+		 * would too. Only when every block is garbled has it listed none.
+		 */
+		if (!sum.rows || sum.rows_devices)
+			dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
 	}
 
 	r = dbf_sysfs_read(opts->sysfs_root, b);

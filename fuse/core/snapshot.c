@@ -63,6 +63,7 @@ struct dbf_builder {
 	size_t noino;
 	uint64_t noino_bytes;
 	bool names_escaped;
+	unsigned int device_sources;
 	uint64_t dmabuf_dev;
 	unsigned int dev_src;
 };
@@ -323,6 +324,7 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 	int r;
 
 	dst->names_escaped |= src->names_escaped;
+	dst->device_sources |= src->device_sources;
 	for (size_t i = 0; i < src->nbufs; i++) {
 		const struct bbuf *bb = &src->bufs[i];
 		struct dbf_buf_fact f = {
@@ -376,6 +378,11 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 			return r;
 	}
 	return 0;
+}
+
+void dbf_builder_add_device_sources(struct dbf_builder *b, unsigned int src)
+{
+	b->device_sources |= src;
 }
 
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes)
@@ -731,6 +738,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->nunreadable = b->nunreadable;
 
 	s->sources = b->sources;
+	s->device_sources = b->device_sources;
 	s->dmabuf_dev = b->dmabuf_dev;
 	s->dev_src = b->dev_src;
 	s->bufinfo_err = b->bufinfo_err;
