@@ -209,7 +209,7 @@ static int get_procs(struct rbuf *r, struct dbf_builder *b, pid_t **pids,
 	if (!*pids)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
-		struct dbf_proc_fact f;
+		struct dbf_proc_fact f = { 0 };
 		char comm[DBF_COMM_MAX] = "";
 		uint8_t len;
 
