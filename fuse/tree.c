@@ -348,20 +348,15 @@ static bool buf_named(const struct dbf_buf *b)
 	return b->has_name && b->name.len;
 }
 
+static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b);
+
 static void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 		     struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = b->ino;
 	st->st_mode = S_IFREG | 0444;
-	/*
-	 * One link per entry that names it: by-inode, by-name, by-exporter,
-	 * one per holder. Shared, the holders are not everyone's to count:
-	 * by-pid/ then counts as one link, held or not, which keeps du from
-	 * counting a buffer twice there.
-	 */
-	st->st_nlink = 1 + buf_named(b) + (b->exporter.len > 0) +
-		       (t->shared ? 1 : b->nholders);
+	st->st_nlink = buf_links(t, b);
 	st->st_uid = t->uid;
 	st->st_gid = t->gid;
 	st->st_size = (off_t)b->size;
@@ -442,11 +437,19 @@ static int buf_render(const struct dbf_tree *t, uint64_t node,
 
 /* ---- by-name/<name>, by-exporter/<exporter>: groups of buffers ---- */
 
-static struct dbf_str buf_key(const struct dbf_buf *b, bool exporter)
+/* The key of entry @i of a group set's idx. */
+typedef struct dbf_str group_key_fn(const struct dbf_tree *t, size_t i);
+
+static struct dbf_str name_key(const struct dbf_tree *t, size_t i)
 {
-	if (exporter)
-		return b->exporter;
+	const struct dbf_buf *b = &t->snap->bufs[t->snap->by_name[i]];
+
 	return b->has_name ? b->name : (struct dbf_str){ "", 0 };
+}
+
+static struct dbf_str exporter_key(const struct dbf_tree *t, size_t i)
+{
+	return t->snap->bufs[t->snap->by_exporter[i]].exporter;
 }
 
 static int group_key_cmp(const void *a, const void *b)
@@ -463,12 +466,14 @@ static int group_id_cmp(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
-/* Runs of equal keys in by_name (or by_exporter) become directories. */
-static int build_groups(const struct dbf_snapshot *snap, bool exporter,
-			struct dbf_interner *in, struct dbf_groups *gs)
+/*
+ * Runs of equal keys in @idx (@n entries in key order, each run by inode)
+ * become directories.
+ */
+static int build_groups(const struct dbf_tree *t, const uint32_t *idx, size_t n,
+			group_key_fn *key_of, struct dbf_interner *in,
+			struct dbf_groups *gs)
 {
-	const uint32_t *idx = exporter ? snap->by_exporter : snap->by_name;
-	size_t n = exporter ? snap->nby_exporter : snap->nby_name;
 	struct dbf_group *g;
 	uint32_t ng = 0;
 	int r;
@@ -480,7 +485,7 @@ static int build_groups(const struct dbf_snapshot *snap, bool exporter,
 	if (!g || !gs->by_id)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		struct dbf_str key = buf_key(&snap->bufs[idx[i]], exporter);
+		struct dbf_str key = key_of(t, i);
 
 		/* An empty name cannot be a path component. */
 		if (!key.len)
@@ -496,6 +501,7 @@ static int build_groups(const struct dbf_snapshot *snap, bool exporter,
 		r = intern(in, key, &g[ng].id);
 		if (r < 0)
 			return r;
+		gs->nlisted += dbf_escape_component(NULL, 0, key) <= 255;
 		ng++;
 	}
 	/* Lookups bisect by key in dbf_str_cmp order. */
@@ -510,13 +516,15 @@ static int build_groups(const struct dbf_snapshot *snap, bool exporter,
 static int name_build(struct dbf_tree *t, struct dbf_interner *in,
 		      enum dbf_node_kind k)
 {
-	return build_groups(t->snap, false, in, &t->groups[k]);
+	return build_groups(t, t->snap->by_name, t->snap->nby_name, name_key, in,
+			    &t->groups[k]);
 }
 
 static int exporter_build(struct dbf_tree *t, struct dbf_interner *in,
 			  enum dbf_node_kind k)
 {
-	return build_groups(t->snap, true, in, &t->groups[k]);
+	return build_groups(t, t->snap->by_exporter, t->snap->nby_exporter,
+			    exporter_key, in, &t->groups[k]);
 }
 
 static int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
@@ -605,6 +613,18 @@ static int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	return buf_child(t, &t->snap->bufs[gs->idx[g->first + i]], name, node, st);
 }
 
+static nlink_t name_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	return buf_named(b);
+}
+
+static nlink_t exporter_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	return b->exporter.len > 0;
+}
+
 static uint64_t name_parent(const struct dbf_tree *t, uint64_t dir)
 {
 	(void)t;
@@ -617,6 +637,86 @@ static uint64_t exporter_parent(const struct dbf_tree *t, uint64_t dir)
 	(void)t;
 	(void)dir;
 	return fixed_node(DBF_NODE_BY_EXPORTER);
+}
+
+/* ---- by-device/<device>: buffers by attached device ---- */
+
+struct dev_pair {
+	struct dbf_str name;
+	uint32_t buf;
+};
+
+static int dev_pair_cmp(const void *a, const void *b)
+{
+	const struct dev_pair *x = a, *y = b;
+	int c = dbf_str_cmp(x->name, y->name);
+
+	return c ? c : (x->buf > y->buf) - (x->buf < y->buf);
+}
+
+static struct dbf_str device_key(const struct dbf_tree *t, size_t i)
+{
+	return t->dev_names[i];
+}
+
+static int device_build(struct dbf_tree *t, struct dbf_interner *in,
+			enum dbf_node_kind k)
+{
+	const struct dbf_snapshot *s = t->snap;
+	struct dev_pair *p;
+	size_t n = 0, m = 0;
+
+	/* Without a source that lists attachments, none is known. */
+	if (s->device_sources)
+		for (size_t i = 0; i < s->nbufs; i++)
+			n += s->bufs[i].ndevices;
+	p = calloc(n ? n : 1, sizeof(*p));
+	t->dev_bufs = calloc(n ? n : 1, sizeof(*t->dev_bufs));
+	t->dev_names = calloc(n ? n : 1, sizeof(*t->dev_names));
+	t->dev_links = calloc(s->nbufs ? s->nbufs : 1, sizeof(*t->dev_links));
+	if (!p || !t->dev_bufs || !t->dev_names || !t->dev_links) {
+		free(p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nbufs && n; i++)
+		for (uint32_t j = 0; j < s->bufs[i].ndevices; j++)
+			p[m++] = (struct dev_pair){ s->bufs[i].devices[j], (uint32_t)i };
+	qsort(p, n, sizeof(*p), dev_pair_cmp);
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Attached twice to one device: one entry. */
+		if (m && p[i].buf == t->dev_bufs[m - 1] &&
+		    !dbf_str_cmp(p[i].name, t->dev_names[m - 1]))
+			continue;
+		t->dev_bufs[m] = p[i].buf;
+		t->dev_names[m] = p[i].name;
+		m++;
+		/* What no directory can list is no link. */
+		if (p[i].name.len && dbf_escape_component(NULL, 0, p[i].name) <= 255)
+			t->dev_links[p[i].buf]++;
+	}
+	free(p);
+	return build_groups(t, t->dev_bufs, m, device_key, in, &t->groups[k]);
+}
+
+static void device_free(struct dbf_tree *t, enum dbf_node_kind k)
+{
+	group_free(t, k);
+	free(t->dev_bufs);
+	free(t->dev_names);
+	free(t->dev_links);
+}
+
+static nlink_t device_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	return t->dev_links[b - t->snap->bufs];
+}
+
+static uint64_t device_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return fixed_node(DBF_NODE_BY_DEVICE);
 }
 
 /* ---- by-pid/<pid> ---- */
@@ -640,6 +740,16 @@ static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 			s->taken);
 	}
 	return 0;
+}
+
+/*
+ * One link per holding process. Shared, the holders are not everyone's
+ * to count: by-pid/ then counts as one link, held or not, which keeps du
+ * from counting a buffer twice there.
+ */
+static nlink_t pid_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	return t->shared ? 1 : b->nholders;
 }
 
 static void pid_free(struct dbf_tree *t, enum dbf_node_kind k)
@@ -884,7 +994,7 @@ static int inodes_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 	return buf_found(t, dbf_snapshot_buf(t->snap, v), node, st);
 }
 
-/* by-name/, by-exporter/: one directory per group of kind f->sub. */
+/* by-name/, by-exporter/, by-device/: one directory per group of kind f->sub. */
 
 static uint64_t groups_hash(const struct dbf_tree *t, const struct fixed_ops *f)
 {
@@ -898,7 +1008,7 @@ static uint64_t groups_hash(const struct dbf_tree *t, const struct fixed_ops *f)
 
 static nlink_t groups_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
 {
-	return t->groups[f->sub].n;
+	return t->groups[f->sub].nlisted;
 }
 
 static long groups_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
@@ -1025,6 +1135,12 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 		.nchildren = pids_nchildren, .child = pids_child,
 		.lookup = pids_lookup,
 	},
+	[DBF_NODE_BY_DEVICE] = {
+		.name = "by-device", .sub = DBF_KIND_DEVICE,
+		.hash = groups_hash, .subdirs = groups_subdirs,
+		.nchildren = groups_nchildren, .child = groups_child,
+		.lookup = groups_lookup,
+	},
 	[DBF_NODE_SUMMARY] = {
 		.name = "summary",
 		.render = render_summary,
@@ -1045,6 +1161,14 @@ static int fixed_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 				prev_ver(prev, fixed_node(key)), t->snap->taken);
 	}
 	return 0;
+}
+
+/* by-inode/ names every buffer. */
+static nlink_t fixed_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	(void)b;
+	return 1;
 }
 
 static size_t fixed_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
@@ -1159,6 +1283,8 @@ struct kind_ops {
 	int (*child)(const struct dbf_tree *t, uint64_t dir, size_t i,
 		     char name[256], uint64_t *node, struct stat *st);
 	uint64_t (*parent)(const struct dbf_tree *t, uint64_t dir);
+	/* The entries of this kind's directories that name buffer @b. */
+	nlink_t (*links)(const struct dbf_tree *t, const struct dbf_buf *b);
 	uint64_t (*generation)(const struct dbf_tree *t, uint64_t node);
 	int (*may_enter)(const struct dbf_tree *t, uint64_t dir,
 			 const struct dbf_caller *c);
@@ -1172,7 +1298,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.ndirs = fixed_ndirs, .dir = fixed_dir, .dirver = fixed_dirver,
 		.getattr = fixed_getattr, .lookup = fixed_lookup,
 		.nchildren = fixed_nchildren, .child = fixed_child,
-		.render = fixed_render,
+		.links = fixed_links, .render = fixed_render,
 	},
 	[DBF_KIND_BUF] = {
 		.getattr = buf_getattr, .render = buf_render,
@@ -1182,7 +1308,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
 		.getattr = group_getattr, .lookup = group_lookup,
 		.nchildren = group_nchildren, .child = group_child,
-		.parent = name_parent,
+		.parent = name_parent, .links = name_links,
 	},
 	[DBF_KIND_EXPORTER] = {
 		.build = exporter_build, .versions = group_versions,
@@ -1190,15 +1316,23 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
 		.getattr = group_getattr, .lookup = group_lookup,
 		.nchildren = group_nchildren, .child = group_child,
-		.parent = exporter_parent,
+		.parent = exporter_parent, .links = exporter_links,
 	},
 	[DBF_KIND_PID] = {
 		.versions = pid_versions, .free = pid_free,
 		.ndirs = pid_ndirs, .dir = pid_dir, .dirver = pid_dirver,
 		.getattr = pid_getattr, .lookup = pid_lookup,
 		.nchildren = pid_nchildren, .child = pid_child,
-		.parent = pid_parent, .generation = pid_generation,
-		.may_enter = pid_may_enter,
+		.parent = pid_parent, .links = pid_links,
+		.generation = pid_generation, .may_enter = pid_may_enter,
+	},
+	[DBF_KIND_DEVICE] = {
+		.build = device_build, .versions = group_versions,
+		.free = device_free,
+		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
+		.getattr = group_getattr, .lookup = group_lookup,
+		.nchildren = group_nchildren, .child = group_child,
+		.parent = device_parent, .links = device_links,
 	},
 };
 
@@ -1208,6 +1342,17 @@ static const struct kind_ops *kind_of(uint64_t node)
 	enum dbf_node_kind k = dbf_node_kind(node);
 
 	return k < DBF_NKINDS ? &kinds[k] : NULL;
+}
+
+/* One link per entry that names the buffer, in every kind of directory. */
+static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	nlink_t n = 0;
+
+	for (int k = 0; k < DBF_NKINDS; k++)
+		if (kinds[k].links)
+			n += kinds[k].links(t, b);
+	return n;
 }
 
 /* ---- building ---- */

@@ -25,6 +25,7 @@ enum dbf_node_kind {
 	DBF_KIND_NAME,		/* by-name/<name>; key: interned id */
 	DBF_KIND_EXPORTER,	/* by-exporter/<exporter>; key: interned id */
 	DBF_KIND_PID,		/* by-pid/<pid>; key: pid */
+	DBF_KIND_DEVICE,	/* by-device/<device>; key: interned id */
 	DBF_NKINDS
 };
 
@@ -35,6 +36,7 @@ enum {
 	DBF_NODE_BY_NAME,
 	DBF_NODE_BY_EXPORTER,
 	DBF_NODE_BY_PID,
+	DBF_NODE_BY_DEVICE,
 	DBF_NODE_SUMMARY,
 	DBF_NODE_END
 };
@@ -101,7 +103,7 @@ void dbf_interner_free(struct dbf_interner *in);
 /* Names held: those of the last two trees built (dbf_tree_build). */
 size_t dbf_interner_count(const struct dbf_interner *in);
 
-/* One by-name or by-exporter directory: a run of equal keys. */
+/* One by-name, by-exporter or by-device directory: a run of equal keys. */
 struct dbf_group {
 	uint64_t id;			/* interned */
 	struct dbf_str key;
@@ -125,6 +127,7 @@ struct dbf_dirver {
 struct dbf_groups {
 	struct dbf_group *g;		/* in key order */
 	uint32_t n;
+	uint32_t nlisted;		/* those whose escaped key fits NAME_MAX */
 	uint32_t *by_id;		/* indices in g, by id */
 	const uint32_t *idx;		/* snap->bufs indices, a run per group */
 	struct dbf_dirver *ver;		/* like g */
@@ -133,10 +136,14 @@ struct dbf_groups {
 /* A snapshot with the indices the view needs. Immutable once built. */
 struct dbf_tree {
 	struct dbf_snapshot *snap;
-	/* by the kind of the directories: DBF_KIND_NAME, DBF_KIND_EXPORTER */
+	/* by the kind of the directories: name, exporter, device */
 	struct dbf_groups groups[DBF_NKINDS];
 	struct dbf_dirver fixed[DBF_NODE_END];	/* by DBF_NODE_*, directories */
 	struct dbf_dirver *pid_ver;		/* like snap->procs */
+	/* (device, buffer) pairs by device name, then inode; each pair once */
+	uint32_t *dev_bufs;			/* snap->bufs indices */
+	struct dbf_str *dev_names;		/* like dev_bufs */
+	uint32_t *dev_links;			/* by buffer: device dirs naming it */
 	uid_t uid;			/* owner of all but by-pid/<pid> */
 	gid_t gid;
 	/*

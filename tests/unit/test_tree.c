@@ -407,6 +407,7 @@ Test(tree, wide_inode_is_not_shown)
 #define BY_NAME		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME)
 #define BY_EXPORTER	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_EXPORTER)
 #define BY_PID		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID)
+#define BY_DEVICE	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_DEVICE)
 #define SUMMARY		dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)
 #define FIXED_INO(key)	((UINT64_C(0xf) << 48) | (key))
 #define MOUNT_UID	1234
@@ -517,10 +518,10 @@ Test(tree, root_and_summary)
 	uint64_t node;
 	char name[256];
 
-	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|summary");
+	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-device|summary");
 	cr_assert_eq(dbf_tree_getattr(t, ROOT, &st), 0);
 	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
-	cr_assert_eq(st.st_nlink, 6);		/* ., .. and the four by-* */
+	cr_assert_eq(st.st_nlink, 7);		/* ., .. and the five by-* */
 	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_ROOT));
 	cr_assert_eq(st.st_size, 0);
 	cr_assert_eq(st.st_uid, MOUNT_UID);
@@ -540,7 +541,7 @@ Test(tree, root_and_summary)
 		cr_assert_eq(st.st_nlink, by_child.st_nlink);
 		cr_assert_eq(dbf_tree_parent(t, node), ROOT);
 	}
-	cr_assert_eq(dbf_tree_child(t, ROOT, 5, name, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, ROOT, 6, name, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &node, &st), -ENOENT);
@@ -1011,6 +1012,170 @@ Test(tree, diff_tells_what_changed_and_vanished)
 	l.text[0] = '\0';
 	dbf_tree_diff(new, new, log_gone, log_changed, &l);
 	cr_assert_str_eq(l.text, "");
+	dbf_tree_free(old);
+	dbf_tree_free(new);
+	dbf_interner_free(in);
+}
+
+/* ---- by-device/ ---- */
+
+/* Buffer @ino of 4096 bytes (drm, unnamed) attached to @devs (NULL-ended; NULL: unknown). */
+static void add_attached(struct dbf_builder *b, uint64_t ino, const char *const *devs)
+{
+	struct dbf_buf_fact f = dbf_buf_fact_init(ino, DBF_SRC_BUFINFO);
+	struct dbf_str d[8];
+
+	f.size = 4096;
+	f.has_size = true;
+	f.exporter = (struct dbf_str){ "drm", 3 };
+	f.devices_known = devs != NULL;
+	for (; devs && *devs; devs++)
+		d[f.ndevices++] = (struct dbf_str){ *devs, (uint32_t)strlen(*devs) };
+	f.devices = d;
+	cr_assert_eq(dbf_builder_buf(b, &f), 0);
+}
+
+/*
+ * 1 on vgem and card1, 2 on vgem twice, 3 on "a/b" and a device with no
+ * name, 4 on a device whose name is too long once escaped, 5 on none,
+ * 6 with no device list at all.
+ */
+static struct dbf_tree *devices_tree(struct dbf_interner *in, unsigned int sources,
+				     bool shared)
+{
+	static char longname[300];
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = 100 };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+
+	memset(longname, 'd', sizeof(longname) - 1);
+	add_attached(b, 1, (const char *[]){ "vgem", "card1", NULL });
+	add_attached(b, 2, (const char *[]){ "vgem", "vgem", NULL });
+	add_attached(b, 3, (const char *[]){ "a/b", "", NULL });
+	add_attached(b, 4, (const char *[]){ longname, NULL });
+	add_attached(b, 5, (const char *[]){ NULL });
+	add_attached(b, 6, NULL);
+	dbf_builder_add_device_sources(b, sources);
+	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, shared, &t), 0);
+	return t;
+}
+
+Test(tree, by_device)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = devices_tree(in, DBF_SRC_BUFINFO, false);
+	struct dbf_tree *sh = devices_tree(in, DBF_SRC_BUFINFO, true);
+	/* by-inode, by-exporter, one per device directory listing it */
+	static const nlink_t links[7] = { 0, 4, 3, 3, 2, 2, 2 };
+	struct stat st;
+	uint64_t node;
+	char path[32];
+
+	/* no empty or too long name; in byte order, escaped as by-name/ */
+	assert_ls(t, BY_DEVICE, "a%2Fb|card1|vgem");
+	st = must_stat(t, "by-device");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2 + 3);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_BY_DEVICE));
+	node = must_walk(t, "by-device/vgem");
+	cr_assert_eq(dbf_node_kind(node), DBF_KIND_DEVICE);
+	/* attached twice, listed once */
+	assert_ls(t, node, "1|2");
+	assert_ls(t, must_walk(t, "by-device/card1"), "1");
+	assert_ls(t, must_walk(t, "by-device/a%2Fb"), "3");
+	st = must_stat(t, "by-device/vgem");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_ino, node);
+	cr_assert_eq(dbf_tree_parent(t, node), BY_DEVICE);
+	cr_assert_eq(must_walk(t, "by-device/vgem/2"), dbf_buf_node(2, 0));
+	cr_assert_eq(walk_err(t, "by-device/vgem/3"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/a%2fb"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/VGEM"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/vgem/1/x"), -ENOTDIR);
+	for (uint64_t ino = 1; ino <= 6; ino++) {
+		snprintf(path, sizeof(path), "by-inode/%llu", (unsigned long long)ino);
+		cr_assert_eq(must_stat(t, path).st_nlink, links[ino], "%s", path);
+		/* shared or not: the devices are everyone's */
+		cr_assert_eq(must_stat(sh, path).st_nlink, links[ino] + 1, "shared %s", path);
+	}
+	/* public: every caller enters */
+	cr_assert_eq(dbf_tree_may_enter(sh, node, &DBF_CALLER_PUBLIC), 0);
+	dbf_tree_free(t);
+	dbf_tree_free(sh);
+
+	/* no source listed attachments: nothing to show */
+	t = devices_tree(in, 0, false);
+	assert_ls(t, BY_DEVICE, "");
+	cr_assert_eq(must_stat(t, "by-device").st_nlink, 2);
+	cr_assert_eq(must_stat(t, "by-inode/1").st_nlink, 2);
+	cr_assert_eq(walk_err(t, "by-device/vgem"), -ENOENT);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_device_fixtures)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s;
+	struct dbf_tree *t = vgem_tree(in, false);
+
+	/* vgem: bufinfo lists attachments, none of them */
+	assert_ls(t, BY_DEVICE, "");
+	dbf_tree_free(t);
+
+	s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_ls(t, BY_DEVICE, "card1|vgem");
+	assert_ls(t, must_walk(t, "by-device/card1"), "23");
+	assert_ls(t, must_walk(t, "by-device/vgem"), "23");
+	/* by-inode, by-name, by-exporter, 301's mapping, two devices */
+	cr_assert_eq(must_stat(t, "by-inode/23").st_nlink, 6);
+	dbf_tree_free(t);
+
+	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_ls(t, BY_DEVICE, "0000:00:02.0|vgem");
+	assert_ls(t, must_walk(t, "by-device/0000:00:02.0"), "31");
+	assert_ls(t, must_walk(t, "by-device/vgem"), "31");
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_device_diff)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = 100 };
+	struct dbf_snapshot *s;
+	struct dbf_tree *old, *new;
+	struct diff_log l = { .text = "" };
+
+	add_attached(b, 1, (const char *[]){ "vgem", NULL });
+	add_attached(b, 2, (const char *[]){ "vgem", "card1", NULL });
+	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
+	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &old), 0);
+	/* buffer 2 is detached from both */
+	b = dbf_builder_new();
+	add_attached(b, 1, (const char *[]){ "vgem", NULL });
+	add_attached(b, 2, (const char *[]){ NULL });
+	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
+	at.tv_sec = 200;
+	cr_assert_eq(dbf_builder_finish(b, &at, old->snap, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, old, 0, 0, false, &new), 0);
+
+	l.t = old;
+	dbf_tree_diff(old, new, log_gone, log_changed, &l);
+	cr_assert_str_eq(l.text,
+		"changed /by-device/\n"
+		"changed /by-device/vgem/\n"
+		"gone /by-device/card1\n"
+		"gone /by-device/vgem/2\n");
+	cr_assert_eq(must_stat(new, "by-device/vgem").st_mtim.tv_sec, 200);
+	cr_assert_eq(must_stat(new, "by-inode/2").st_nlink, 2);
 	dbf_tree_free(old);
 	dbf_tree_free(new);
 	dbf_interner_free(in);
