@@ -9,7 +9,7 @@ $truth[0] as $t
 | [$d.buffers[] | {inode, size, exporter, name_hex,
                    holders: [.holders[] | {pid, fds, maps}]}] as $bufs
 | [$d.processes[] | {pid, comm, uid, buffers, fds, maps, size, pss}] as $procs
-| check("dump-version"; $d.version == 2; "version \($d.version)"),
+| check("dump-version"; $d.version == 3; "version \($d.version)"),
   # As root the daemon exports a buffer of its own to learn the device.
   check("dump-device"; $d.dmabuf_dev_source == "probe" and $d.dmabuf_dev != null and
         ([$d.buffers[].holders[] | select(.unverified)] | length == 0);
