@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The /dmabuf tree over one snapshot (see docs/layout.md). */
+/*
+ * The /dmabuf tree over one snapshot (see docs/layout.md).
+ *
+ * Each kind of node (enum dbf_node_kind) has one entry of operations in
+ * kinds[], and each fixed node (the root, by-*, summary) one in
+ * fixed_nodes[]; the dbf_tree_* functions at the end only dispatch. A new
+ * kind of directory is a section of its own and one entry in each table
+ * that lists it.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>

@@ -189,7 +189,8 @@ Test(tree, pid_dir_owner_and_entry)
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 12), &DBF_CALLER_ROOT), 0);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 99), &DBF_CALLER_ROOT), -ENOENT);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID), &a), 0);
-	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 10), &DBF_CALLER_PUBLIC), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 10), &DBF_CALLER_PUBLIC),
+		     -EACCES);
 
 	/* the generation is the process's start time, 0 when unknown */
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 10)), 4711);
@@ -231,9 +232,10 @@ Test(tree, class_node_encoding)
 	/* the tree hands out class 0; the view applies the caller's */
 	cr_assert_eq(dbf_tree_lookup(t, dir, "5", &DBF_CALLER_ROOT, &node, &st), 0);
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
-	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
-				    name, &node, &st), 0);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st),
+		     -ENOTDIR);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+				    &DBF_CALLER_ROOT, name, &node, &st), 0);
 	cr_assert_str_eq(name, "5");
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
 	/* a class node renders the buffer, for whatever caller is given */
@@ -391,11 +393,11 @@ Test(tree, wide_inode_is_not_shown)
 				     "4294967301", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE),
 				     "4294967295", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
-				    name, &node, &st), 0);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+				    &DBF_CALLER_ROOT, name, &node, &st), 0);
 	cr_assert_str_eq(name, "3");
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1, &DBF_CALLER_ROOT,
-				    name, &node, &st), 1);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1,
+				    &DBF_CALLER_ROOT, name, &node, &st), 1);
 	/* node 5 of class 1 is not the wide buffer */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, 1), &st), -ENOENT);
 	dbf_tree_free(t);
@@ -546,8 +548,8 @@ Test(tree, root_and_summary)
 	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_SUMMARY; key++) {
 		struct stat by_child;
 
-		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE), &DBF_CALLER_ROOT,
-					    name, &node, &by_child), 0);
+		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
+					    &DBF_CALLER_ROOT, name, &node, &by_child), 0);
 		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
 		cr_assert_eq(by_child.st_ino, FIXED_INO((uint64_t)key));
 		cr_assert_eq(dbf_tree_lookup(t, ROOT, name, &DBF_CALLER_ROOT, &node, &st), 0);
@@ -575,11 +577,13 @@ Test(tree, root_and_summary)
 	/* fixed keys that are nothing, and kinds that are nothing */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, 0), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_END), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &DBF_CALLER_ROOT,
+				     &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_FIXED, 99)), -ENOENT);
 	cr_assert_null(dbf_tree_dirver(t, dbf_node(DBF_KIND_FIXED, 99)));
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_NKINDS, 1), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &DBF_CALLER_ROOT,
+				     &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(0x7fff, 1)), -ENOENT);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_NKINDS, 1), &DBF_CALLER_PUBLIC), 0);
 	dbf_tree_free(t);
@@ -631,7 +635,8 @@ Test(tree, by_inode)
 	for (const char **n = (const char *[]){ "0", "01", "+1", "1x", " 1", "16", "",
 						 "4294967297", "18446744073709551617",
 						 NULL }; *n; n++)
-		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st), -ENOENT,
+		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st),
+			     -ENOENT,
 			     "'%s'", *n);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16, 0), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, &DBF_CALLER_ROOT, path, &node, &st), -ENOENT);
@@ -681,7 +686,8 @@ Test(tree, by_name_and_exporter)
 	cr_assert_eq(walk_err(t, "by-inode/12"), 0);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_NAME, 999999), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_NAME, 999999)), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &DBF_CALLER_ROOT, &node, &st),
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &DBF_CALLER_ROOT,
+				     &node, &st),
 		     -ENOENT);
 
 	assert_ls(t, BY_EXPORTER, "drm");
@@ -835,7 +841,8 @@ Test(tree, render_files)
 		"odd.scope\n"
 		"1\t262144\t262144\tunknown\n"
 		"\n[devices]\nbuffers\tbytes\tdevice\n"
-		"\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n"
+		"\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\t"
+		"anon_fds\tanon_maps\tcomm\n"
 		"90\t0\t3\t4\t1\t4194304\t1747626\t0\t0\tcamera\n"
 		"91\t0\t2\t1\t1\t2621440\t1223338\t0\t0\tcompositor\n"
 		"92\t0\t9\t9\t0\t589824\t589824\t0\t0\toddnames\n"
@@ -1879,7 +1886,8 @@ Test(tree, cgroups_key_escapes)
 		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41\n"
 		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/..\n"
 		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/../42\n"
-		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/../42/with space\n");
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/../42/"
+		     "with space\n");
 	/* the viewer's cgroup has no directory, so no row, but the buffer file names it */
 	{
 		char *text = render_as(t, dbf_buf_node(23, 0), &DBF_CALLER_ROOT);
