@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fuse/metrics.c and fuse/aggregate.c on the vgem capture, whose truth is
- * in tests/fixtures/README.md, with the cgroups of the agreed fixture
- * files set on its processes: every series, exactly; the bound on
- * processes, names and cgroups; what a user sees; hostile label values.
+ * fuse/metrics.c, fuse/svg.c and fuse/aggregate.c on the vgem capture,
+ * whose truth is in tests/fixtures/README.md, with the cgroups of the
+ * agreed fixture files set on its processes: every series, exactly; the
+ * bound on processes, names and cgroups; what a user sees; hostile label
+ * values; the treemap's rectangles and their areas.
  */
 #include <stdlib.h>
 #include <sys/sysmacros.h>
@@ -12,6 +13,7 @@
 #include "helpers.h"
 #include "labels.h"
 #include "metrics.h"
+#include "svg.h"
 
 static struct dbf_str S(const char *s)
 {
@@ -512,3 +514,209 @@ Test(metrics, cgroup_rows_subtrees)
 	dbf_snapshot_free(s);
 }
 
+/* ---- usage.svg ---- */
+
+static char *render_svg(const struct dbf_snapshot *s, struct dbf_caller c,
+			unsigned int top)
+{
+	struct dbf_svg_opts o = { .top = top };
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert(f);
+	cr_assert_eq(dbf_svg_render(s, &c, &o, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	return text;
+}
+
+/* Attribute @name of the element on line @l, or "" (at most 63 bytes). */
+static const char *attr(const char *l, const char *name, char out[64])
+{
+	char key[64];
+	const char *p, *e = strchr(l, '>');
+
+	snprintf(key, sizeof(key), " %s=\"", name);
+	out[0] = '\0';
+	p = strstr(l, key);
+	if (p && (!e || p < e)) {
+		p += strlen(key);
+		snprintf(out, 64, "%.*s", (int)(strchr(p, '"') - p), p);
+	}
+	return out;
+}
+
+struct rect {
+	char cls[32];
+	long pid, ino, count;
+	uint64_t bytes;
+	double area;
+};
+
+/* The <rect> elements with a class, in order. */
+static size_t rects(const char *svg, struct rect *r, size_t max)
+{
+	size_t n = 0;
+	char v[64];
+
+	for (const char *l = strstr(svg, "\n<rect class=\""); l && n < max;
+	     l = strstr(l + 1, "\n<rect class=\"")) {
+		l++;
+		if (!strncmp(l, "<rect class=\"background\"", 24))
+			continue;
+		snprintf(r[n].cls, sizeof(r[n].cls), "%s", attr(l, "class", v));
+		r[n].pid = *attr(l, "data-pid", v) ? atol(v) : -1;
+		r[n].ino = *attr(l, "data-ino", v) ? atol(v) : -1;
+		r[n].count = *attr(l, "data-count", v) ? atol(v) : -1;
+		r[n].bytes = strtoull(attr(l, "data-bytes", v), NULL, 10);
+		r[n].area = atof(attr(l, "width", v)) * atof(attr(l, "height", v));
+		n++;
+	}
+	return n;
+}
+
+/* Every rectangle's area is its bytes times one scale, within 0.1%. */
+static void assert_proportional(const struct rect *r, size_t n)
+{
+	double scale = r[0].area / (double)r[0].bytes;
+
+	for (size_t i = 0; i < n; i++) {
+		double want = (double)r[i].bytes * scale;
+
+		cr_assert(r[i].area > want * 0.999 && r[i].area < want * 1.001,
+			  "%s pid %ld ino %ld: area %f for %llu bytes, want %f", r[i].cls,
+			  r[i].pid, r[i].ino, r[i].area, (unsigned long long)r[i].bytes, want);
+	}
+}
+
+Test(svg, vgem_cells)
+{
+	struct dbf_snapshot *s = vgem();
+	char *t = render_svg(s, DBF_CALLER_ROOT, 20);
+	struct rect r[64];
+	size_t n = rects(t, r, 64), cells = 0, blocks = 0, nobody = 0;
+	uint64_t area_sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(r[i].cls, "cell")) {
+			const struct dbf_buf *b = must_buf(s, (uint64_t)r[i].ino);
+
+			cr_assert_not_null(holder_of(s, b->ino, (pid_t)r[i].pid));
+			cr_assert_eq(r[i].bytes, b->size / b->nholders);
+			cells++;
+		} else if (!strcmp(r[i].cls, "proc")) {
+			cr_assert_eq(r[i].bytes, must_proc(s, (pid_t)r[i].pid)->pss);
+			blocks++;
+		} else if (!strcmp(r[i].cls, "cell nobody")) {
+			cr_assert_eq(r[i].ino, 14);
+			cr_assert_eq(r[i].bytes, 131072);
+			nobody++;
+		} else if (!strcmp(r[i].cls, "nobody")) {
+			cr_assert_eq(r[i].bytes, 131072);
+			area_sum += r[i].bytes;
+		} else {
+			cr_assert_fail("unexpected rect class %s", r[i].cls);
+		}
+		if (!strcmp(r[i].cls, "proc"))
+			area_sum += r[i].bytes;
+	}
+	/* 2 + 2 + 3 holders of CAMERA, 9 of oddnames, MAPONLY, FRAMEBUFFER */
+	cr_assert_eq(cells, 18);
+	cr_assert_eq(blocks, 5);
+	cr_assert_eq(nobody, 1);
+	/* the blocks cover the map: 1264 x 732 px */
+	cr_assert_eq(area_sum, 5570558 + 131072);
+	assert_proportional(r, n);
+	cr_assert_not_null(strstr(t, ">dma-buf memory: 5.4 MiB in 15 buffers</text>"));
+	cr_assert_not_null(strstr(t, "2023-11-14 22:13:20 UTC</text>"));
+	cr_assert_not_null(strstr(t, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1280\" height=\"800\""));
+	free(t);
+	dbf_snapshot_free(s);
+}
+
+Test(svg, top_folds_processes_and_cells)
+{
+	struct dbf_snapshot *s = vgem();
+	char *t = render_svg(s, DBF_CALLER_ROOT, 2);
+	struct rect r[64];
+	size_t n = rects(t, r, 64), more = 0, others = 0, cells90 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(r[i].cls, "others")) {
+			/* 91, 92 and 93 */
+			cr_assert_eq(r[i].count, 3);
+			cr_assert_eq(r[i].bytes, 1223338 + 589824 + 262144);
+			others++;
+		} else if (!strcmp(r[i].cls, "cell more")) {
+			/* one CAMERA of 90 and one of 95, 512 KiB shares */
+			cr_assert_eq(r[i].count, 1);
+			cr_assert_eq(r[i].bytes, 524288);
+			more++;
+		} else if (!strcmp(r[i].cls, "cell") && r[i].pid == 90) {
+			cells90++;
+		} else if (!strcmp(r[i].cls, "proc")) {
+			cr_assert(r[i].pid == 90 || r[i].pid == 95);
+		}
+	}
+	cr_assert_eq(others, 1);
+	cr_assert_eq(more, 2);
+	cr_assert_eq(cells90, 2);
+	assert_proportional(r, n);
+	free(t);
+	dbf_snapshot_free(s);
+}
+
+/* A user's picture: own processes, the rest as one block. */
+Test(svg, user_sees_own_processes)
+{
+	struct dbf_snapshot *s = vgem();
+	struct rect r[64];
+	char *t;
+	size_t n, procs = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid == 92) {
+			s->procs[i].owner = 1000;
+			s->procs[i].owner_gid = 1000;
+		}
+	}
+	t = render_svg(s, dbf_caller(1000, 1000), 20);
+	n = rects(t, r, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(r[i].cls, "proc") || !strcmp(r[i].cls, "cell"))
+			cr_assert_eq(r[i].pid, 92);
+		procs += !strcmp(r[i].cls, "proc");
+		if (!strcmp(r[i].cls, "others"))
+			cr_assert_eq(r[i].bytes, 1747626 * 2 + 1223338 + 262144);
+	}
+	cr_assert_eq(procs, 1);
+	cr_assert_null(strstr(t, "camera"));
+	free(t);
+	dbf_snapshot_free(s);
+}
+
+/* Names and comms are element text, escaped; they add no element. */
+Test(svg, hostile_text)
+{
+	struct dbf_snapshot *s = vgem();
+	struct dbf_proc *p = (struct dbf_proc *)must_proc(s, 92);
+	struct dbf_buf *b = (struct dbf_buf *)must_buf(s, 4);
+	char *plain, *t;
+	size_t tags = 0, want = 0;
+
+	plain = render_svg(s, DBF_CALLER_ROOT, 20);
+	strcpy(p->comm, "<script>x</script>");
+	b->name = S("</text><script>alert(1)</script>&\x01\xff");
+	t = render_svg(s, DBF_CALLER_ROOT, 20);
+	for (const char *c = t; *c; c++)
+		tags += *c == '<';
+	for (const char *c = plain; *c; c++)
+		want += *c == '<';
+	cr_assert_eq(tags, want);
+	cr_assert_null(strstr(t, "<script"));
+	cr_assert_not_null(strstr(t, "&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;\\001\\377"));
+	cr_assert_not_null(strstr(t, "&lt;script&gt;x&lt;/script&gt; (pid 92)"));
+	free(plain);
+	free(t);
+	dbf_snapshot_free(s);
+}
