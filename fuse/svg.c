@@ -407,14 +407,15 @@ static void block_head(struct ctx *x, const struct item *b)
 		const struct dbf_proc *p = &s->procs[b->ref];
 		/* the pid and size first: they must show even if the comm is cut */
 		int n = snprintf(text, sizeof(text), "%d \u00b7 %s \u00b7 ", (int)p->pid, size);
-		double w = b->w - 8 - n * 0.62 * HEAD_FONT;
+		/* two of those bytes are the second halves of the two dots */
+		double w = b->w - 8 - (n - 2) * 0.62 * HEAD_FONT;
 
 		fputs(text, x->f);
 		if (w > 0 && put_fit(x->f, comm_of(p), w, HEAD_FONT) < 0)
 			x->err = -ENOMEM;
 	} else {
 		if (b->kind == K_NOBODY)
-			snprintf(text, sizeof(text), "held by no process \u00b7 %s", size);
+			snprintf(text, sizeof(text), "held by nobody \u00b7 %s", size);
 		else
 			snprintf(text, sizeof(text), "%" PRIu32 " other processes \u00b7 %s",
 				 b->count, size);
