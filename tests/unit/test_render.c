@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuse/metrics.c, fuse/svg.c and fuse/aggregate.c on the vgem capture,
- * whose truth is in tests/fixtures/README.md, with the cgroups of the
- * agreed fixture files set on its processes: every series, exactly; the
- * bound on processes, names and cgroups; what a user sees; hostile label
- * values; the treemap's rectangles and their areas.
+ * whose truth is in tests/fixtures/README.md, with cgroup v2 paths set on
+ * its processes (those its cgroup files give them; 93 has none): every
+ * series, exactly; the bound on processes, names and cgroups; what a user
+ * sees; hostile label values; the treemap's rectangles and their areas.
  */
 #include <stdlib.h>
 #include <sys/sysmacros.h>
