@@ -157,6 +157,15 @@ Test(metrics, vgem_totals)
 	/* the file ends the way OpenMetrics asks */
 	cr_assert_str_eq(t + strlen(t) - 6, "# EOF\n");
 	assert_lines(t);
+	/*
+	 * 16 totals, 2 by exporter, 2 x 13 by name, 3 x 11 by cgroup (nine
+	 * paths, unknown, other), 5 x 6 by process
+	 */
+	size_t samples = 0;
+
+	for (const char *l = t; (l = strchr(l, '\n')); l++)
+		samples += l[1] == 'd';
+	cr_assert_eq(samples + (t[0] == 'd'), 107);
 	free(t);
 	dbf_snapshot_free(s);
 }
