@@ -17,16 +17,18 @@
 #include "dump.h"
 #include "fileio.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "sandbox.h"
 #include "snapshot.h"
+#include "svg.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: dmabuffs [OPTIONS] [MOUNTPOINT]\n"
-"       dmabuffs --dump[=json] [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
-"                [--dmabuf-dev MAJ:MIN]\n"
+"       dmabuffs --dump[=FORMAT] [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
+"                [--dmabuf-dev MAJ:MIN] [--metrics-top N]\n"
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
 "(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/ and summary.\n"
@@ -38,8 +40,13 @@ static void usage(FILE *out)
 "  --refresh=MS       scan every MS ms; no answer is older than that\n"
 "                     plus one scan\n"
 "                     (default %d, at least %d)\n"
-"  --dump[=json]      scan once, print every buffer and holder, exit\n"
-"  --json             with --dump: print JSON (docs/dump-json.md)\n"
+"  --dump[=FORMAT]    scan once, print every buffer and holder, exit\n"
+"  --format=FORMAT    with --dump: text (default), json (docs/dump-json.md),\n"
+"                     openmetrics (docs/metrics.md) or svg (a treemap)\n"
+"  --json             the same as --format=json\n"
+"  --metrics-top=N    metrics: series for the N largest processes, names and\n"
+"                     cgroups, then one for the rest; usage.svg: blocks for\n"
+"                     the N largest processes (default %d, 1 to %d)\n"
 "  --proc=DIR         procfs root (default /proc)\n"
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
@@ -53,7 +60,8 @@ static void usage(FILE *out)
 "  --no-drop          keep every privilege (debugging only)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
-		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS);
+		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS,
+		DBF_METRICS_TOP_DEFAULT, DBF_METRICS_TOP_MAX);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -114,7 +122,45 @@ static int parse_dev(const char *arg, uint64_t *dev)
 	return 0;
 }
 
-static int run_dump(struct dbf_options *o, bool json)
+enum dump_format { DUMP_TEXT, DUMP_JSON, DUMP_OPENMETRICS, DUMP_SVG };
+
+static const char *const dump_formats[] = {
+	[DUMP_TEXT] = "text",
+	[DUMP_JSON] = "json",
+	[DUMP_OPENMETRICS] = "openmetrics",
+	[DUMP_SVG] = "svg",
+};
+
+static int parse_format(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(dump_formats) / sizeof(dump_formats[0]); i++)
+		if (!strcmp(arg, dump_formats[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/* The dump is root's view, whoever runs it: it shows what the scan read. */
+static int print_dump(const struct dbf_snapshot *snap, enum dump_format fmt,
+		      unsigned int top)
+{
+	const struct dbf_caller root = DBF_CALLER_ROOT;
+	struct dbf_metrics_opts mo = { .top = top };
+
+	switch (fmt) {
+	case DUMP_JSON:
+		return dbf_dump_json(snap, stdout);
+	case DUMP_OPENMETRICS:
+		clock_gettime(CLOCK_REALTIME, &mo.now);
+		return dbf_metrics_render(snap, &root, &mo, stdout);
+	case DUMP_SVG:
+		return dbf_svg_render(snap, &root, &(struct dbf_svg_opts){ .top = top },
+				      stdout);
+	default:
+		return dbf_dump_text(snap, stdout);
+	}
+}
+
+static int run_dump(struct dbf_options *o, enum dump_format fmt)
 {
 	struct dbf_snapshot *snap;
 	int r;
@@ -129,7 +175,7 @@ static int run_dump(struct dbf_options *o, bool json)
 	if (snap->bufinfo_err)
 		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; procfs only",
 			o->scan.debugfs_root, strerror(snap->bufinfo_err));
-	r = json ? dbf_dump_json(snap, stdout) : dbf_dump_text(snap, stdout);
+	r = print_dump(snap, fmt, o->metrics_top);
 	dbf_snapshot_free(snap);
 	if (r < 0 || fflush(stdout) == EOF) {
 		dbf_log(LOG_ERR, "writing the dump: %s",
@@ -139,8 +185,19 @@ static int run_dump(struct dbf_options *o, bool json)
 	return 0;
 }
 
-enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_PROC, OPT_DEBUGFS, OPT_SYSFS,
-       OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV, OPT_SECCOMP_SELFTEST };
+enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_FORMAT, OPT_PROC, OPT_DEBUGFS,
+       OPT_SYSFS, OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV,
+       OPT_METRICS_TOP, OPT_SECCOMP_SELFTEST };
+
+/* --dump=F, --format=F and --json name one format, or the same one twice. */
+static int set_format(int *fmt, int f, const char *opt)
+{
+	if (*fmt >= 0 && *fmt != f)
+		return usage_error("%s: the dump's format is already %s", opt,
+				   dump_formats[*fmt]);
+	*fmt = f;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -148,6 +205,8 @@ int main(int argc, char **argv)
 		{ "refresh",	required_argument,	NULL, OPT_REFRESH },
 		{ "dump",	optional_argument,	NULL, OPT_DUMP },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "format",	required_argument,	NULL, OPT_FORMAT },
+		{ "metrics-top", required_argument,	NULL, OPT_METRICS_TOP },
 		{ "proc",	required_argument,	NULL, OPT_PROC },
 		{ "debugfs",	required_argument,	NULL, OPT_DEBUGFS },
 		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
@@ -172,10 +231,11 @@ int main(int argc, char **argv)
 		.mountpoint = "/dmabuf",
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
 		.user = NULL,		/* dmabuffs, else nobody */
+		.metrics_top = DBF_METRICS_TOP_DEFAULT,
 	};
 	__do_free char *fuse_opts = NULL;
-	bool dump = false, json = false;
-	int c;
+	bool dump = false;
+	int c, fmt = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":fdso:Vh", longopts, NULL)) != -1) {
@@ -200,13 +260,27 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DUMP:
 			dump = true;
-			if (optarg && !strcmp(optarg, "json"))
-				json = true;
-			else if (optarg && strcmp(optarg, "text"))
-				return usage_error("--dump takes 'json' or 'text', not '%s'", optarg);
+			if (optarg && parse_format(optarg) < 0)
+				return usage_error("--dump takes text, json, openmetrics or svg, not '%s'",
+						   optarg);
+			if (optarg && set_format(&fmt, parse_format(optarg), "--dump"))
+				return 1;
 			break;
 		case OPT_JSON:
-			json = true;
+			if (set_format(&fmt, DUMP_JSON, "--json"))
+				return 1;
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg) < 0)
+				return usage_error("--format takes text, json, openmetrics or svg, not '%s'",
+						   optarg);
+			if (set_format(&fmt, parse_format(optarg), "--format"))
+				return 1;
+			break;
+		case OPT_METRICS_TOP:
+			if (parse_uint(optarg, 1, DBF_METRICS_TOP_MAX, &o.metrics_top) < 0)
+				return usage_error("--metrics-top takes 1 to %d, not '%s'",
+						   DBF_METRICS_TOP_MAX, optarg);
 			break;
 		case OPT_PROC:
 			o.scan.proc_root = optarg;
@@ -248,8 +322,9 @@ int main(int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (json && !dump)
-		return usage_error("--json goes with --dump");
+	if (fmt >= 0 && !dump)
+		return usage_error("%s goes with --dump",
+				   fmt == DUMP_JSON ? "--json" : "--format");
 
 	/* mount.fuse3 passes "dmabuffs SOURCE MOUNTPOINT": skip the source. */
 	if (argc - optind == 2)
@@ -265,7 +340,7 @@ int main(int argc, char **argv)
 	if (dump) {
 		if (fuse_opts)
 			return usage_error("%s: -o has no meaning with --dump", fuse_opts);
-		return run_dump(&o, json);
+		return run_dump(&o, fmt < 0 ? DUMP_TEXT : (enum dump_format)fmt);
 	}
 	o.fuse_opts = fuse_opts;
 	return dbf_view_run(&o);

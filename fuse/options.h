@@ -19,6 +19,8 @@ struct dbf_options {
 	const char *fuse_opts;		/* -o values joined by ',', or NULL */
 	const char *user;		/* --user, NULL: dmabuffs, else nobody */
 	bool no_drop;			/* --no-drop: keep root, for debugging */
+	/* --metrics-top: per-process, name and cgroup series in metrics */
+	unsigned int metrics_top;
 };
 
 /* Mount the view and serve it until unmounted; returns the exit code. */

@@ -9,6 +9,9 @@ DBF_PACKAGES=(
 	qemu-system-x86 busybox-static cpio xz-utils
 	# the service suite: a Debian package, its lint, a debootstrapped VM
 	libsystemd-dev debhelper dpkg-dev lintian debootstrap qemu-utils e2fsprogs
+	# the metrics suite: promtool and a real scrape, a browser for usage.svg,
+	# python3 to read what they answer
+	prometheus prometheus-node-exporter chromium python3
 )
 
 dbf_install_deps() {

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dmabuf/metrics: see metrics.h and docs/metrics.md. Every metric is a
+ * gauge (a snapshot says how things are, it counts no events), and needs
+ * nothing of OpenMetrics that the Prometheus text format lacks, so
+ * node_exporter's textfile collector serves the file as it is.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "fileio.h"
+#include "labels.h"
+#include "metrics.h"
+
+size_t dbf_metrics_label(char *out, size_t size, struct dbf_str in)
+{
+	const unsigned char *p = (const unsigned char *)in.p;
+	size_t len = in.len, n = 0;
+
+	while (len) {
+		/* one character (or bad byte) at a time: its text form is short */
+		char t[4 * 4 + 1];
+		uint32_t cp;
+		size_t k = dbf_utf8_char(p, len, &cp);
+		size_t m = dbf_label_text(t, sizeof(t),
+					  (struct dbf_str){ (const char *)p, (uint32_t)(k ? k : 1) });
+
+		for (size_t i = 0; i < m; i++) {
+			/* the text form has no newline: only these need a '\' */
+			if (t[i] == '\\' || t[i] == '"') {
+				if (n < size)
+					out[n] = '\\';
+				n++;
+			}
+			if (n < size)
+				out[n] = t[i];
+			n++;
+		}
+		p += k ? k : 1;
+		len -= k ? k : 1;
+	}
+	if (size)
+		out[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+struct ctx {
+	FILE *f;
+	int err;
+	unsigned int nlabels;
+};
+
+static void family(struct ctx *x, const char *name, const char *unit,
+		   const char *help)
+{
+	fprintf(x->f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	if (unit)
+		fprintf(x->f, "# UNIT %s %s\n", name, unit);
+}
+
+static void begin(struct ctx *x, const char *name)
+{
+	fputs(name, x->f);
+	x->nlabels = 0;
+}
+
+static void label(struct ctx *x, const char *name, struct dbf_str v)
+{
+	char small[512], *p = small;
+	size_t n = dbf_metrics_label(NULL, 0, v);
+
+	if (n >= sizeof(small) && !(p = malloc(n + 1))) {
+		x->err = -ENOMEM;
+		return;
+	}
+	dbf_metrics_label(p, n + 1, v);
+	fprintf(x->f, "%c%s=\"%s\"", x->nlabels++ ? ',' : '{', name, p);
+	if (p != small)
+		free(p);
+}
+
+static void label_c(struct ctx *x, const char *name, const char *v)
+{
+	label(x, name, (struct dbf_str){ v, (uint32_t)strlen(v) });
+}
+
+static void end_u64(struct ctx *x, uint64_t v)
+{
+	fprintf(x->f, "%s %" PRIu64 "\n", x->nlabels ? "}" : "", v);
+}
+
+/* @ns nanoseconds as seconds, to the millisecond or the microsecond. */
+static void end_secs(struct ctx *x, int64_t ns, bool usec)
+{
+	if (ns < 0)
+		ns = 0;
+	if (usec)
+		fprintf(x->f, "%s %" PRId64 ".%06" PRId64 "\n", x->nlabels ? "}" : "",
+			ns / 1000000000, ns / 1000 % 1000000);
+	else
+		fprintf(x->f, "%s %" PRId64 ".%03" PRId64 "\n", x->nlabels ? "}" : "",
+			ns / 1000000000, ns / 1000000 % 1000);
+}
+
+static void sample(struct ctx *x, const char *name, uint64_t v)
+{
+	begin(x, name);
+	end_u64(x, v);
+}
+
+static struct dbf_str comm_of(const struct dbf_proc *p)
+{
+	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
+}
+
+struct group {
+	struct dbf_str key;
+	uint32_t buffers;
+	uint64_t bytes;
+	size_t order;			/* position in key order */
+};
+
+/* ---- totals ---- */
+
+static int totals(struct ctx *x, const struct dbf_snapshot *s,
+		  const struct dbf_metrics_opts *o)
+{
+	__do_free struct group *g = calloc(s->nby_exporter + 1, sizeof(*g));
+	size_t ng = 0;
+	static const struct { unsigned int bit; const char *name; } src[] = {
+		{ DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS, "procfs" },
+		{ DBF_SRC_BUFINFO, "debugfs" },
+		{ DBF_SRC_SYSFS, "sysfs" },
+	};
+	uint64_t exp_bytes = 0, nobody = 0;
+	int64_t age;
+
+	if (!g)
+		return -ENOMEM;
+	/* by exporter; no exporter label: buffers no source named one for */
+	for (size_t i = 0; i < s->nby_exporter;) {
+		struct dbf_str e = s->bufs[s->by_exporter[i]].exporter;
+		uint64_t bytes = 0;
+		size_t j = i;
+
+		for (; j < s->nby_exporter &&
+		       !dbf_str_cmp(s->bufs[s->by_exporter[j]].exporter, e); j++)
+			bytes += s->bufs[s->by_exporter[j]].size;
+		g[ng++] = (struct group){ e, (uint32_t)(j - i), bytes, 0 };
+		exp_bytes += bytes;
+		i = j;
+	}
+	family(x, "dmabuf_buffers", NULL,
+	       "dma-bufs on the machine, by exporter; without an exporter label: exporter unknown.");
+	for (size_t i = 0; i < ng; i++) {
+		begin(x, "dmabuf_buffers");
+		label(x, "exporter", g[i].key);
+		end_u64(x, g[i].buffers);
+	}
+	/* never an empty family: sum() over it is then 0, not nothing */
+	if (s->nby_exporter < s->nbufs || !s->nbufs)
+		sample(x, "dmabuf_buffers", s->nbufs - s->nby_exporter);
+	family(x, "dmabuf_bytes", "bytes",
+	       "Bytes of dma-bufs, by exporter; without an exporter label: exporter unknown.");
+	for (size_t i = 0; i < ng; i++) {
+		begin(x, "dmabuf_bytes");
+		label(x, "exporter", g[i].key);
+		end_u64(x, g[i].bytes);
+	}
+	if (s->nby_exporter < s->nbufs || !s->nbufs)
+		sample(x, "dmabuf_bytes", s->total_bytes - exp_bytes);
+
+	for (size_t i = 0; i < s->nbufs; i++)
+		if (!s->bufs[i].nholders)
+			nobody += s->bufs[i].size;
+	family(x, "dmabuf_held_by_nobody_buffers", NULL,
+	       "dma-bufs that no process holds by an fd or a mapping (kept alive by the kernel or a driver).");
+	sample(x, "dmabuf_held_by_nobody_buffers", s->held_by_nobody);
+	family(x, "dmabuf_held_by_nobody_bytes", "bytes",
+	       "Bytes of the dma-bufs that no process holds.");
+	sample(x, "dmabuf_held_by_nobody_bytes", nobody);
+
+	family(x, "dmabuf_processes", NULL, "Processes that hold a dma-buf.");
+	sample(x, "dmabuf_processes", s->nprocs);
+	family(x, "dmabuf_processes_scanned", NULL, "Processes the scan read.");
+	sample(x, "dmabuf_processes_scanned", s->nprocs_scanned);
+	family(x, "dmabuf_processes_unreadable", NULL,
+	       "Processes whose fds or mappings could not be read (EACCES).");
+	sample(x, "dmabuf_processes_unreadable", s->nunreadable);
+	family(x, "dmabuf_anon_fds", NULL,
+	       "fds of pre-5.3 dma-bufs, which share one inode and so are in no other series.");
+	sample(x, "dmabuf_anon_fds", s->anon_fds);
+	family(x, "dmabuf_anon_mappings", NULL,
+	       "Mappings of pre-5.3 dma-bufs, which share one inode and so are in no other series.");
+	sample(x, "dmabuf_anon_mappings", s->anon_maps);
+
+	family(x, "dmabuf_scan_duration_seconds", "seconds",
+	       "How long the scan behind this snapshot took.");
+	begin(x, "dmabuf_scan_duration_seconds");
+	end_secs(x, (int64_t)s->scan_ns, true);
+	family(x, "dmabuf_snapshot_age_seconds", "seconds",
+	       "How long ago the scan behind this snapshot started, when the file was opened.");
+	age = (int64_t)(o->now.tv_sec - s->taken.tv_sec) * 1000000000 +
+	      (o->now.tv_nsec - s->taken.tv_nsec);
+	begin(x, "dmabuf_snapshot_age_seconds");
+	end_secs(x, age, false);
+	family(x, "dmabuf_snapshot_timestamp_seconds", "seconds",
+	       "When the scan behind this snapshot started, in seconds since the Epoch.");
+	begin(x, "dmabuf_snapshot_timestamp_seconds");
+	end_secs(x, (int64_t)s->taken.tv_sec * 1000000000 + s->taken.tv_nsec, false);
+
+	family(x, "dmabuf_source_up", NULL,
+	       "1 if the source answered in this scan: procfs, debugfs (bufinfo) or sysfs.");
+	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		begin(x, "dmabuf_source_up");
+		label_c(x, "source", src[i].name);
+		/* procfs always answers, or there is no snapshot at all */
+		end_u64(x, i == 0 || (s->sources & src[i].bit));
+	}
+	family(x, "dmabuf_attachments_source_up", NULL,
+	       "1 if the source listed the devices attached to buffers: debugfs (bufinfo) or fdinfo.");
+	begin(x, "dmabuf_attachments_source_up");
+	label_c(x, "source", "debugfs");
+	end_u64(x, !!(s->device_sources & DBF_SRC_BUFINFO));
+	begin(x, "dmabuf_attachments_source_up");
+	label_c(x, "source", "fdinfo");
+	end_u64(x, !!(s->device_sources & DBF_SRC_FDINFO));
+	family(x, "dmabuf_scanner_info", NULL, "The scanner that built the snapshot.");
+	begin(x, "dmabuf_scanner_info");
+	label_c(x, "scanner", "procfs");
+	end_u64(x, 1);
+	return 0;
+}
+
+/* ---- by name: the top names by bytes, then the rest ---- */
+
+
+/* More bytes first; equal bytes in key order, so the choice is stable. */
+static int cmp_group_rank(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+static int cmp_group_order(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+static int names(struct ctx *x, const struct dbf_snapshot *s, unsigned int top)
+{
+	__do_free struct group *g = calloc(s->nby_name + 1, sizeof(*g));
+	size_t ng = 0, keep;
+	uint32_t rest_buffers = 0;
+	uint64_t rest_bytes = 0;
+
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nby_name; i++) {
+		const struct dbf_buf *b = &s->bufs[s->by_name[i]];
+
+		if (!ng || dbf_str_cmp(g[ng - 1].key, b->name)) {
+			g[ng].key = b->name;
+			g[ng].order = ng;
+			ng++;
+		}
+		g[ng - 1].buffers++;
+		g[ng - 1].bytes += b->size;
+	}
+	qsort(g, ng, sizeof(*g), cmp_group_rank);
+	keep = ng < top ? ng : top;
+	for (size_t i = keep; i < ng; i++) {
+		rest_buffers += g[i].buffers;
+		rest_bytes += g[i].bytes;
+	}
+	qsort(g, keep, sizeof(*g), cmp_group_order);
+
+	/*
+	 * A name may be any bytes, "other" too: the rest is the one series
+	 * with an "other" label instead of a name.
+	 */
+	family(x, "dmabuf_name_buffers", NULL,
+	       "Named dma-bufs by name, for the names with the most bytes; the series labelled other instead of name: all other names.");
+	for (size_t i = 0; i < keep; i++) {
+		begin(x, "dmabuf_name_buffers");
+		label(x, "name", g[i].key);
+		end_u64(x, g[i].buffers);
+	}
+	begin(x, "dmabuf_name_buffers");
+	label_c(x, "other", "true");
+	end_u64(x, rest_buffers);
+	family(x, "dmabuf_name_bytes", "bytes",
+	       "Bytes of named dma-bufs by name, as dmabuf_name_buffers.");
+	for (size_t i = 0; i < keep; i++) {
+		begin(x, "dmabuf_name_bytes");
+		label(x, "name", g[i].key);
+		end_u64(x, g[i].bytes);
+	}
+	begin(x, "dmabuf_name_bytes");
+	label_c(x, "other", "true");
+	end_u64(x, rest_bytes);
+	return 0;
+}
+
+/* ---- by cgroup: the top cgroups by bytes, then the rest ---- */
+
+struct ranked {
+	size_t idx;
+	uint64_t k1, k2;		/* larger first */
+	uint64_t k3;			/* then smaller first */
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? 1 : -1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? 1 : -1;
+	return (x->k3 > y->k3) - (x->k3 < y->k3);
+}
+
+static struct dbf_str cgroup_label(const struct dbf_cgroup_row *r)
+{
+	/* real paths start with '/': "unknown" cannot be one */
+	return r->path.len ? r->path : (struct dbf_str){ "unknown", 7 };
+}
+
+static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
+		   const struct dbf_caller *c, unsigned int top)
+{
+	__do_free struct dbf_cgroup_row *rows = NULL;
+	__do_free struct ranked *rk = NULL;
+	__do_free bool *kept = NULL;
+	__do_free uint32_t *stamp = NULL;
+	struct dbf_cgroup_row rest = { .path = { "other", 5 } };
+	static const struct {
+		const char *name, *unit, *help;
+	} fam[] = {
+		{ "dmabuf_cgroup_buffers", NULL,
+		  "dma-bufs held by the processes of a cgroup and its descendants, each once; "
+		  "cgroup other: held by processes of cgroups without a series." },
+		{ "dmabuf_cgroup_bytes", "bytes",
+		  "Bytes of the dma-bufs counted by dmabuf_cgroup_buffers." },
+		{ "dmabuf_cgroup_pss_bytes", "bytes",
+		  "Sum of the PSS of the processes of a cgroup and its descendants." },
+	};
+	size_t n, keep;
+	int r = dbf_cgroup_rows(s, c, &rows, &n);
+
+	if (r < 0)
+		return r;
+	rk = calloc(n + 1, sizeof(*rk));
+	kept = calloc(n + 1, sizeof(*kept));
+	stamp = calloc(s->nbufs + 1, sizeof(*stamp));
+	if (!rk || !kept || !stamp)
+		return -ENOMEM;
+	/*
+	 * A cgroup holds at least what its descendants hold, and sorts
+	 * before them on a tie, so the kept cgroups have their ancestors.
+	 */
+	for (size_t i = 0; i < n; i++)
+		rk[i] = (struct ranked){ i, rows[i].bytes, 0, i };
+	qsort(rk, n, sizeof(*rk), cmp_ranked);
+	keep = n < top ? n : top;
+	for (size_t i = 0; i < keep; i++)
+		kept[rk[i].idx] = true;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[i];
+		long row;
+
+		if (!p->nph || !dbf_caller_sees(c, p))
+			continue;
+		row = dbf_cgroup_row_of(rows, n, p);
+		if (row >= 0 && kept[row])
+			continue;
+		for (uint32_t j = 0; j < p->nph; j++) {
+			uint32_t b = s->holders[s->proc_holders[p->ph0 + j]].buf;
+
+			if (stamp[b])
+				continue;
+			stamp[b] = 1;
+			rest.buffers++;
+			rest.bytes += s->bufs[b].size;
+		}
+		rest.pss += p->pss;
+	}
+	for (size_t f = 0; f < 3; f++) {
+		family(x, fam[f].name, fam[f].unit, fam[f].help);
+		for (size_t i = 0; i <= n; i++) {
+			const struct dbf_cgroup_row *row = i < n ? &rows[i] : &rest;
+
+			if (i < n && !kept[i])
+				continue;
+			begin(x, fam[f].name);
+			label(x, "cgroup", i < n ? cgroup_label(row) : rest.path);
+			end_u64(x, f == 0 ? row->buffers : f == 1 ? row->bytes : row->pss);
+		}
+	}
+	return 0;
+}
+
+static int devices(struct ctx *x, const struct dbf_snapshot *s)
+{
+	__do_free struct dbf_device_row *rows = NULL;
+	size_t n;
+	int r = dbf_device_rows(s, &rows, &n);
+
+	if (r < 0)
+		return r;
+	if (!n)
+		return 0;
+	family(x, "dmabuf_device_buffers", NULL,
+	       "dma-bufs attached to a device, each once.");
+	for (size_t i = 0; i < n; i++) {
+		begin(x, "dmabuf_device_buffers");
+		label(x, "device", rows[i].device);
+		end_u64(x, rows[i].buffers);
+	}
+	family(x, "dmabuf_device_bytes", "bytes",
+	       "Bytes of the dma-bufs attached to a device.");
+	for (size_t i = 0; i < n; i++) {
+		begin(x, "dmabuf_device_bytes");
+		label(x, "device", rows[i].device);
+		end_u64(x, rows[i].bytes);
+	}
+	return 0;
+}
+
+/* ---- by process: the top holders by PSS, then the rest ---- */
+
+static uint64_t proc_value(const struct dbf_proc *p, size_t f)
+{
+	switch (f) {
+	case 0:
+		return p->nph;
+	case 1:
+		return p->bytes;
+	case 2:
+		return p->pss;
+	case 3:
+		return (uint64_t)p->nfds + p->anon_fds;
+	default:
+		return (uint64_t)p->nmaps + p->anon_maps;
+	}
+}
+
+static int processes(struct ctx *x, const struct dbf_snapshot *s,
+		     const struct dbf_caller *c, unsigned int top)
+{
+	static const struct {
+		const char *name, *unit, *help;
+	} fam[] = {
+		{ "dmabuf_process_buffers", NULL,
+		  "dma-bufs a process holds by an fd or a mapping; pid other: "
+		  "the sum over the processes without a series." },
+		{ "dmabuf_process_bytes", "bytes",
+		  "Bytes of the dma-bufs a process holds, each counted whole." },
+		{ "dmabuf_process_pss_bytes", "bytes",
+		  "A process's proportional share: each buffer's size divided by its number of holders." },
+		{ "dmabuf_process_fds", NULL,
+		  "dma-buf fds of a process, pre-5.3 ones included." },
+		{ "dmabuf_process_mappings", NULL,
+		  "dma-buf mappings of a process, pre-5.3 ones included." },
+	};
+	__do_free struct ranked *rk = calloc(s->nprocs + 1, sizeof(*rk));
+	size_t n = 0, keep;
+
+	if (!rk)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (dbf_caller_sees(c, &s->procs[i]))
+			rk[n++] = (struct ranked){ i, s->procs[i].pss, s->procs[i].bytes,
+						   (uint64_t)s->procs[i].pid };
+	qsort(rk, n, sizeof(*rk), cmp_ranked);
+	keep = n < top ? n : top;
+	for (size_t f = 0; f < 5; f++) {
+		uint64_t rest = 0;
+		char pid[16];
+
+		family(x, fam[f].name, fam[f].unit, fam[f].help);
+		for (size_t i = 0; i < keep; i++) {
+			const struct dbf_proc *p = &s->procs[rk[i].idx];
+
+			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
+			begin(x, fam[f].name);
+			label_c(x, "pid", pid);
+			label(x, "comm", comm_of(p));
+			end_u64(x, proc_value(p, f));
+		}
+		for (size_t i = keep; i < n; i++)
+			rest += proc_value(&s->procs[rk[i].idx], f);
+		/* a pid is a number: "other" is no process's */
+		begin(x, fam[f].name);
+		label_c(x, "pid", "other");
+		label_c(x, "comm", "other");
+		end_u64(x, rest);
+	}
+	return 0;
+}
+
+int dbf_metrics_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+		       const struct dbf_metrics_opts *o, FILE *out)
+{
+	struct ctx x = { .f = out };
+	int r;
+
+	if ((r = totals(&x, s, o)) < 0 ||
+	    (r = names(&x, s, o->top)) < 0 ||
+	    (r = cgroups(&x, s, c, o->top)) < 0 ||
+	    (r = devices(&x, s)) < 0 ||
+	    (r = processes(&x, s, c, o->top)) < 0)
+		return r;
+	if (x.err)
+		return x.err;
+	fputs("# EOF\n", out);
+	return ferror(out) ? -EIO : 0;
+}
