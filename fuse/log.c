@@ -38,10 +38,15 @@ static enum sink stderr_sink(void)
 	return SINK_STDERR;
 }
 
+void dbf_log_open_syslog(void)
+{
+	openlog("dmabuffs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
 void dbf_log_to_syslog(void)
 {
 	/* Connect now: after the privilege drop the filter may forbid it. */
-	openlog("dmabuffs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	dbf_log_open_syslog();
 	sink = SINK_SYSLOG;
 }
 

@@ -15,6 +15,12 @@
 
 /* From now on every message goes to syslog (facility daemon). */
 void dbf_log_to_syslog(void);
+/*
+ * Connect to syslog without switching to it yet (a connected socket is
+ * kept by dbf_log_to_syslog()): for a process whose filter will forbid
+ * connecting, but that has more to say on stderr first.
+ */
+void dbf_log_open_syslog(void);
 
 void dbf_log(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -89,6 +89,23 @@ static bool wait_interval(unsigned int ms)
 }
 
 /*
+ * by-cgroup/%unknown holds the buffers of processes without a cgroup v2
+ * path: say why once per run, not at every scan.
+ */
+static void note_unknown_cgroups(const struct dbf_snapshot *s, bool *said)
+{
+	if (*said)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].nph && !s->procs[i].cgroup.len) {
+			dbf_log(LOG_NOTICE, "no cgroup v2 path for some processes (cgroup v1 only, or unreadable); they are under by-cgroup/%%unknown");
+			*said = true;
+			return;
+		}
+	}
+}
+
+/*
  * _exit() everywhere: no atexit handlers, and no leak check that would
  * need to ptrace in a sanitizer build.
  */
@@ -97,6 +114,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 {
 	struct dbf_scan_opts opts = *cfg->scan;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	bool said_cgroups = false;
 
 	prctl(PR_SET_NAME, "dmabuffs-scan", 0, 0, 0);
 	/* A server gone mid-write is an exit, not a signal. */
@@ -123,11 +141,19 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	}
 	if (close_range(null < 0 ? FD_NULL : FD_NULL + 1, ~0U, 0) < 0)
 		_exit(1);
+	/*
+	 * In the background its notices go to syslog: connect while the
+	 * filter allows it, but say why a start failed on stderr until then.
+	 */
+	if (!cfg->foreground)
+		dbf_log_open_syslog();
 	if (cfg->privs && dbf_privs_drop(cfg->privs, true) < 0)
 		_exit(1);
 	if (cfg->sandbox && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 			     dbf_sandbox_scanner() < 0))
 		_exit(1);
+	if (!cfg->foreground)
+		dbf_log_to_syslog();
 	/* In the background, stderr is the shell's: let it go. */
 	if (!cfg->foreground && null >= 0)
 		dup2(FD_NULL, 2);
@@ -149,6 +175,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 				opts.dmabuf_dev = snap->dmabuf_dev;
 				opts.dev_src = snap->dev_src;
 			}
+			note_unknown_cgroups(snap, &said_cgroups);
 			r = dbf_wire_encode(snap, &bytes, &len);
 			dbf_snapshot_free(snap);
 		}

@@ -282,6 +282,8 @@ int dbf_bufinfo_parse(const char *buf, size_t len, dbf_bufinfo_cb cb,
 			if (r < 0)
 				goto out;
 			sum->rows++;
+			if (cur.devices_known)
+				sum->rows_devices++;
 			if (!cur.has_ino) {
 				sum->rows_noino++;
 				sum->bytes_noino += cur.size;

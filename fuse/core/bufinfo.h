@@ -31,6 +31,7 @@ struct dbf_bufinfo_summary {
 	uint64_t footer_objects, footer_bytes;
 	uint32_t rows;
 	uint32_t garbled;		/* blocks whose trailer did not parse */
+	uint32_t rows_devices;		/* rows whose device list was read */
 	uint32_t rows_noino;		/* before 5.3: rows without an inode */
 	uint64_t bytes_noino;
 };

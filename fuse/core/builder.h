@@ -52,7 +52,8 @@ struct dbf_builder *dbf_builder_new(void);
 void dbf_builder_free(struct dbf_builder *b);
 /*
  * Forget every fact, keeping the memory for the next ones, and the
- * dma-buf device and name escaping, which are facts about the kernel.
+ * dma-buf device, name escaping and which sources list attachments,
+ * which are facts about the kernel.
  * A scan collects each process in a builder of its own and merges it only
  * once the process was read whole: one that exits mid-scan leaves nothing.
  */
@@ -84,6 +85,7 @@ struct dbf_proc_fact {
 	gid_t gid, owner_gid;
 	uint64_t start_time;
 	const char *comm;		/* NUL-terminated */
+	struct dbf_str cgroup;		/* copied; len 0: unknown */
 	uint32_t anon_fds, anon_maps;	/* pre-5.3 counts */
 };
 int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *p);
@@ -92,6 +94,12 @@ int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
 /* Whole-scan facts. */
 void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 			     int bufinfo_err, size_t nprocs_scanned);
+
+/*
+ * @src (DBF_SRC_BUFINFO, DBF_SRC_FDINFO) lists attachments on this kernel:
+ * a fact about the kernel, kept across dbf_builder_reset().
+ */
+void dbf_builder_add_device_sources(struct dbf_builder *b, unsigned int src);
 
 /* Buffers bufinfo listed without an inode (before 5.3). */
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes);

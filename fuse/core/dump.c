@@ -112,8 +112,9 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fputc('\n', out);
 	}
 
-	fprintf(out, "\n%-8s %-6s %-6s %-10s %-16s %5s %5s %5s %12s %12s\n",
-		"PID", "UID", "GID", "START", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS");
+	fprintf(out, "\n%-8s %-6s %-6s %-10s %-16s %5s %5s %5s %12s %12s %s\n",
+		"PID", "UID", "GID", "START", "COMM", "BUFS", "FDS", "MAPS", "SIZE", "PSS",
+		"CGROUP");
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		const struct dbf_proc *p = &snap->procs[i];
 		size_t n;
@@ -123,8 +124,14 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
 		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
 			return -ENOMEM;
-		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 "\n",
+		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 " ",
 			n < 16 ? (int)(16 - n) : 0, "", p->nph, p->nfds, p->nmaps, p->bytes, p->pss);
+		/* Last, as one word: a path may be long and hold spaces. */
+		if (!p->cgroup.len)
+			fputs("unknown", out);
+		else if (put_escaped(out, p->cgroup, dbf_escape_word) < 0)
+			return -ENOMEM;
+		fputc('\n', out);
 		if (p->anon_fds || p->anon_maps)
 			fprintf(out, "%-8s also %" PRIu32 " fds and %" PRIu32
 				" mappings of pre-5.3 dma-bufs that cannot be told apart\n",
@@ -228,9 +235,13 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 
 int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 {
-	fprintf(out, "{\"version\":2,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n",
+	fprintf(out, "{\"version\":3,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n",
 		snap->sources & DBF_SRC_BUFINFO ? "true" : "false",
 		snap->sources & DBF_SRC_SYSFS ? "true" : "false");
+	fprintf(out, "\"attachments\":[%s%s%s],",
+		snap->device_sources & DBF_SRC_BUFINFO ? "\"debugfs\"" : "",
+		snap->device_sources == (DBF_SRC_BUFINFO | DBF_SRC_FDINFO) ? "," : "",
+		snap->device_sources & DBF_SRC_FDINFO ? "\"fdinfo\"" : "");
 	if (snap->dev_src != DBF_DEV_NONE)
 		fprintf(out, "\"dmabuf_dev\":\"%u:%u\",", major(snap->dmabuf_dev),
 			minor(snap->dmabuf_dev));
@@ -257,9 +268,14 @@ int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 			fprintf(out, "%u", (unsigned int)p->gid);
 		fprintf(out, ",\"start_time\":%" PRIu64 ",\"buffers\":%" PRIu32 ",\"fds\":%" PRIu32
 			",\"maps\":%" PRIu32 ",\"size\":%" PRIu64 ",\"pss\":%" PRIu64
-			",\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 "}",
+			",\"anon_fds\":%" PRIu32 ",\"anon_maps\":%" PRIu32 ",\"cgroup\":",
 			p->start_time, p->nph, p->nfds, p->nmaps, p->bytes, p->pss,
 			p->anon_fds, p->anon_maps);
+		if (!p->cgroup.len)
+			fputs("null", out);
+		else if (json_str(out, p->cgroup) < 0)
+			return -ENOMEM;
+		fputc('}', out);
 	}
 	fputs("],\n\"unreadable\":[", out);
 	for (size_t i = 0; i < snap->nunreadable; i++)

@@ -20,14 +20,15 @@ static size_t terminate(char *out, size_t size, size_t n)
 	return n;
 }
 
-size_t dbf_escape_text(char *out, size_t size, struct dbf_str in, bool quote)
+/* \ooo for control bytes, DEL and backslash, and for @also (0: nothing more) */
+static size_t escape_octal(char *out, size_t size, struct dbf_str in, char also)
 {
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < in.len; i++) {
 		unsigned char c = (unsigned char)in.p[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\' || (quote && c == '"')) {
+		if (c < 0x20 || c == 0x7f || c == '\\' || (also && c == also)) {
 			put(out, size, n++, '\\');
 			put(out, size, n++, (char)('0' + (c >> 6)));
 			put(out, size, n++, (char)('0' + ((c >> 3) & 7)));
@@ -37,6 +38,16 @@ size_t dbf_escape_text(char *out, size_t size, struct dbf_str in, bool quote)
 		}
 	}
 	return terminate(out, size, n);
+}
+
+size_t dbf_escape_text(char *out, size_t size, struct dbf_str in, bool quote)
+{
+	return escape_octal(out, size, in, quote ? '"' : 0);
+}
+
+size_t dbf_escape_word(char *out, size_t size, struct dbf_str in)
+{
+	return escape_octal(out, size, in, ' ');
 }
 
 static bool component_special(unsigned char c)

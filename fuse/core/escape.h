@@ -17,6 +17,12 @@
 size_t dbf_escape_text(char *out, size_t size, struct dbf_str in, bool quote);
 
 /*
+ * One word of a space-separated list (a cgroup path in a buffer file's
+ * cgroups: line, or in --dump): the text form, and a space as \040 too.
+ */
+size_t dbf_escape_word(char *out, size_t size, struct dbf_str in);
+
+/*
  * One path component: '/', '%', bytes below 0x20 and 0x7f become %XX, and
  * the whole names "." and ".." become "%2E" and "%2E%2E". Same return
  * convention as dbf_escape_text.

@@ -24,7 +24,6 @@ int dbf_fdinfo_parse(const char *buf, size_t len, struct dbf_fdinfo *out)
 	size_t pos = 0, ll, vl;
 	const char *line, *v;
 	uint64_t n, attachments = 0;
-	bool has_attachments = false;
 
 	memset(out, 0, sizeof(*out));
 	while (dbf_next_line(buf, len, &pos, &line, &ll)) {
@@ -51,14 +50,14 @@ int dbf_fdinfo_parse(const char *buf, size_t len, struct dbf_fdinfo *out)
 			out->exp_name = (struct dbf_str){ v, (uint32_t)vl };
 			out->has_exp_name = true;
 		} else if (FIELD(line, ll, "attachments", &v, &vl)) {
-			has_attachments = dbf_parse_u64(v, vl, 10, &attachments);
+			out->has_attachments = dbf_parse_u64(v, vl, 10, &attachments);
 		} else if (FIELD(line, ll, "attached_dev", &v, &vl)) {
 			if (out->ndevices < DBF_FDINFO_MAX_DEVICES)
 				out->devices[out->ndevices] = (struct dbf_str){ v, (uint32_t)vl };
 			out->ndevices++;
 		}
 	}
-	out->devices_known = has_attachments && attachments == out->ndevices &&
+	out->devices_known = out->has_attachments && attachments == out->ndevices &&
 			     out->ndevices <= DBF_FDINFO_MAX_DEVICES;
 	if (!out->devices_known)
 		out->ndevices = 0;

@@ -19,6 +19,7 @@ struct dbf_fdinfo {
 	 * "attachments:\t<n>" and n "attached_dev:\t<dev>" lines (kernel/
 	 * patches); devices_known only when the list is whole.
 	 */
+	bool has_attachments;	/* the kernel lists attachments at all */
 	bool devices_known;
 	uint32_t ndevices;
 	struct dbf_str devices[DBF_FDINFO_MAX_DEVICES];

@@ -91,8 +91,54 @@ int dbf_stat_start_time(const char *buf, size_t len, uint64_t *start_time)
 	return -EINVAL;
 }
 
+bool dbf_cgroup_v2_path(const char *buf, size_t len, struct dbf_str *path)
+{
+	const char *p = buf, *end = buf + len;
+
+	*path = (struct dbf_str){ "", 0 };
+	while (p < end && !DBF_STARTS_WITH(p, (size_t)(end - p), "0::")) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			return false;
+		p++;
+	}
+	if (p >= end)
+		return false;
+	p += 3;
+	/* Only the file's last newline ends the line: the path may hold more. */
+	if (end > p && end[-1] == '\n')
+		end--;
+	if (p == end || *p != '/')
+		return false;
+	*path = (struct dbf_str){ p, (uint32_t)(end - p) };
+	return true;
+}
+
+/* Unknown (length 0) unless the file names one; -ESRCH: the process is gone. */
+static int read_cgroup(int piddir, struct dbf_buf_io *io, struct dbf_proc_fact *f,
+		       char cgroup[DBF_CGROUP_MAX])
+{
+	struct dbf_str path;
+	int r;
+
+	f->cgroup = (struct dbf_str){ cgroup, 0 };
+	r = dbf_read_at(piddir, "cgroup", io);
+	/*
+	 * ENOENT is also a process that just exited: the comm read that
+	 * follows tells, as the process itself is not there either.
+	 */
+	if (r == -ESRCH || r == -ENOMEM)
+		return r;
+	if (r < 0 || !dbf_cgroup_v2_path(io->p, io->len, &path) ||
+	    path.len >= DBF_CGROUP_MAX)
+		return 0;
+	memcpy(cgroup, path.p, path.len);
+	f->cgroup.len = path.len;
+	return 0;
+}
+
 int dbf_process_read(int piddir, struct dbf_buf_io *io, struct dbf_proc_fact *f,
-		     char comm[DBF_COMM_MAX])
+		     char comm[DBF_COMM_MAX], char cgroup[DBF_CGROUP_MAX])
 {
 	struct dbf_status_ids ids;
 	struct stat st;
@@ -126,6 +172,10 @@ int dbf_process_read(int piddir, struct dbf_buf_io *io, struct dbf_proc_fact *f,
 	if (r == 0 && dbf_stat_start_time(io->p, io->len, &f->start_time) < 0)
 		f->start_time = 0;	/* unknown, as in captures without it */
 	else if (r < 0 && r != -ENOENT)
+		return r;
+
+	r = read_cgroup(piddir, io, f, cgroup);
+	if (r < 0)
 		return r;
 
 	r = dbf_read_at(piddir, "comm", io);

@@ -139,6 +139,8 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 	f.devices = fi.devices;
 	f.ndevices = fi.ndevices;
 	f.devices_known = fi.devices_known;
+	if (fi.has_attachments)
+		dbf_builder_add_device_sources(b, DBF_SRC_FDINFO);
 	r = dbf_builder_buf(b, &f);
 	if (r < 0)
 		return r;

@@ -38,7 +38,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	__do_close int piddir = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint32_t held_fds, anon_fds, held_maps, anon_maps;
 	struct dbf_proc_fact f = { .pid = pid };
-	char comm[DBF_COMM_MAX];
+	char comm[DBF_COMM_MAX], cgroup[DBF_CGROUP_MAX];
 	int r;
 
 	if (piddir < 0)
@@ -49,7 +49,7 @@ static int scan_process(int procfd, const char *name, pid_t pid,
 	if (r >= 0)
 		r = dbf_maps_scan(piddir, pid, stage, io, &anon_maps, &held_maps);
 	if (r >= 0 && (held_fds || held_maps || anon_fds || anon_maps)) {
-		r = dbf_process_read(piddir, io, &f, comm);
+		r = dbf_process_read(piddir, io, &f, comm, cgroup);
 		if (r >= 0) {
 			f.anon_fds = anon_fds;
 			f.anon_maps = anon_maps;
@@ -288,6 +288,12 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 	} else {
 		sources |= DBF_SRC_BUFINFO;
 		dbf_builder_set_noino(b, sum.rows_noino, sum.bytes_noino);
+		/*
+		 * Every bufinfo lists each buffer's attachments: an empty one
+		 * would too. Only when every block is garbled has it listed none.
+		 */
+		if (!sum.rows || sum.rows_devices)
+			dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
 	}
 
 	r = dbf_sysfs_read(opts->sysfs_root, b);

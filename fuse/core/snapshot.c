@@ -42,6 +42,7 @@ struct bproc {
 	uint64_t start_time;
 	uint32_t anon_fds, anon_maps;
 	char comm[DBF_COMM_MAX];
+	struct dbf_str cgroup;		/* in the builder's arena */
 };
 
 struct dbf_builder {
@@ -62,6 +63,7 @@ struct dbf_builder {
 	size_t noino;
 	uint64_t noino_bytes;
 	bool names_escaped;
+	unsigned int device_sources;
 	uint64_t dmabuf_dev;
 	unsigned int dev_src;
 };
@@ -287,8 +289,14 @@ int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *f)
 	*p = (struct bproc){ .pid = f->pid, .uid = f->uid, .owner = f->owner,
 			     .gid = f->gid, .owner_gid = f->owner_gid,
 			     .start_time = f->start_time,
-			     .anon_fds = f->anon_fds, .anon_maps = f->anon_maps };
+			     .anon_fds = f->anon_fds, .anon_maps = f->anon_maps,
+			     .cgroup = { "", 0 } };
 	strncpy(p->comm, f->comm, sizeof(p->comm) - 1);
+	if (f->cgroup.len &&
+	    dbf_arena_str(b->arena, f->cgroup.p, f->cgroup.len, &p->cgroup) < 0) {
+		b->nprocs--;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -316,6 +324,7 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 	int r;
 
 	dst->names_escaped |= src->names_escaped;
+	dst->device_sources |= src->device_sources;
 	for (size_t i = 0; i < src->nbufs; i++) {
 		const struct bbuf *bb = &src->bufs[i];
 		struct dbf_buf_fact f = {
@@ -354,9 +363,14 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 		dst->dev_src = src->dev_src;
 	}
 	for (size_t i = 0; i < src->nprocs; i++) {
-		if (grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0)
+		struct bproc p = src->procs[i];
+
+		/* @src's arena is reset for the next process: copy the path. */
+		if (grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0 ||
+		    (p.cgroup.len &&
+		     dbf_arena_str(dst->arena, p.cgroup.p, p.cgroup.len, &p.cgroup) < 0))
 			return -ENOMEM;
-		dst->procs[dst->nprocs++] = src->procs[i];
+		dst->procs[dst->nprocs++] = p;
 	}
 	for (size_t i = 0; i < src->nunreadable; i++) {
 		r = dbf_builder_unreadable(dst, src->unreadable[i]);
@@ -364,6 +378,11 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 			return r;
 	}
 	return 0;
+}
+
+void dbf_builder_add_device_sources(struct dbf_builder *b, unsigned int src)
+{
+	b->device_sources |= src;
 }
 
 void dbf_builder_set_noino(struct dbf_builder *b, size_t count, uint64_t bytes)
@@ -650,6 +669,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		np->anon_fds = bp->anon_fds;
 		np->anon_maps = bp->anon_maps;
 		memcpy(np->comm, bp->comm, sizeof(np->comm));
+		np->cgroup = bp->cgroup;
 		s->anon_fds += bp->anon_fds;
 		s->anon_maps += bp->anon_maps;
 	}
@@ -718,6 +738,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->nunreadable = b->nunreadable;
 
 	s->sources = b->sources;
+	s->device_sources = b->device_sources;
 	s->dmabuf_dev = b->dmabuf_dev;
 	s->dev_src = b->dev_src;
 	s->bufinfo_err = b->bufinfo_err;

@@ -3,12 +3,14 @@
  * The snapshot hand-over between the scanner and the server processes.
  *
  * Payload, native byte order, no padding:
- *   taken (s64 sec, s64 nsec), scan_ns u64, sources u32, bufinfo_err s32,
+ *   taken (s64 sec, s64 nsec), scan_ns u64, sources u32, device_sources
+ *   u32, bufinfo_err s32,
  *   nprocs_scanned u64, dmabuf_dev u64, dev_src u32, bufinfo_noino u64,
  *   bufinfo_noino_bytes u64,
  *   nprocs u32, then per process (ascending pid): pid s32, uid, gid, owner,
  *     owner_gid u32, start_time u64, anon_fds, anon_maps u32, comm (u8
- *     length, bytes, no NUL),
+ *     length, bytes, no NUL), cgroup (u32 length, 0: unknown; bytes, which
+ *     start with '/'),
  *   nunreadable u32, pids s32,
  *   nbufs u32, then per buffer (ascending ino): ino, size u64, flags u8
  *     (1 has_name, 2 devices_known), refcount s64, sources u32, exporter
@@ -86,6 +88,7 @@ static void put_proc(struct wbuf *w, const struct dbf_proc *p)
 	PUT(w, uint32_t, p->anon_maps);
 	PUT(w, uint8_t, n);
 	put(w, p->comm, n);
+	put_str(w, p->cgroup);
 }
 
 static void put_buf(struct wbuf *w, const struct dbf_snapshot *s,
@@ -121,6 +124,7 @@ int dbf_wire_encode(const struct dbf_snapshot *s, char **out, size_t *len)
 	PUT(&w, int64_t, s->taken.tv_nsec);
 	PUT(&w, uint64_t, s->scan_ns);
 	PUT(&w, uint32_t, s->sources);
+	PUT(&w, uint32_t, s->device_sources);
 	PUT(&w, int32_t, s->bufinfo_err);
 	PUT(&w, uint64_t, s->nprocs_scanned);
 	PUT(&w, uint64_t, s->dmabuf_dev);
@@ -201,7 +205,7 @@ struct wire_holder {
 static int get_procs(struct rbuf *r, struct dbf_builder *b, pid_t **pids,
 		     uint32_t *npids)
 {
-	uint32_t n = get_count(r, 37);
+	uint32_t n = get_count(r, 41);
 	int ret;
 
 	*npids = n;
@@ -209,7 +213,7 @@ static int get_procs(struct rbuf *r, struct dbf_builder *b, pid_t **pids,
 	if (!*pids)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
-		struct dbf_proc_fact f;
+		struct dbf_proc_fact f = { 0 };
 		char comm[DBF_COMM_MAX] = "";
 		uint8_t len;
 
@@ -224,6 +228,10 @@ static int get_procs(struct rbuf *r, struct dbf_builder *b, pid_t **pids,
 		len = GET(r, uint8_t);
 		if (len >= DBF_COMM_MAX || !get(r, comm, len) ||
 		    memchr(comm, '\0', len))
+			return -EINVAL;
+		/* Unknown, or a path as the kernel prints them: "/" at least. */
+		f.cgroup = get_str(r);
+		if (f.cgroup.len && f.cgroup.p[0] != '/')
 			return -EINVAL;
 		/* Strictly ascending: one record per process. */
 		if (r->bad || f.pid <= 0 || (i && f.pid <= (*pids)[i - 1]))
@@ -331,7 +339,7 @@ int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 	struct dbf_snapshot *s;
 	struct timespec taken;
 	uint64_t scan_ns, nscanned, dev, noino, noino_bytes, last_ino = 0;
-	uint32_t sources, dev_src, npids, n;
+	uint32_t sources, device_sources, dev_src, npids, n;
 	int32_t bufinfo_err;
 	size_t nwh = 0;
 	int ret = -EINVAL;
@@ -342,6 +350,7 @@ int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 	taken.tv_nsec = (long)GET(&r, int64_t);
 	scan_ns = GET(&r, uint64_t);
 	sources = GET(&r, uint32_t);
+	device_sources = GET(&r, uint32_t);
 	bufinfo_err = GET(&r, int32_t);
 	nscanned = GET(&r, uint64_t);
 	dev = GET(&r, uint64_t);
@@ -349,9 +358,11 @@ int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 	noino = GET(&r, uint64_t);
 	noino_bytes = GET(&r, uint64_t);
 	if (r.bad || taken.tv_nsec < 0 || taken.tv_nsec >= 1000000000 ||
-	    bufinfo_err < 0 || nscanned > SIZE_MAX || noino > SIZE_MAX)
+	    bufinfo_err < 0 || nscanned > SIZE_MAX || noino > SIZE_MAX ||
+	    (device_sources & ~(DBF_SRC_BUFINFO | DBF_SRC_FDINFO)))
 		goto fail;
 	dbf_builder_set_sources(b, sources, bufinfo_err, (size_t)nscanned);
+	dbf_builder_add_device_sources(b, device_sources);
 	dbf_builder_set_noino(b, (size_t)noino, noino_bytes);
 	dbf_builder_set_dmabuf_dev(b, dev, dev_src);
 

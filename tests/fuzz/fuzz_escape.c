@@ -41,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(out);
 
+	/* the word form, one word of one line */
+	n = dbf_escape_word(NULL, 0, in);
+	out = malloc(n + 1);
+	dbf_escape_word(out, n + 1, in);
+	if (memchr(out, '\n', n) || memchr(out, ' ', n) || strlen(out) != n)
+		abort();
+	free(out);
+
 	n = dbf_escape_json(NULL, 0, in);
 	out = malloc(n + 1);
 	dbf_escape_json(out, n + 1, in);

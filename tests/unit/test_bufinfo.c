@@ -76,6 +76,7 @@ Test(bufinfo, linux_6_1_vgem)
 	cr_assert_eq(sum.footer_bytes, 5701632);
 	cr_assert_eq(sum.rows, 15);
 	cr_assert_eq(sum.garbled, 0);
+	cr_assert_eq(sum.rows_devices, 15);	/* each lists 0 devices */
 	/* rows come newest first */
 	cr_assert_eq(r.e[0].ino, 15);
 	cr_assert_eq(r.e[0].size, 524288);
@@ -129,6 +130,7 @@ Test(bufinfo, linux_4_19_has_no_ino)
 	cr_assert(sum.has_header && !sum.has_ino && sum.has_footer);
 	cr_assert_eq(sum.rows, 3);
 	cr_assert_eq(sum.rows_noino, 3);
+	cr_assert_eq(sum.rows_devices, 3);
 	cr_assert_eq(sum.bytes_noino, 20480);
 	cr_assert_eq(sum.footer_bytes, 20480);
 	cr_assert(!r.e[0].has_ino);
@@ -184,6 +186,7 @@ Test(bufinfo, garbled)
 	assert_str(row(&r, 6, NULL)->name, "new\nline");
 	cr_assert(row(&r, 6, NULL)->devices_known);
 	cr_assert_eq(sum.garbled, 3);
+	cr_assert_eq(sum.rows_devices, 10);
 	done(&r);
 }
 

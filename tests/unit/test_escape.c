@@ -73,6 +73,21 @@ Test(escape, text)
 	cr_assert_str_eq(out, "\\01");
 }
 
+/* A word of a space-separated list: the text form, spaces too, quotes left alone. */
+Test(escape, word)
+{
+	static const char hostile[] = "/user.slice/new\nline/tab\there/%41/../42/with space";
+	char out[128];
+
+	cr_assert_eq(dbf_escape_word(out, sizeof(out),
+				     (struct dbf_str){ hostile, sizeof(hostile) - 1 }), 59);
+	cr_assert_str_eq(out, "/user.slice/new\\012line/tab\\011here/%41/../42/with\\040space");
+	dbf_escape_word(out, sizeof(out), (struct dbf_str){ "a\\b\"c\x7f", 6 });
+	cr_assert_str_eq(out, "a\\134b\"c\\177");
+	dbf_escape_word(out, sizeof(out), (struct dbf_str){ "/", 1 });
+	cr_assert_str_eq(out, "/");
+}
+
 Test(escape, octal)
 {
 	char buf[] = "new\\012line\\134x\\9\\01";

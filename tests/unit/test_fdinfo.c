@@ -94,6 +94,7 @@ Test(fdinfo, patched_attachments)
 	char *t = read_fixture("linux-6.1-patched/proc/400/fdinfo/3", &len);
 
 	cr_assert_eq(dbf_fdinfo_parse(t, len, &fi), 0);
+	cr_assert(fi.has_attachments);
 	cr_assert(fi.devices_known);
 	cr_assert_eq(fi.ndevices, 2);
 	assert_str(fi.devices[0], "vgem");
@@ -108,6 +109,24 @@ Test(fdinfo, attachment_count_disagrees)
 	struct dbf_fdinfo fi;
 
 	cr_assert_eq(dbf_fdinfo_parse(t, sizeof(t) - 1, &fi), 0);
+	cr_assert(fi.has_attachments);		/* listed, though not whole */
 	cr_assert(!fi.devices_known);
 	cr_assert_eq(fi.ndevices, 0);
+}
+
+/* "attachments:\t0" is a list, empty; no such line is no list at all. */
+Test(fdinfo, attachments_or_none)
+{
+	struct dbf_fdinfo fi;
+	size_t len;
+	char *t = read_fixture("linux-6.1-patched/proc/400/fdinfo/4", &len);
+
+	cr_assert_eq(dbf_fdinfo_parse(t, len, &fi), 0);
+	cr_assert(fi.has_attachments && fi.devices_known);
+	cr_assert_eq(fi.ndevices, 0);
+	free(t);
+	t = read_fixture("linux-6.1-vgem/proc/90/fdinfo/6", &len);
+	cr_assert_eq(dbf_fdinfo_parse(t, len, &fi), 0);
+	cr_assert(!fi.has_attachments && !fi.devices_known);
+	free(t);
 }

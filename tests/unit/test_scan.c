@@ -265,6 +265,10 @@ static void check_procfs_only(const struct dbf_snapshot *s)
 	cr_assert_eq(bytes, s->total_bytes);
 	cr_assert_eq(nholders, s->nholders);
 	cr_assert_geq(s->nprocs_scanned, s->nprocs + s->nunreadable);
+	/* a cgroup path is unknown or the kernel's, which starts with '/' */
+	for (size_t i = 0; i < s->nprocs; i++)
+		cr_assert(!s->procs[i].cgroup.len || s->procs[i].cgroup.p[0] == '/',
+			  "pid %d", (int)s->procs[i].pid);
 }
 
 /* Processes exit while the real /proc is scanned: every scan still succeeds. */
@@ -425,6 +429,77 @@ Test(scan, patched_kernel_devices_without_debugfs)
 	assert_str(b->devices[1], "0000:00:02.0");
 	assert_str(b->name, "new\nline");		/* the link's exact bytes */
 	dbf_snapshot_free(s);
+}
+
+/* Which sources listed attachments: bufinfo and the patched fdinfo, alone or both. */
+Test(scan, device_sources)
+{
+	static const struct {
+		const char *tree, *debugfs;
+		unsigned int want;
+	} cases[] = {
+		{ "linux-6.1-vgem", "linux-6.1-vgem/debug", DBF_SRC_BUFINFO },
+		{ "linux-6.1-vgem", NULL, 0 },
+		{ "linux-6.1-heap", "linux-6.1-heap/debug", DBF_SRC_BUFINFO },
+		{ "linux-6.1-patched", "linux-6.1-patched/debug",
+		  DBF_SRC_BUFINFO | DBF_SRC_FDINFO },
+		{ "linux-6.1-patched", NULL, DBF_SRC_FDINFO },
+		/* pre-5.3 rows have device lists, though no inode to join them on */
+		{ "linux-4.19-anon", "linux-4.19-anon/debug", DBF_SRC_BUFINFO },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dbf_snapshot *s = scan_fixture(cases[i].tree, cases[i].debugfs, NULL);
+
+		cr_assert_eq(s->device_sources, cases[i].want, "%s with%s debugfs: %#x",
+			     cases[i].tree, cases[i].debugfs ? "" : "out",
+			     s->device_sources);
+		dbf_snapshot_free(s);
+	}
+}
+
+/* A bufinfo whose every block is garbled has listed no attachments; an empty one has. */
+Test(scan, device_sources_of_a_bufinfo)
+{
+	static const struct {
+		const char *text;
+		unsigned int want;
+	} cases[] = {
+		{ "\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+		  "00004096\t00000002\t00080007\t00000001\tsystem\t00000005\tx\n"
+		  "\tAttached Devices:\nTotal 0 devices attached\n\n"
+		  "\nTotal 1 objects, 4096 bytes\n", DBF_SRC_BUFINFO },
+		{ "\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+		  "00004096\t00000002\t00080007\t00000001\tsystem\t00000005\tx\n"
+		  "\tAttached Devices:\nTotal 3 devices attached\n\n"
+		  "\nTotal 1 objects, 4096 bytes\n", 0 },
+		{ "\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"
+		  "\nTotal 0 objects, 0 bytes\n", DBF_SRC_BUFINFO },
+	};
+	char tmpl[] = "/tmp/dmabuffs-bufinfo-XXXXXX", path[256];
+	char *dir = mkdtemp(tmpl);
+
+	cr_assert(dir);
+	snprintf(path, sizeof(path), "%s/dma_buf", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char proc[4096];
+		struct dbf_snapshot *s;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/dma_buf/bufinfo", dir);
+		f = fopen(path, "w");
+		cr_assert(f);
+		fputs(cases[i].text, f);
+		fclose(f);
+		snprintf(proc, sizeof(proc), "%s/linux-6.1-vgem/proc", FIXTURES_DIR);
+		s = scan_roots(proc, dir, NULL);
+		cr_assert(s->sources & DBF_SRC_BUFINFO, "case %zu", i);
+		cr_assert_eq(s->device_sources, cases[i].want, "case %zu: %#x", i,
+			     s->device_sources);
+		dbf_snapshot_free(s);
+	}
+	remove_tree(dir);
 }
 
 /* An unpatched 6.1 fdinfo has no attachment lines: devices stay unknown. */

@@ -36,6 +36,7 @@ static void same_snapshot(const struct dbf_snapshot *a, const struct dbf_snapsho
 	cr_assert_eq(a->taken.tv_nsec, b->taken.tv_nsec);
 	cr_assert_eq(a->scan_ns, b->scan_ns);
 	cr_assert_eq(a->sources, b->sources);
+	cr_assert_eq(a->device_sources, b->device_sources);
 	cr_assert_eq(a->dmabuf_dev, b->dmabuf_dev);
 	cr_assert_eq(a->dev_src, b->dev_src);
 	cr_assert_eq(a->bufinfo_err, b->bufinfo_err);
@@ -78,6 +79,7 @@ static void same_snapshot(const struct dbf_snapshot *a, const struct dbf_snapsho
 		cr_assert_eq(x->owner_gid, y->owner_gid);
 		cr_assert_eq(x->start_time, y->start_time);
 		cr_assert_str_eq(x->comm, y->comm);
+		same_str(x->cgroup, y->cgroup, "cgroup");
 		cr_assert_eq(x->ph0, y->ph0);
 		cr_assert_eq(x->nph, y->nph);
 		cr_assert_eq(x->anon_fds, y->anon_fds);
@@ -228,6 +230,72 @@ Test(wire, empty)
 	round_trip(scan_with("linux-6.1-vgem", NULL, NULL, 0, 0));
 }
 
+/* What the scanner read travels exactly: cgroups (known or not) and device sources. */
+static struct dbf_snapshot *decoded(struct dbf_snapshot *s)
+{
+	struct dbf_snapshot *d = NULL;
+	char *bytes;
+	size_t len;
+
+	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode(bytes, len, NULL, &d), 0);
+	free(bytes);
+	dbf_snapshot_free(s);
+	return d;
+}
+
+static void assert_cgroup(const struct dbf_snapshot *s, pid_t pid, const char *path,
+			  size_t len)
+{
+	const struct dbf_proc *p = must_proc(s, pid);
+
+	cr_assert_eq(p->cgroup.len, len, "pid %d: %u bytes", (int)pid, p->cgroup.len);
+	cr_assert(!len || !memcmp(p->cgroup.p, path, len), "pid %d", (int)pid);
+}
+
+#define ASSERT_CGROUP(s, pid, lit) assert_cgroup(s, pid, lit, sizeof(lit) - 1)
+
+Test(wire, cgroups_and_device_sources)
+{
+	static const char attacker[] = "/user.slice/new\nline/tab\there/%41/../42/with space";
+	struct dbf_snapshot *d;
+
+	d = decoded(scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0));
+	cr_assert_eq(d->device_sources, DBF_SRC_BUFINFO);
+	ASSERT_CGROUP(d, 90, "/system.slice/camera.service");
+	ASSERT_CGROUP(d, 91, "/system.slice/compositor.service");
+	ASSERT_CGROUP(d, 92, "/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope");
+	ASSERT_CGROUP(d, 93, "");		/* unknown: no cgroup file */
+	ASSERT_CGROUP(d, 95, "/system.slice/camera.service");
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-6.1-heap", "linux-6.1-heap/debug", NULL, 0, 0));
+	ASSERT_CGROUP(d, 28, "/");
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL, 0, 0));
+	ASSERT_CGROUP(d, 300, attacker);
+	cr_assert_eq(must_proc(d, 301)->cgroup.len, 12 + 255);
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-6.1-patched", "linux-6.1-patched/debug", NULL, 0, 0));
+	cr_assert_eq(d->device_sources, DBF_SRC_BUFINFO | DBF_SRC_FDINFO);
+	ASSERT_CGROUP(d, 400, "/system.slice/camera.service");
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-6.1-patched", NULL, NULL, 0, 0));
+	cr_assert_eq(d->device_sources, DBF_SRC_FDINFO);
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-4.19-anon", "linux-4.19-anon/debug", NULL, 0, 0));
+	ASSERT_CGROUP(d, 200, "");		/* v1 only */
+	dbf_snapshot_free(d);
+
+	d = decoded(scan_with("linux-6.1-vgem", NULL, NULL, 0, 0));
+	cr_assert_eq(d->device_sources, 0);
+	dbf_snapshot_free(d);
+}
+
 /* first_seen comes from the receiver's previous snapshot, not the sender. */
 Test(wire, first_seen_from_prev)
 {
@@ -270,8 +338,11 @@ Test(wire, truncated)
 }
 
 /* Offsets of the fixed header (see wire.c). */
-#define OFF_NPROCS	68
-#define OFF_PROC0_PID	72
+#define OFF_NPROCS	72
+#define OFF_PROC0_PID	76
+#define OFF_DEVICE_SOURCES 28
+/* In a process record: pid to the comm's length byte, then comm, then the cgroup. */
+#define PROC_COMM_LEN	36
 
 Test(wire, corrupted)
 {
@@ -280,7 +351,7 @@ Test(wire, corrupted)
 	char *bytes, *copy;
 	uint32_t v;
 	int32_t pid;
-	size_t len;
+	size_t len, off;
 	int r;
 
 	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
@@ -307,6 +378,23 @@ Test(wire, corrupted)
 	/* taken.tv_nsec out of range */
 	memcpy(copy, bytes, len);
 	memset(copy + 8, 0xff, 8);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/* A device source that is not one */
+	memcpy(&v, bytes + OFF_DEVICE_SOURCES, 4);
+	cr_assert_eq(v, DBF_SRC_BUFINFO);
+	memcpy(copy, bytes, len);
+	v = DBF_SRC_BUFINFO | DBF_SRC_MAPS;
+	memcpy(copy + OFF_DEVICE_SOURCES, &v, 4);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/* A cgroup path that does not start with '/', as no kernel prints one */
+	off = OFF_PROC0_PID + PROC_COMM_LEN + 1 + strlen(s->procs[0].comm);
+	memcpy(&v, bytes + off, 4);
+	cr_assert_eq(v, s->procs[0].cgroup.len);
+	cr_assert_eq(bytes[off + 4], '/');
+	memcpy(copy, bytes, len);
+	copy[off + 4] = 's';
 	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
 
 	/*
