@@ -181,154 +181,19 @@ static int intern(struct dbf_interner *in, struct dbf_str s, uint64_t *id)
 	return 0;
 }
 
-/* ---- building ---- */
-
-static struct dbf_str buf_key(const struct dbf_buf *b, bool exporter)
-{
-	if (exporter)
-		return b->exporter;
-	return b->has_name ? b->name : (struct dbf_str){ "", 0 };
-}
-
-static int group_key_cmp(const void *a, const void *b)
-{
-	return dbf_str_cmp(((const struct dbf_group *)a)->key,
-			   ((const struct dbf_group *)b)->key);
-}
-
-static int group_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_group *g = arg;
-	uint64_t x = g[*(const uint32_t *)a].id, y = g[*(const uint32_t *)b].id;
-
-	return (x > y) - (x < y);
-}
-
-/* Runs of equal keys in by_name (or by_exporter) become directories. */
-static int build_groups(const struct dbf_snapshot *snap, bool exporter,
-			struct dbf_interner *in, struct dbf_group **groups,
-			uint32_t *ngroups, uint32_t **by_id)
-{
-	const uint32_t *idx = exporter ? snap->by_exporter : snap->by_name;
-	size_t n = exporter ? snap->nby_exporter : snap->nby_name;
-	struct dbf_group *g;
-	uint32_t ng = 0;
-	int r;
-
-	g = calloc(n ? n : 1, sizeof(*g));
-	*by_id = calloc(n ? n : 1, sizeof(**by_id));
-	*groups = g;
-	if (!g || !*by_id)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		struct dbf_str key = buf_key(&snap->bufs[idx[i]], exporter);
-
-		/* An empty name cannot be a path component. */
-		if (!key.len)
-			continue;
-		if (ng && !dbf_str_cmp(g[ng - 1].key, key) &&
-		    g[ng - 1].first + g[ng - 1].count == i) {
-			g[ng - 1].count++;
-			continue;
-		}
-		g[ng].key = key;
-		g[ng].first = (uint32_t)i;
-		g[ng].count = 1;
-		r = intern(in, key, &g[ng].id);
-		if (r < 0)
-			return r;
-		ng++;
-	}
-	/* Lookups bisect by key in dbf_str_cmp order. */
-	qsort(g, ng, sizeof(*g), group_key_cmp);
-	for (uint32_t i = 0; i < ng; i++)
-		(*by_id)[i] = i;
-	qsort_r(*by_id, ng, sizeof(**by_id), group_id_cmp, g);
-	*ngroups = ng;
-	return 0;
-}
-
-static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev);
-
-/*
- * A buffer node holds the inode in 32 bits, as wide as the kernel's
- * get_next_ino() makes them. Anything wider (a made-up capture) is left
- * out of every listing and lookup; said once per run.
- */
-static void note_wide(const struct dbf_snapshot *snap)
-{
-	static bool said;
-
-	if (!snap->nbufs || snap->bufs[snap->nbufs - 1].ino <= DBF_BUF_INO_MAX ||
-	    __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
-		return;
-	dbf_log(LOG_WARNING, "buffer inode %" PRIu64 " is wider than 32 bits; "
-		"such buffers are not shown", snap->bufs[snap->nbufs - 1].ino);
-}
-
-int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
-		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   bool shared, struct dbf_tree **out)
-{
-	struct dbf_tree *t = calloc(1, sizeof(*t));
-	int r;
-
-	if (!t) {
-		dbf_snapshot_free(snap);
-		return -ENOMEM;
-	}
-	t->snap = snap;
-	t->uid = uid;
-	t->gid = gid;
-	t->shared = shared;
-	t->refs = 1;
-	t->epoch = ++in->epoch;
-	note_wide(snap);
-	r = build_groups(snap, false, in, &t->names, &t->nnames,
-			 &t->names_by_id);
-	if (r == 0)
-		r = build_groups(snap, true, in, &t->exporters, &t->nexporters,
-				 &t->exporters_by_id);
-	if (r == 0)
-		r = build_versions(t, prev);
-	if (r < 0) {
-		dbf_tree_free(t);
-		return r;
-	}
-	/* What the kernel may still ask about is in one of the two. */
-	intern_sweep(in, prev ? prev->epoch : t->epoch);
-	*out = t;
-	return 0;
-}
-
-void dbf_tree_free(struct dbf_tree *t)
-{
-	if (!t)
-		return;
-	dbf_snapshot_free(t->snap);
-	free(t->names);
-	free(t->names_by_id);
-	free(t->exporters);
-	free(t->exporters_by_id);
-	free(t->name_ver);
-	free(t->exp_ver);
-	free(t->pid_ver);
-	free(t);
-}
-
 /* ---- finding things ---- */
 
-static const struct dbf_group *group_by_key(const struct dbf_group *g,
-					    uint32_t n, struct dbf_str key)
+static const struct dbf_group *group_by_key(const struct dbf_groups *gs,
+					    struct dbf_str key)
 {
-	uint32_t lo = 0, hi = n;
+	uint32_t lo = 0, hi = gs->n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dbf_str_cmp(g[mid].key, key);
+		int c = dbf_str_cmp(gs->g[mid].key, key);
 
 		if (!c)
-			return &g[mid];
+			return &gs->g[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -337,18 +202,17 @@ static const struct dbf_group *group_by_key(const struct dbf_group *g,
 	return NULL;
 }
 
-static const struct dbf_group *group_by_id(const struct dbf_group *g,
-					   const uint32_t *by_id, uint32_t n,
+static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
 					   uint64_t id)
 {
-	uint32_t lo = 0, hi = n;
+	uint32_t lo = 0, hi = gs->n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t x = g[by_id[mid]].id;
+		uint64_t x = gs->g[gs->by_id[mid]].id;
 
 		if (x == id)
-			return &g[by_id[mid]];
+			return &gs->g[gs->by_id[mid]];
 		if (x < id)
 			lo = mid + 1;
 		else
@@ -357,32 +221,23 @@ static const struct dbf_group *group_by_id(const struct dbf_group *g,
 	return NULL;
 }
 
+/* The group directory @node (its kind says which set), or NULL. */
 static const struct dbf_group *tree_group(const struct dbf_tree *t,
 					  uint64_t node)
 {
-	if (dbf_node_kind(node) == DBF_KIND_NAME)
-		return group_by_id(t->names, t->names_by_id, t->nnames,
-				   dbf_node_key(node));
-	return group_by_id(t->exporters, t->exporters_by_id, t->nexporters,
-			   dbf_node_key(node));
-}
-
-static const uint32_t *group_index(const struct dbf_tree *t, uint64_t node)
-{
-	return dbf_node_kind(node) == DBF_KIND_NAME ? t->snap->by_name :
-						      t->snap->by_exporter;
+	return group_by_id(&t->groups[dbf_node_kind(node)], dbf_node_key(node));
 }
 
 /* The buffer with inode @ino in a group's run (sorted by ino), or NULL. */
 static const struct dbf_buf *group_find(const struct dbf_tree *t,
-					const uint32_t *idx,
+					const struct dbf_groups *gs,
 					const struct dbf_group *g, uint64_t ino)
 {
 	uint32_t lo = g->first, hi = g->first + g->count;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[idx[mid]];
+		const struct dbf_buf *b = &t->snap->bufs[gs->idx[mid]];
 
 		if (b->ino == ino)
 			return b;
@@ -419,6 +274,11 @@ static const struct dbf_buf *proc_find(const struct dbf_snapshot *s,
 	return NULL;
 }
 
+static const struct dbf_proc *pid_proc(const struct dbf_tree *t, uint64_t node)
+{
+	return dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(node));
+}
+
 /* Canonical decimal only, so each object has exactly one name. */
 static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
@@ -433,6 +293,11 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 	}
 	*v = x;
 	return true;
+}
+
+static uint64_t fixed_node(int key)
+{
+	return dbf_node(DBF_KIND_FIXED, (uint64_t)key);
 }
 
 /* ---- directory versions ---- */
@@ -460,32 +325,6 @@ static void ver_set(struct dbf_dirver *v, uint64_t hash,
 	v->changed = old && !same;
 }
 
-const struct dbf_dirver *dbf_tree_dirver(const struct dbf_tree *t,
-					 uint64_t dir)
-{
-	const struct dbf_group *g;
-	const struct dbf_proc *p;
-	uint64_t key = dbf_node_key(dir);
-
-	switch (dbf_node_kind(dir)) {
-	case DBF_KIND_FIXED:
-		return key >= DBF_NODE_ROOT && key < DBF_NODE_SUMMARY ?
-		       &t->fixed[key] : NULL;
-	case DBF_KIND_NAME:
-		g = tree_group(t, dir);
-		return g ? &t->name_ver[g - t->names] : NULL;
-	case DBF_KIND_EXPORTER:
-		g = tree_group(t, dir);
-		return g ? &t->exp_ver[g - t->exporters] : NULL;
-	case DBF_KIND_PID:
-		p = dbf_snapshot_proc(t->snap, (pid_t)key);
-		return p ? &t->pid_ver[p - t->snap->procs] : NULL;
-	case DBF_KIND_BUF:
-		break;
-	}
-	return NULL;
-}
-
 /*
  * A directory that is new in this tree counts as changed: its node id may
  * have meant the same path before (a reused pid), with a listing the
@@ -502,68 +341,6 @@ static const struct dbf_dirver *prev_ver(const struct dbf_tree *prev,
 	return v ? v : &new_dir;
 }
 
-static void group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
-			   bool exporter)
-{
-	const struct dbf_group *g = exporter ? t->exporters : t->names;
-	struct dbf_dirver *ver = exporter ? t->exp_ver : t->name_ver;
-	const uint32_t *idx = exporter ? t->snap->by_exporter : t->snap->by_name;
-	enum dbf_node_kind kind = exporter ? DBF_KIND_EXPORTER : DBF_KIND_NAME;
-	uint32_t n = exporter ? t->nexporters : t->nnames;
-	uint64_t top = HASH0;
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t h = mix(HASH0, g[i].count);
-
-		for (uint32_t j = 0; j < g[i].count; j++)
-			h = mix(h, t->snap->bufs[idx[g[i].first + j]].ino);
-		ver_set(&ver[i], h, prev_ver(prev, dbf_node(kind, g[i].id)),
-			t->snap->taken);
-		top = mix(top, g[i].id);
-	}
-	ver_set(&t->fixed[exporter ? DBF_NODE_BY_EXPORTER : DBF_NODE_BY_NAME],
-		mix(top, n), prev_ver(prev, dbf_node(DBF_KIND_FIXED, exporter ?
-			DBF_NODE_BY_EXPORTER : DBF_NODE_BY_NAME)), t->snap->taken);
-}
-
-static int build_versions(struct dbf_tree *t, const struct dbf_tree *prev)
-{
-	const struct dbf_snapshot *s = t->snap;
-	struct timespec now = s->taken;
-	uint64_t h;
-
-	t->name_ver = calloc(t->nnames ? t->nnames : 1, sizeof(*t->name_ver));
-	t->exp_ver = calloc(t->nexporters ? t->nexporters : 1, sizeof(*t->exp_ver));
-	t->pid_ver = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->pid_ver));
-	if (!t->name_ver || !t->exp_ver || !t->pid_ver)
-		return -ENOMEM;
-
-	ver_set(&t->fixed[DBF_NODE_ROOT], HASH0,
-		prev_ver(prev, dbf_node(DBF_KIND_FIXED, DBF_NODE_ROOT)), now);
-	h = mix(HASH0, s->nbufs);
-	for (size_t i = 0; i < s->nbufs; i++)
-		h = mix(h, s->bufs[i].ino);
-	ver_set(&t->fixed[DBF_NODE_BY_INODE], h,
-		prev_ver(prev, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE)), now);
-	group_versions(t, prev, false);
-	group_versions(t, prev, true);
-	h = mix(HASH0, s->nprocs);
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct dbf_proc *p = &s->procs[i];
-		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t ph = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
-
-		for (uint32_t j = 0; j < p->nph; j++)
-			ph = mix(ph, s->bufs[s->holders[s->proc_holders[p->ph0 + j]].buf].ino);
-		ver_set(&t->pid_ver[i], ph,
-			prev_ver(prev, dbf_node(DBF_KIND_PID, (uint64_t)p->pid)), now);
-		h = mix(h, (uint64_t)p->pid);
-	}
-	ver_set(&t->fixed[DBF_NODE_BY_PID], h,
-		prev_ver(prev, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID)), now);
-	return 0;
-}
-
 /* ---- attributes ---- */
 
 static bool buf_named(const struct dbf_buf *b)
@@ -571,20 +348,15 @@ static bool buf_named(const struct dbf_buf *b)
 	return b->has_name && b->name.len;
 }
 
+static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b);
+
 static void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 		     struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = b->ino;
 	st->st_mode = S_IFREG | 0444;
-	/*
-	 * One link per entry that names it: by-inode, by-name, by-exporter,
-	 * one per holder. Shared, the holders are not everyone's to count:
-	 * by-pid/ then counts as one link, held or not, which keeps du from
-	 * counting a buffer twice there.
-	 */
-	st->st_nlink = 1 + buf_named(b) + (b->exporter.len > 0) +
-		       (t->shared ? 1 : b->nholders);
+	st->st_nlink = buf_links(t, b);
 	st->st_uid = t->uid;
 	st->st_gid = t->gid;
 	st->st_size = (off_t)b->size;
@@ -593,243 +365,28 @@ static void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 	st->st_atim = st->st_mtim = st->st_ctim = b->first_seen;
 }
 
+/* A directory of @subdirs subdirectories, 0555 and the mount owner's. */
 static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
-		     uid_t uid, gid_t gid, struct stat *st)
+		     struct stat *st)
 {
-	const struct dbf_dirver *ver;
-	bool pid = dbf_node_kind(node) == DBF_KIND_PID;
+	const struct dbf_dirver *ver = dbf_tree_dirver(t, node);
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = dbf_node_kind(node) == DBF_KIND_FIXED ?
 		     FIXED_INO_BASE | dbf_node_key(node) : node;
-	/* Like /proc/<pid>/fd: only the process's owner (and root) may list it. */
-	st->st_mode = S_IFDIR | (pid ? 0500 : 0555);
+	st->st_mode = S_IFDIR | 0555;
 	st->st_nlink = 2 + subdirs;
-	st->st_uid = uid;
-	st->st_gid = gid;
+	st->st_uid = t->uid;
+	st->st_gid = t->gid;
 	st->st_blksize = 4096;
 	/*
 	 * When the entries last changed: the kernel's cue to drop a cached
-	 * listing. Shared, a process's holdings are its owner's business, so
-	 * its directory keeps the time it appeared and is never cached
-	 * (fuse/view.c).
+	 * listing.
 	 */
-	ver = dbf_tree_dirver(t, node);
-	st->st_atim = st->st_mtim = st->st_ctim =
-		!ver ? t->snap->taken : pid && t->shared ? ver->born : ver->mtime;
+	st->st_atim = st->st_mtim = st->st_ctim = ver ? ver->mtime : t->snap->taken;
 }
 
-/*
- * Like /proc/<pid>/fd: the process's owner, root:root when procfs shows
- * it to root alone. default_permissions then keeps others out, and
- * dbf_tree_may_enter() checks the gid too, and what the kernel cached.
- */
-static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
-		     struct stat *st)
-{
-	dir_attr(t, dbf_node(DBF_KIND_PID, (uint64_t)p->pid), 0, p->owner,
-		 p->owner ? p->owner_gid : 0, st);
-}
-
-int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
-{
-	const struct dbf_snapshot *s = t->snap;
-	const struct dbf_buf *b;
-	const struct dbf_proc *p;
-
-	switch (dbf_node_kind(node)) {
-	case DBF_KIND_FIXED:
-		switch (dbf_node_key(node)) {
-		case DBF_NODE_ROOT:
-			dir_attr(t, node, 4, t->uid, t->gid, st);
-			return 0;
-		case DBF_NODE_BY_INODE:
-			dir_attr(t, node, 0, t->uid, t->gid, st);
-			return 0;
-		case DBF_NODE_BY_NAME:
-			dir_attr(t, node, t->nnames, t->uid, t->gid, st);
-			return 0;
-		case DBF_NODE_BY_EXPORTER:
-			dir_attr(t, node, t->nexporters, t->uid, t->gid, st);
-			return 0;
-		case DBF_NODE_BY_PID:
-			dir_attr(t, node, s->nprocs, t->uid, t->gid, st);
-			return 0;
-		case DBF_NODE_SUMMARY:
-			memset(st, 0, sizeof(*st));
-			st->st_ino = FIXED_INO_BASE | DBF_NODE_SUMMARY;
-			st->st_mode = S_IFREG | 0444;
-			st->st_nlink = 1;
-			st->st_uid = t->uid;
-			st->st_gid = t->gid;
-			st->st_blksize = 4096;
-			st->st_atim = st->st_mtim = st->st_ctim = s->taken;
-			return 0;
-		}
-		return -ENOENT;
-	case DBF_KIND_BUF:
-		b = dbf_snapshot_buf(s, dbf_node_ino(node));
-		if (!b)
-			return -ENOENT;
-		buf_attr(t, b, st);
-		return 0;
-	case DBF_KIND_NAME:
-	case DBF_KIND_EXPORTER:
-		if (!tree_group(t, node))
-			return -ENOENT;
-		dir_attr(t, node, 0, t->uid, t->gid, st);
-		return 0;
-	case DBF_KIND_PID:
-		p = dbf_snapshot_proc(s, (pid_t)dbf_node_key(node));
-		if (!p)
-			return -ENOENT;
-		pid_attr(t, p, st);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* ---- lookup ---- */
-
-static const char *const fixed_names[] = {
-	[DBF_NODE_BY_INODE] = "by-inode",
-	[DBF_NODE_BY_NAME] = "by-name",
-	[DBF_NODE_BY_EXPORTER] = "by-exporter",
-	[DBF_NODE_BY_PID] = "by-pid",
-	[DBF_NODE_SUMMARY] = "summary",
-};
-
-#define NFIXED (DBF_NODE_SUMMARY - DBF_NODE_ROOT)
-
-static int lookup_group(const struct dbf_tree *t, bool exporter,
-			const char *name, uint64_t *node)
-{
-	char key[256];
-	size_t len = strlen(name);
-	const struct dbf_group *g;
-	int n;
-
-	if (len >= sizeof(key))
-		return -ENOENT;
-	n = dbf_unescape_component(key, name, len);
-	if (n <= 0)
-		return -ENOENT;
-	if (exporter)
-		g = group_by_key(t->exporters, t->nexporters,
-				 (struct dbf_str){ key, (uint32_t)n });
-	else
-		g = group_by_key(t->names, t->nnames,
-				 (struct dbf_str){ key, (uint32_t)n });
-	if (!g)
-		return -ENOENT;
-	*node = dbf_node(exporter ? DBF_KIND_EXPORTER : DBF_KIND_NAME, g->id);
-	return 0;
-}
-
-int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
-		    const char *name, uint64_t *node, struct stat *st)
-{
-	const struct dbf_snapshot *s = t->snap;
-	const struct dbf_group *g;
-	const struct dbf_proc *p;
-	const struct dbf_buf *b = NULL;
-	uint64_t v;
-	int r;
-
-	switch (dbf_node_kind(parent)) {
-	case DBF_KIND_FIXED:
-		switch (dbf_node_key(parent)) {
-		case DBF_NODE_ROOT:
-			for (int i = DBF_NODE_BY_INODE; i <= DBF_NODE_SUMMARY; i++) {
-				if (!strcmp(name, fixed_names[i])) {
-					*node = dbf_node(DBF_KIND_FIXED, i);
-					return dbf_tree_getattr(t, *node, st);
-				}
-			}
-			return -ENOENT;
-		case DBF_NODE_BY_INODE:
-			if (!parse_u64(name, DBF_BUF_INO_MAX, &v))
-				return -ENOENT;
-			b = dbf_snapshot_buf(s, v);
-			goto found;
-		case DBF_NODE_BY_NAME:
-		case DBF_NODE_BY_EXPORTER:
-			r = lookup_group(t, dbf_node_key(parent) == DBF_NODE_BY_EXPORTER,
-					 name, node);
-			if (r < 0)
-				return r;
-			return dbf_tree_getattr(t, *node, st);
-		case DBF_NODE_BY_PID:
-			if (!parse_u64(name, INT32_MAX, &v) ||
-			    !dbf_snapshot_proc(s, (pid_t)v))
-				return -ENOENT;
-			*node = dbf_node(DBF_KIND_PID, v);
-			return dbf_tree_getattr(t, *node, st);
-		case DBF_NODE_SUMMARY:
-			return -ENOTDIR;
-		}
-		return -ENOENT;
-	case DBF_KIND_BUF:
-		return -ENOTDIR;
-	case DBF_KIND_NAME:
-	case DBF_KIND_EXPORTER:
-		g = tree_group(t, parent);
-		if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
-			return -ENOENT;
-		b = group_find(t, group_index(t, parent), g, v);
-		break;
-	case DBF_KIND_PID:
-		p = dbf_snapshot_proc(s, (pid_t)dbf_node_key(parent));
-		if (!p || !parse_u64(name, DBF_BUF_INO_MAX, &v))
-			return -ENOENT;
-		b = proc_find(s, p, v);
-		break;
-	}
-found:
-	if (!b)
-		return -ENOENT;
-	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
-	buf_attr(t, b, st);
-	return 0;
-}
-
-/* ---- listing ---- */
-
-long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
-{
-	const struct dbf_group *g;
-	const struct dbf_proc *p;
-
-	switch (dbf_node_kind(dir)) {
-	case DBF_KIND_FIXED:
-		switch (dbf_node_key(dir)) {
-		case DBF_NODE_ROOT:
-			return NFIXED;
-		case DBF_NODE_BY_INODE:
-			return (long)t->snap->nbufs;
-		case DBF_NODE_BY_NAME:
-			return t->nnames;
-		case DBF_NODE_BY_EXPORTER:
-			return t->nexporters;
-		case DBF_NODE_BY_PID:
-			return (long)t->snap->nprocs;
-		case DBF_NODE_SUMMARY:
-			return -ENOTDIR;
-		}
-		return -ENOENT;
-	case DBF_KIND_BUF:
-		return -ENOTDIR;
-	case DBF_KIND_NAME:
-	case DBF_KIND_EXPORTER:
-		g = tree_group(t, dir);
-		return g ? (long)g->count : -ENOENT;
-	case DBF_KIND_PID:
-		p = dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(dir));
-		return p ? (long)p->nph : -ENOENT;
-	}
-	return -ENOENT;
-}
-
+/* A buffer entry: its name is its inode. */
 static int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
 		     char name[256], uint64_t *node, struct stat *st)
 {
@@ -841,94 +398,1181 @@ static int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
 	return 0;
 }
 
-int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		   char name[256], uint64_t *node, struct stat *st)
+/* Resolve buffer @b (NULL: none) as an entry. */
+static int buf_found(const struct dbf_tree *t, const struct dbf_buf *b,
+		     uint64_t *node, struct stat *st)
+{
+	if (!b)
+		return -ENOENT;
+	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
+	buf_attr(t, b, st);
+	return 0;
+}
+
+/* ---- buffers ---- */
+
+static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
+{
+	const struct dbf_buf *b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
+
+	if (!b)
+		return -ENOENT;
+	buf_attr(t, b, st);
+	return 0;
+}
+
+static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
+		       const struct dbf_caller *caller, FILE *f);
+
+static int buf_render(const struct dbf_tree *t, uint64_t node,
+		      const struct dbf_caller *c, FILE *f)
+{
+	const struct dbf_buf *b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
+
+	if (!b)
+		return -ENOENT;
+	render_buf(t, b, c, f);
+	return 0;
+}
+
+/* ---- by-name/<name>, by-exporter/<exporter>: groups of buffers ---- */
+
+/* The key of entry @i of a group set's idx. */
+typedef struct dbf_str group_key_fn(const struct dbf_tree *t, size_t i);
+
+static struct dbf_str name_key(const struct dbf_tree *t, size_t i)
+{
+	const struct dbf_buf *b = &t->snap->bufs[t->snap->by_name[i]];
+
+	return b->has_name ? b->name : (struct dbf_str){ "", 0 };
+}
+
+static struct dbf_str exporter_key(const struct dbf_tree *t, size_t i)
+{
+	return t->snap->bufs[t->snap->by_exporter[i]].exporter;
+}
+
+static int group_key_cmp(const void *a, const void *b)
+{
+	return dbf_str_cmp(((const struct dbf_group *)a)->key,
+			   ((const struct dbf_group *)b)->key);
+}
+
+static int group_id_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dbf_group *g = arg;
+	uint64_t x = g[*(const uint32_t *)a].id, y = g[*(const uint32_t *)b].id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Runs of equal keys in @idx (@n entries in key order, each run by inode)
+ * become directories.
+ */
+static int build_groups(const struct dbf_tree *t, const uint32_t *idx, size_t n,
+			group_key_fn *key_of, struct dbf_interner *in,
+			struct dbf_groups *gs)
+{
+	struct dbf_group *g;
+	uint32_t ng = 0;
+	int r;
+
+	gs->idx = idx;
+	g = calloc(n ? n : 1, sizeof(*g));
+	gs->by_id = calloc(n ? n : 1, sizeof(*gs->by_id));
+	gs->g = g;
+	if (!g || !gs->by_id)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct dbf_str key = key_of(t, i);
+
+		/* An empty name cannot be a path component. */
+		if (!key.len)
+			continue;
+		if (ng && !dbf_str_cmp(g[ng - 1].key, key) &&
+		    g[ng - 1].first + g[ng - 1].count == i) {
+			g[ng - 1].count++;
+			continue;
+		}
+		g[ng].key = key;
+		g[ng].first = (uint32_t)i;
+		g[ng].count = 1;
+		r = intern(in, key, &g[ng].id);
+		if (r < 0)
+			return r;
+		gs->nlisted += dbf_escape_component(NULL, 0, key) <= 255;
+		ng++;
+	}
+	/* Lookups bisect by key in dbf_str_cmp order. */
+	qsort(g, ng, sizeof(*g), group_key_cmp);
+	for (uint32_t i = 0; i < ng; i++)
+		gs->by_id[i] = i;
+	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), group_id_cmp, g);
+	gs->n = ng;
+	return 0;
+}
+
+static int name_build(struct dbf_tree *t, struct dbf_interner *in,
+		      enum dbf_node_kind k)
+{
+	return build_groups(t, t->snap->by_name, t->snap->nby_name, name_key, in,
+			    &t->groups[k]);
+}
+
+static int exporter_build(struct dbf_tree *t, struct dbf_interner *in,
+			  enum dbf_node_kind k)
+{
+	return build_groups(t, t->snap->by_exporter, t->snap->nby_exporter,
+			    exporter_key, in, &t->groups[k]);
+}
+
+static int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			  enum dbf_node_kind k)
+{
+	struct dbf_groups *gs = &t->groups[k];
+
+	gs->ver = calloc(gs->n ? gs->n : 1, sizeof(*gs->ver));
+	if (!gs->ver)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gs->n; i++) {
+		const struct dbf_group *g = &gs->g[i];
+		uint64_t h = mix(HASH0, g->count);
+
+		for (uint32_t j = 0; j < g->count; j++)
+			h = mix(h, t->snap->bufs[gs->idx[g->first + j]].ino);
+		ver_set(&gs->ver[i], h, prev_ver(prev, dbf_node(k, g->id)),
+			t->snap->taken);
+	}
+	return 0;
+}
+
+static void group_free(struct dbf_tree *t, enum dbf_node_kind k)
+{
+	free(t->groups[k].g);
+	free(t->groups[k].by_id);
+	free(t->groups[k].ver);
+}
+
+static size_t group_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
+{
+	return t->groups[k].n;
+}
+
+static uint64_t group_dir(const struct dbf_tree *t, enum dbf_node_kind k,
+			  size_t i)
+{
+	return dbf_node(k, t->groups[k].g[i].id);
+}
+
+static const struct dbf_dirver *group_dirver(const struct dbf_tree *t,
+					     uint64_t dir)
+{
+	const struct dbf_groups *gs = &t->groups[dbf_node_kind(dir)];
+	const struct dbf_group *g = group_by_id(gs, dbf_node_key(dir));
+
+	return g ? &gs->ver[g - gs->g] : NULL;
+}
+
+static int group_getattr(const struct dbf_tree *t, uint64_t node,
+			 struct stat *st)
+{
+	if (!tree_group(t, node))
+		return -ENOENT;
+	dir_attr(t, node, 0, st);
+	return 0;
+}
+
+static int group_lookup(const struct dbf_tree *t, uint64_t dir,
+			const char *name, uint64_t *node, struct stat *st)
+{
+	const struct dbf_group *g = tree_group(t, dir);
+	uint64_t v;
+
+	if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
+		return -ENOENT;
+	return buf_found(t, group_find(t, &t->groups[dbf_node_kind(dir)], g, v),
+			 node, st);
+}
+
+static long group_nchildren(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct dbf_group *g = tree_group(t, dir);
+
+	return g ? (long)g->count : -ENOENT;
+}
+
+static int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
+		       char name[256], uint64_t *node, struct stat *st)
+{
+	const struct dbf_groups *gs = &t->groups[dbf_node_kind(dir)];
+	const struct dbf_group *g = group_by_id(gs, dbf_node_key(dir));
+
+	if (!g || i >= g->count)
+		return -ENOENT;
+	return buf_child(t, &t->snap->bufs[gs->idx[g->first + i]], name, node, st);
+}
+
+static nlink_t name_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	return buf_named(b);
+}
+
+static nlink_t exporter_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	return b->exporter.len > 0;
+}
+
+static uint64_t name_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return fixed_node(DBF_NODE_BY_NAME);
+}
+
+static uint64_t exporter_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return fixed_node(DBF_NODE_BY_EXPORTER);
+}
+
+/* ---- by-device/<device>: buffers by attached device ---- */
+
+struct dev_pair {
+	struct dbf_str name;
+	uint32_t buf;
+};
+
+static int dev_pair_cmp(const void *a, const void *b)
+{
+	const struct dev_pair *x = a, *y = b;
+	int c = dbf_str_cmp(x->name, y->name);
+
+	return c ? c : (x->buf > y->buf) - (x->buf < y->buf);
+}
+
+static struct dbf_str device_key(const struct dbf_tree *t, size_t i)
+{
+	return t->dev_names[i];
+}
+
+static int device_build(struct dbf_tree *t, struct dbf_interner *in,
+			enum dbf_node_kind k)
 {
 	const struct dbf_snapshot *s = t->snap;
-	const struct dbf_group *g;
-	const struct dbf_proc *p;
-	uint64_t key = dbf_node_key(dir);
+	struct dev_pair *p;
+	size_t n = 0, m = 0;
 
-	switch (dbf_node_kind(dir)) {
-	case DBF_KIND_FIXED:
-		switch (key) {
-		case DBF_NODE_ROOT:
-			strcpy(name, fixed_names[DBF_NODE_BY_INODE + i]);
-			*node = dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE + i);
-			return dbf_tree_getattr(t, *node, st);
-		case DBF_NODE_BY_INODE:
-			return buf_child(t, &s->bufs[i], name, node, st);
-		case DBF_NODE_BY_NAME:
-		case DBF_NODE_BY_EXPORTER:
-			g = key == DBF_NODE_BY_NAME ? &t->names[i] : &t->exporters[i];
-			/* Longer than NAME_MAX once escaped: cannot be listed. */
-			if (dbf_escape_component(name, 256, g->key) > 255)
-				return 1;
-			*node = dbf_node(key == DBF_NODE_BY_NAME ? DBF_KIND_NAME :
-					 DBF_KIND_EXPORTER, g->id);
-			return dbf_tree_getattr(t, *node, st);
-		case DBF_NODE_BY_PID:
-			snprintf(name, 256, "%d", (int)s->procs[i].pid);
-			*node = dbf_node(DBF_KIND_PID, (uint64_t)s->procs[i].pid);
-			pid_attr(t, &s->procs[i], st);
-			return 0;
-		}
+	/* Without a source that lists attachments, none is known. */
+	if (s->device_sources)
+		for (size_t i = 0; i < s->nbufs; i++)
+			n += s->bufs[i].ndevices;
+	p = calloc(n ? n : 1, sizeof(*p));
+	t->dev_bufs = calloc(n ? n : 1, sizeof(*t->dev_bufs));
+	t->dev_names = calloc(n ? n : 1, sizeof(*t->dev_names));
+	t->dev_links = calloc(s->nbufs ? s->nbufs : 1, sizeof(*t->dev_links));
+	if (!p || !t->dev_bufs || !t->dev_names || !t->dev_links) {
+		free(p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nbufs && n; i++)
+		for (uint32_t j = 0; j < s->bufs[i].ndevices; j++)
+			p[m++] = (struct dev_pair){ s->bufs[i].devices[j], (uint32_t)i };
+	qsort(p, n, sizeof(*p), dev_pair_cmp);
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Attached twice to one device: one entry. */
+		if (m && p[i].buf == t->dev_bufs[m - 1] &&
+		    !dbf_str_cmp(p[i].name, t->dev_names[m - 1]))
+			continue;
+		t->dev_bufs[m] = p[i].buf;
+		t->dev_names[m] = p[i].name;
+		m++;
+		/* What no directory can list is no link. */
+		if (p[i].name.len && dbf_escape_component(NULL, 0, p[i].name) <= 255)
+			t->dev_links[p[i].buf]++;
+	}
+	free(p);
+	return build_groups(t, t->dev_bufs, m, device_key, in, &t->groups[k]);
+}
+
+static void device_free(struct dbf_tree *t, enum dbf_node_kind k)
+{
+	group_free(t, k);
+	free(t->dev_bufs);
+	free(t->dev_names);
+	free(t->dev_links);
+}
+
+static nlink_t device_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	return t->dev_links[b - t->snap->bufs];
+}
+
+static uint64_t device_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return fixed_node(DBF_NODE_BY_DEVICE);
+}
+
+/* ---- by-pid/<pid> ---- */
+
+static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			enum dbf_node_kind k)
+{
+	const struct dbf_snapshot *s = t->snap;
+
+	t->pid_ver = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->pid_ver));
+	if (!t->pid_ver)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[i];
+		/* The owner too: a new one must reach the kernel's cached mode check. */
+		uint64_t h = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
+
+		for (uint32_t j = 0; j < p->nph; j++)
+			h = mix(h, holder_buf(s, p, j)->ino);
+		ver_set(&t->pid_ver[i], h, prev_ver(prev, dbf_node(k, (uint64_t)p->pid)),
+			s->taken);
+	}
+	return 0;
+}
+
+/*
+ * One link per holding process. Shared, the holders are not everyone's
+ * to count: by-pid/ then counts as one link, held or not, which keeps du
+ * from counting a buffer twice there.
+ */
+static nlink_t pid_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	return t->shared ? 1 : b->nholders;
+}
+
+static void pid_free(struct dbf_tree *t, enum dbf_node_kind k)
+{
+	(void)k;
+	free(t->pid_ver);
+}
+
+static size_t pid_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
+{
+	(void)k;
+	return t->snap->nprocs;
+}
+
+static uint64_t pid_dir(const struct dbf_tree *t, enum dbf_node_kind k, size_t i)
+{
+	return dbf_node(k, (uint64_t)t->snap->procs[i].pid);
+}
+
+static const struct dbf_dirver *pid_dirver(const struct dbf_tree *t,
+					   uint64_t dir)
+{
+	const struct dbf_proc *p = pid_proc(t, dir);
+
+	return p ? &t->pid_ver[p - t->snap->procs] : NULL;
+}
+
+/*
+ * Like /proc/<pid>/fd: the process's owner, root:root when procfs shows
+ * it to root alone, and only the owner (and root) may list it.
+ * default_permissions then keeps others out, and dbf_tree_may_enter()
+ * checks the gid too, and what the kernel cached.
+ */
+static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
+		     struct stat *st)
+{
+	uint64_t node = dbf_node(DBF_KIND_PID, (uint64_t)p->pid);
+
+	dir_attr(t, node, 0, st);
+	st->st_mode = S_IFDIR | 0500;
+	st->st_uid = p->owner;
+	st->st_gid = p->owner ? p->owner_gid : 0;
+	/*
+	 * Shared, a process's holdings are its owner's business, so its
+	 * directory keeps the time it appeared and is never cached
+	 * (fuse/view.c).
+	 */
+	if (t->shared)
+		st->st_atim = st->st_mtim = st->st_ctim =
+			t->pid_ver[p - t->snap->procs].born;
+}
+
+static int pid_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
+{
+	const struct dbf_proc *p = pid_proc(t, node);
+
+	if (!p)
 		return -ENOENT;
-	case DBF_KIND_NAME:
-	case DBF_KIND_EXPORTER:
-		g = tree_group(t, dir);
-		if (!g || i >= g->count)
-			return -ENOENT;
-		return buf_child(t, &s->bufs[group_index(t, dir)[g->first + i]],
-				 name, node, st);
-	case DBF_KIND_PID:
-		p = dbf_snapshot_proc(s, (pid_t)key);
-		if (!p || i >= p->nph)
-			return -ENOENT;
-		return buf_child(t, holder_buf(s, p, (uint32_t)i), name, node, st);
-	case DBF_KIND_BUF:
-		return -ENOTDIR;
+	pid_attr(t, p, st);
+	return 0;
+}
+
+static int pid_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
+		      uint64_t *node, struct stat *st)
+{
+	const struct dbf_proc *p = pid_proc(t, dir);
+	uint64_t v;
+
+	if (!p || !parse_u64(name, DBF_BUF_INO_MAX, &v))
+		return -ENOENT;
+	return buf_found(t, proc_find(t->snap, p, v), node, st);
+}
+
+static long pid_nchildren(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct dbf_proc *p = pid_proc(t, dir);
+
+	return p ? (long)p->nph : -ENOENT;
+}
+
+static int pid_child(const struct dbf_tree *t, uint64_t dir, size_t i,
+		     char name[256], uint64_t *node, struct stat *st)
+{
+	const struct dbf_proc *p = pid_proc(t, dir);
+
+	if (!p || i >= p->nph)
+		return -ENOENT;
+	return buf_child(t, holder_buf(t->snap, p, (uint32_t)i), name, node, st);
+}
+
+static uint64_t pid_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return fixed_node(DBF_NODE_BY_PID);
+}
+
+/* A reused pid is another process: the kernel must not mix them up. */
+static uint64_t pid_generation(const struct dbf_tree *t, uint64_t node)
+{
+	const struct dbf_proc *p = pid_proc(t, node);
+
+	return p ? p->start_time : 0;
+}
+
+static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
+			 const struct dbf_caller *c)
+{
+	const struct dbf_proc *p = pid_proc(t, dir);
+
+	if (!p)
+		return -ENOENT;
+	return dbf_caller_sees(c, p) ? 0 : -EACCES;
+}
+
+/* ---- the fixed nodes: the root, its directories and summary ---- */
+
+/*
+ * One entry per DBF_NODE_* key. A directory has hash and the listing
+ * operations; a file has render. @sub is the kind of a directory's
+ * subdirectories, when they are groups.
+ */
+struct fixed_ops {
+	const char *name;		/* its entry in the root */
+	enum dbf_node_kind sub;
+	/* the hash of its entries, for its version */
+	uint64_t (*hash)(const struct dbf_tree *t, const struct fixed_ops *f);
+	nlink_t (*subdirs)(const struct dbf_tree *t, const struct fixed_ops *f);
+	long (*nchildren)(const struct dbf_tree *t, const struct fixed_ops *f);
+	int (*child)(const struct dbf_tree *t, const struct fixed_ops *f,
+		     size_t i, char name[256], uint64_t *node, struct stat *st);
+	int (*lookup)(const struct dbf_tree *t, const struct fixed_ops *f,
+		      const char *name, uint64_t *node, struct stat *st);
+	void (*render)(const struct dbf_tree *t, const struct dbf_caller *c,
+		       FILE *f);
+};
+
+static const struct fixed_ops fixed_nodes[DBF_NODE_END];
+
+/* The entry of fixed node @key, or NULL if there is none. */
+static const struct fixed_ops *fixed_of(uint64_t key)
+{
+	return key >= DBF_NODE_ROOT && key < DBF_NODE_END ? &fixed_nodes[key] : NULL;
+}
+
+/* The root: every other fixed node, in key order. */
+
+#define NFIXED (DBF_NODE_END - DBF_NODE_ROOT - 1)
+
+static uint64_t root_hash(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)t;
+	(void)f;
+	return HASH0;
+}
+
+static nlink_t root_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	nlink_t n = 0;
+
+	(void)t;
+	(void)f;
+	for (int k = DBF_NODE_ROOT + 1; k < DBF_NODE_END; k++)
+		n += fixed_nodes[k].nchildren != NULL;
+	return n;
+}
+
+static long root_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)t;
+	(void)f;
+	return NFIXED;
+}
+
+static int root_child(const struct dbf_tree *t, const struct fixed_ops *f,
+		      size_t i, char name[256], uint64_t *node, struct stat *st)
+{
+	(void)f;
+	if (i >= NFIXED)
+		return -ENOENT;
+	strcpy(name, fixed_nodes[DBF_NODE_ROOT + 1 + i].name);
+	*node = fixed_node(DBF_NODE_ROOT + 1 + (int)i);
+	return dbf_tree_getattr(t, *node, st);
+}
+
+static int root_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
+		       const char *name, uint64_t *node, struct stat *st)
+{
+	(void)f;
+	for (int k = DBF_NODE_ROOT + 1; k < DBF_NODE_END; k++) {
+		if (!strcmp(name, fixed_nodes[k].name)) {
+			*node = fixed_node(k);
+			return dbf_tree_getattr(t, *node, st);
+		}
 	}
 	return -ENOENT;
 }
 
-uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir)
+/* by-inode/: every buffer. */
+
+static uint64_t inodes_hash(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	const struct dbf_snapshot *s = t->snap;
+	uint64_t h = mix(HASH0, s->nbufs);
+
+	(void)f;
+	for (size_t i = 0; i < s->nbufs; i++)
+		h = mix(h, s->bufs[i].ino);
+	return h;
+}
+
+static nlink_t no_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
 {
 	(void)t;
-	switch (dbf_node_kind(dir)) {
-	case DBF_KIND_NAME:
-		return dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME);
-	case DBF_KIND_EXPORTER:
-		return dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_EXPORTER);
-	case DBF_KIND_PID:
-		return dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID);
-	default:
-		return dbf_node(DBF_KIND_FIXED, DBF_NODE_ROOT);
+	(void)f;
+	return 0;
+}
+
+static long inodes_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return (long)t->snap->nbufs;
+}
+
+static int inodes_child(const struct dbf_tree *t, const struct fixed_ops *f,
+			size_t i, char name[256], uint64_t *node, struct stat *st)
+{
+	(void)f;
+	if (i >= t->snap->nbufs)
+		return -ENOENT;
+	return buf_child(t, &t->snap->bufs[i], name, node, st);
+}
+
+static int inodes_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
+			 const char *name, uint64_t *node, struct stat *st)
+{
+	uint64_t v;
+
+	(void)f;
+	if (!parse_u64(name, DBF_BUF_INO_MAX, &v))
+		return -ENOENT;
+	return buf_found(t, dbf_snapshot_buf(t->snap, v), node, st);
+}
+
+/* by-name/, by-exporter/, by-device/: one directory per group of kind f->sub. */
+
+static uint64_t groups_hash(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	const struct dbf_groups *gs = &t->groups[f->sub];
+	uint64_t h = HASH0;
+
+	for (uint32_t i = 0; i < gs->n; i++)
+		h = mix(h, gs->g[i].id);
+	return mix(h, gs->n);
+}
+
+static nlink_t groups_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	return t->groups[f->sub].nlisted;
+}
+
+static long groups_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	return t->groups[f->sub].n;
+}
+
+static int groups_child(const struct dbf_tree *t, const struct fixed_ops *f,
+			size_t i, char name[256], uint64_t *node, struct stat *st)
+{
+	const struct dbf_groups *gs = &t->groups[f->sub];
+
+	if (i >= gs->n)
+		return -ENOENT;
+	/* Longer than NAME_MAX once escaped: cannot be listed. */
+	if (dbf_escape_component(name, 256, gs->g[i].key) > 255)
+		return 1;
+	*node = dbf_node(f->sub, gs->g[i].id);
+	return dbf_tree_getattr(t, *node, st);
+}
+
+static int groups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
+			 const char *name, uint64_t *node, struct stat *st)
+{
+	char key[256];
+	size_t len = strlen(name);
+	const struct dbf_group *g;
+	int n;
+
+	if (len >= sizeof(key))
+		return -ENOENT;
+	n = dbf_unescape_component(key, name, len);
+	if (n <= 0)
+		return -ENOENT;
+	g = group_by_key(&t->groups[f->sub], (struct dbf_str){ key, (uint32_t)n });
+	if (!g)
+		return -ENOENT;
+	*node = dbf_node(f->sub, g->id);
+	return dbf_tree_getattr(t, *node, st);
+}
+
+/* by-pid/: every holding process. */
+
+static uint64_t pids_hash(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	const struct dbf_snapshot *s = t->snap;
+	uint64_t h = mix(HASH0, s->nprocs);
+
+	(void)f;
+	for (size_t i = 0; i < s->nprocs; i++)
+		h = mix(h, (uint64_t)s->procs[i].pid);
+	return h;
+}
+
+static nlink_t pids_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return t->snap->nprocs;
+}
+
+static long pids_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return (long)t->snap->nprocs;
+}
+
+static int pids_child(const struct dbf_tree *t, const struct fixed_ops *f,
+		      size_t i, char name[256], uint64_t *node, struct stat *st)
+{
+	const struct dbf_proc *p;
+
+	(void)f;
+	if (i >= t->snap->nprocs)
+		return -ENOENT;
+	p = &t->snap->procs[i];
+	snprintf(name, 256, "%d", (int)p->pid);
+	*node = dbf_node(DBF_KIND_PID, (uint64_t)p->pid);
+	pid_attr(t, p, st);
+	return 0;
+}
+
+static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
+		       const char *name, uint64_t *node, struct stat *st)
+{
+	uint64_t v;
+
+	(void)f;
+	if (!parse_u64(name, INT32_MAX, &v) || !dbf_snapshot_proc(t->snap, (pid_t)v))
+		return -ENOENT;
+	*node = dbf_node(DBF_KIND_PID, v);
+	return dbf_tree_getattr(t, *node, st);
+}
+
+static void render_summary(const struct dbf_tree *t,
+			   const struct dbf_caller *caller, FILE *f);
+
+static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
+	[DBF_NODE_ROOT] = {
+		.hash = root_hash, .subdirs = root_subdirs,
+		.nchildren = root_nchildren, .child = root_child,
+		.lookup = root_lookup,
+	},
+	[DBF_NODE_BY_INODE] = {
+		.name = "by-inode",
+		.hash = inodes_hash, .subdirs = no_subdirs,
+		.nchildren = inodes_nchildren, .child = inodes_child,
+		.lookup = inodes_lookup,
+	},
+	[DBF_NODE_BY_NAME] = {
+		.name = "by-name", .sub = DBF_KIND_NAME,
+		.hash = groups_hash, .subdirs = groups_subdirs,
+		.nchildren = groups_nchildren, .child = groups_child,
+		.lookup = groups_lookup,
+	},
+	[DBF_NODE_BY_EXPORTER] = {
+		.name = "by-exporter", .sub = DBF_KIND_EXPORTER,
+		.hash = groups_hash, .subdirs = groups_subdirs,
+		.nchildren = groups_nchildren, .child = groups_child,
+		.lookup = groups_lookup,
+	},
+	[DBF_NODE_BY_PID] = {
+		.name = "by-pid",
+		.hash = pids_hash, .subdirs = pids_subdirs,
+		.nchildren = pids_nchildren, .child = pids_child,
+		.lookup = pids_lookup,
+	},
+	[DBF_NODE_BY_DEVICE] = {
+		.name = "by-device", .sub = DBF_KIND_DEVICE,
+		.hash = groups_hash, .subdirs = groups_subdirs,
+		.nchildren = groups_nchildren, .child = groups_child,
+		.lookup = groups_lookup,
+	},
+	[DBF_NODE_SUMMARY] = {
+		.name = "summary",
+		.render = render_summary,
+	},
+};
+
+/* DBF_KIND_FIXED: dispatch on the key through fixed_nodes[]. */
+
+static int fixed_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			  enum dbf_node_kind k)
+{
+	(void)k;
+	for (int key = DBF_NODE_ROOT; key < DBF_NODE_END; key++) {
+		const struct fixed_ops *f = &fixed_nodes[key];
+
+		if (f->hash)
+			ver_set(&t->fixed[key], f->hash(t, f),
+				prev_ver(prev, fixed_node(key)), t->snap->taken);
 	}
+	return 0;
+}
+
+/* by-inode/ names every buffer. */
+static nlink_t fixed_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	(void)t;
+	(void)b;
+	return 1;
+}
+
+static size_t fixed_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
+{
+	(void)t;
+	(void)k;
+	return DBF_NODE_END - DBF_NODE_ROOT;
+}
+
+static uint64_t fixed_dir(const struct dbf_tree *t, enum dbf_node_kind k,
+			  size_t i)
+{
+	(void)t;
+	(void)k;
+	return fixed_node(DBF_NODE_ROOT + (int)i);
+}
+
+static const struct dbf_dirver *fixed_dirver(const struct dbf_tree *t,
+					     uint64_t dir)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	return f && f->hash ? &t->fixed[dbf_node_key(dir)] : NULL;
+}
+
+static int fixed_getattr(const struct dbf_tree *t, uint64_t node,
+			 struct stat *st)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(node));
+
+	if (!f)
+		return -ENOENT;
+	if (f->nchildren) {
+		dir_attr(t, node, f->subdirs(t, f), st);
+		return 0;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_ino = FIXED_INO_BASE | dbf_node_key(node);
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = 1;
+	st->st_uid = t->uid;
+	st->st_gid = t->gid;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = t->snap->taken;
+	return 0;
+}
+
+static int fixed_lookup(const struct dbf_tree *t, uint64_t dir,
+			const char *name, uint64_t *node, struct stat *st)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	if (!f)
+		return -ENOENT;
+	return f->lookup ? f->lookup(t, f, name, node, st) : -ENOTDIR;
+}
+
+static long fixed_nchildren(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	if (!f)
+		return -ENOENT;
+	return f->nchildren ? f->nchildren(t, f) : -ENOTDIR;
+}
+
+static int fixed_child(const struct dbf_tree *t, uint64_t dir, size_t i,
+		       char name[256], uint64_t *node, struct stat *st)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	if (!f)
+		return -ENOENT;
+	return f->child ? f->child(t, f, i, name, node, st) : -ENOTDIR;
+}
+
+static int fixed_render(const struct dbf_tree *t, uint64_t node,
+			const struct dbf_caller *c, FILE *out)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(node));
+
+	if (!f || !f->render)
+		return -EISDIR;
+	f->render(t, c, out);
+	return 0;
+}
+
+/* ---- what each kind of node does ---- */
+
+/*
+ * One entry per enum dbf_node_kind; every dbf_tree_* function dispatches
+ * through it, so a new kind of node is one new entry. A NULL operation:
+ * the kind has no such thing (a file has no entries, most nodes have no
+ * generation and let every caller in).
+ */
+struct kind_ops {
+	/* Indices (run first, for every kind), then directory versions. */
+	int (*build)(struct dbf_tree *t, struct dbf_interner *in,
+		     enum dbf_node_kind k);
+	int (*versions)(struct dbf_tree *t, const struct dbf_tree *prev,
+			enum dbf_node_kind k);
+	void (*free)(struct dbf_tree *t, enum dbf_node_kind k);
+	/* The directories of this kind, for dbf_tree_diff(). */
+	size_t (*ndirs)(const struct dbf_tree *t, enum dbf_node_kind k);
+	uint64_t (*dir)(const struct dbf_tree *t, enum dbf_node_kind k, size_t i);
+	/* As the dbf_tree_* function of the same name. */
+	const struct dbf_dirver *(*dirver)(const struct dbf_tree *t, uint64_t dir);
+	int (*getattr)(const struct dbf_tree *t, uint64_t node, struct stat *st);
+	int (*lookup)(const struct dbf_tree *t, uint64_t dir, const char *name,
+		      uint64_t *node, struct stat *st);
+	long (*nchildren)(const struct dbf_tree *t, uint64_t dir);
+	int (*child)(const struct dbf_tree *t, uint64_t dir, size_t i,
+		     char name[256], uint64_t *node, struct stat *st);
+	uint64_t (*parent)(const struct dbf_tree *t, uint64_t dir);
+	/* The entries of this kind's directories that name buffer @b. */
+	nlink_t (*links)(const struct dbf_tree *t, const struct dbf_buf *b);
+	uint64_t (*generation)(const struct dbf_tree *t, uint64_t node);
+	int (*may_enter)(const struct dbf_tree *t, uint64_t dir,
+			 const struct dbf_caller *c);
+	int (*render)(const struct dbf_tree *t, uint64_t node,
+		      const struct dbf_caller *c, FILE *f);
+};
+
+static const struct kind_ops kinds[DBF_NKINDS] = {
+	[DBF_KIND_FIXED] = {
+		.versions = fixed_versions,
+		.ndirs = fixed_ndirs, .dir = fixed_dir, .dirver = fixed_dirver,
+		.getattr = fixed_getattr, .lookup = fixed_lookup,
+		.nchildren = fixed_nchildren, .child = fixed_child,
+		.links = fixed_links, .render = fixed_render,
+	},
+	[DBF_KIND_BUF] = {
+		.getattr = buf_getattr, .render = buf_render,
+	},
+	[DBF_KIND_NAME] = {
+		.build = name_build, .versions = group_versions, .free = group_free,
+		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
+		.getattr = group_getattr, .lookup = group_lookup,
+		.nchildren = group_nchildren, .child = group_child,
+		.parent = name_parent, .links = name_links,
+	},
+	[DBF_KIND_EXPORTER] = {
+		.build = exporter_build, .versions = group_versions,
+		.free = group_free,
+		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
+		.getattr = group_getattr, .lookup = group_lookup,
+		.nchildren = group_nchildren, .child = group_child,
+		.parent = exporter_parent, .links = exporter_links,
+	},
+	[DBF_KIND_PID] = {
+		.versions = pid_versions, .free = pid_free,
+		.ndirs = pid_ndirs, .dir = pid_dir, .dirver = pid_dirver,
+		.getattr = pid_getattr, .lookup = pid_lookup,
+		.nchildren = pid_nchildren, .child = pid_child,
+		.parent = pid_parent, .links = pid_links,
+		.generation = pid_generation, .may_enter = pid_may_enter,
+	},
+	[DBF_KIND_DEVICE] = {
+		.build = device_build, .versions = group_versions,
+		.free = device_free,
+		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
+		.getattr = group_getattr, .lookup = group_lookup,
+		.nchildren = group_nchildren, .child = group_child,
+		.parent = device_parent, .links = device_links,
+	},
+};
+
+/* The operations of @node's kind, or NULL for a kind that does not exist. */
+static const struct kind_ops *kind_of(uint64_t node)
+{
+	enum dbf_node_kind k = dbf_node_kind(node);
+
+	return k < DBF_NKINDS ? &kinds[k] : NULL;
+}
+
+/* One link per entry that names the buffer, in every kind of directory. */
+static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	nlink_t n = 0;
+
+	for (int k = 0; k < DBF_NKINDS; k++)
+		if (kinds[k].links)
+			n += kinds[k].links(t, b);
+	return n;
+}
+
+/* ---- building ---- */
+
+/*
+ * A buffer node holds the inode in 32 bits, as wide as the kernel's
+ * get_next_ino() makes them. Anything wider (a made-up capture) is left
+ * out of every listing and lookup; said once per run.
+ */
+static void note_wide(const struct dbf_snapshot *snap)
+{
+	static bool said;
+
+	if (!snap->nbufs || snap->bufs[snap->nbufs - 1].ino <= DBF_BUF_INO_MAX ||
+	    __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		return;
+	dbf_log(LOG_WARNING, "buffer inode %" PRIu64 " is wider than 32 bits; "
+		"such buffers are not shown", snap->bufs[snap->nbufs - 1].ino);
+}
+
+int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
+		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
+		   bool shared, struct dbf_tree **out)
+{
+	struct dbf_tree *t = calloc(1, sizeof(*t));
+	int r = 0;
+
+	if (!t) {
+		dbf_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	t->snap = snap;
+	t->uid = uid;
+	t->gid = gid;
+	t->shared = shared;
+	t->refs = 1;
+	t->epoch = ++in->epoch;
+	note_wide(snap);
+	/* A fixed directory's version hashes other kinds' indices. */
+	for (int k = 0; k < DBF_NKINDS && r == 0; k++)
+		if (kinds[k].build)
+			r = kinds[k].build(t, in, (enum dbf_node_kind)k);
+	for (int k = 0; k < DBF_NKINDS && r == 0; k++)
+		if (kinds[k].versions)
+			r = kinds[k].versions(t, prev, (enum dbf_node_kind)k);
+	if (r < 0) {
+		dbf_tree_free(t);
+		return r;
+	}
+	/* What the kernel may still ask about is in one of the two. */
+	intern_sweep(in, prev ? prev->epoch : t->epoch);
+	*out = t;
+	return 0;
+}
+
+void dbf_tree_free(struct dbf_tree *t)
+{
+	if (!t)
+		return;
+	for (int k = 0; k < DBF_NKINDS; k++)
+		if (kinds[k].free)
+			kinds[k].free(t, (enum dbf_node_kind)k);
+	dbf_snapshot_free(t->snap);
+	free(t);
+}
+
+/* ---- the operations, by kind ---- */
+
+const struct dbf_dirver *dbf_tree_dirver(const struct dbf_tree *t,
+					 uint64_t dir)
+{
+	const struct kind_ops *ops = kind_of(dir);
+
+	return ops && ops->dirver ? ops->dirver(t, dir) : NULL;
+}
+
+int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
+{
+	const struct kind_ops *ops = kind_of(node);
+
+	return ops && ops->getattr ? ops->getattr(t, node, st) : -ENOENT;
+}
+
+int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
+		    const char *name, uint64_t *node, struct stat *st)
+{
+	const struct kind_ops *ops = kind_of(parent);
+
+	if (!ops)
+		return -ENOENT;
+	return ops->lookup ? ops->lookup(t, parent, name, node, st) : -ENOTDIR;
+}
+
+long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct kind_ops *ops = kind_of(dir);
+
+	if (!ops)
+		return -ENOENT;
+	return ops->nchildren ? ops->nchildren(t, dir) : -ENOTDIR;
+}
+
+int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
+		   char name[256], uint64_t *node, struct stat *st)
+{
+	const struct kind_ops *ops = kind_of(dir);
+
+	if (!ops)
+		return -ENOENT;
+	return ops->child ? ops->child(t, dir, i, name, node, st) : -ENOTDIR;
+}
+
+uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct kind_ops *ops = kind_of(dir);
+
+	if (!ops || !ops->parent)
+		return fixed_node(DBF_NODE_ROOT);
+	return ops->parent(t, dir);
 }
 
 uint64_t dbf_tree_generation(const struct dbf_tree *t, uint64_t node)
 {
-	const struct dbf_proc *p;
+	const struct kind_ops *ops = kind_of(node);
 
-	/* A reused pid is another process: the kernel must not mix them up. */
-	if (dbf_node_kind(node) != DBF_KIND_PID)
-		return 0;
-	p = dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(node));
-	return p ? p->start_time : 0;
+	return ops && ops->generation ? ops->generation(t, node) : 0;
 }
 
 int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
 		       const struct dbf_caller *c)
 {
-	const struct dbf_proc *p;
+	const struct kind_ops *ops = kind_of(dir);
 
-	if (dbf_node_kind(dir) != DBF_KIND_PID)
-		return 0;
-	p = dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(dir));
-	if (!p)
-		return -ENOENT;
-	return dbf_caller_sees(c, p) ? 0 : -EACCES;
+	return ops && ops->may_enter ? ops->may_enter(t, dir, c) : 0;
+}
+
+int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
+		    const struct dbf_caller *caller, char **text, size_t *len)
+{
+	const struct kind_ops *ops = kind_of(node);
+	FILE *f;
+	int r;
+
+	if (!ops || !ops->render)
+		return -EISDIR;
+	*text = NULL;
+	f = open_memstream(text, len);
+	if (!f)
+		return -ENOMEM;
+	r = ops->render(t, node, caller, f);
+	if (r == 0 && ferror(f))
+		r = -ENOMEM;
+	if (fclose(f) && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+/* ---- what a rebuild changed ---- */
+
+/* Did directory @dir's entries change from @old to @new (and is it in both)? */
+static bool dir_changed(const struct dbf_tree *old, const struct dbf_tree *new,
+			uint64_t dir)
+{
+	const struct dbf_dirver *ov = dbf_tree_dirver(old, dir);
+	const struct dbf_dirver *nv = dbf_tree_dirver(new, dir);
+
+	return ov && nv && ov->hash != nv->hash;
+}
+
+/*
+ * The entries of @dir in @old that do not resolve in @new. A directory
+ * that vanished is one of them, in its parent, whose entries changed too;
+ * the kernel drops what it cached below it with it.
+ */
+static void gone_entries(const struct dbf_tree *old, const struct dbf_tree *new,
+			 uint64_t dir, dbf_gone_fn gone, void *arg)
+{
+	long n = dbf_tree_nchildren(old, dir);
+	char name[256];
+	struct stat st;
+	uint64_t node;
+
+	for (long i = 0; i < n; i++) {
+		if (dbf_tree_child(old, dir, (size_t)i, name, &node, &st) != 0)
+			continue;
+		if (dbf_tree_lookup(new, dir, name, &node, &st) == -ENOENT)
+			gone(arg, dir, name, strlen(name));
+	}
+}
+
+/*
+ * The directories of every kind, as each lists them, and then their
+ * entries through the kinds' own child and lookup: a new kind of
+ * directory is diffed once it can list its directories.
+ */
+void dbf_tree_diff(const struct dbf_tree *old, const struct dbf_tree *new,
+		   dbf_gone_fn gone, dbf_changed_fn changed, void *arg)
+{
+	/* Changed directories first, then the names gone from them. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < DBF_NKINDS; k++) {
+			const struct kind_ops *ops = &kinds[k];
+			size_t n = ops->ndirs ? ops->ndirs(old, (enum dbf_node_kind)k) : 0;
+
+			for (size_t i = 0; i < n; i++) {
+				uint64_t dir = ops->dir(old, (enum dbf_node_kind)k, i);
+
+				if (!dir_changed(old, new, dir))
+					continue;
+				if (pass == 0)
+					changed(arg, dir);
+				else
+					gone_entries(old, new, dir, gone, arg);
+			}
+		}
+	}
 }
 
 /* ---- text ---- */
@@ -953,9 +1597,10 @@ static void put_text(FILE *f, struct dbf_str s)
 		free(p);
 }
 
-static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
+static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
 		       const struct dbf_caller *caller, FILE *f)
 {
+	const struct dbf_snapshot *s = t->snap;
 	const struct dbf_holder *h = &s->holders[b->holder0];
 	bool count = caller->sees == DBF_SEES_ALL;
 
@@ -1009,21 +1654,20 @@ static void render_buf(const struct dbf_snapshot *s, const struct dbf_buf *b,
 	fputc('\n', f);
 }
 
-static void render_groups(const struct dbf_tree *t, bool exporter, FILE *f)
+static void render_groups(const struct dbf_tree *t, enum dbf_node_kind k,
+			  const char *table, const char *column, FILE *f)
 {
-	const struct dbf_group *g = exporter ? t->exporters : t->names;
-	const uint32_t *idx = exporter ? t->snap->by_exporter : t->snap->by_name;
-	uint32_t n = exporter ? t->nexporters : t->nnames;
+	const struct dbf_groups *gs = &t->groups[k];
 
-	fprintf(f, "\n[%s]\nbuffers\tbytes\t%s\n", exporter ? "exporters" : "names",
-		exporter ? "exporter" : "name");
-	for (uint32_t i = 0; i < n; i++) {
+	fprintf(f, "\n[%s]\nbuffers\tbytes\t%s\n", table, column);
+	for (uint32_t i = 0; i < gs->n; i++) {
+		const struct dbf_group *g = &gs->g[i];
 		uint64_t bytes = 0;
 
-		for (uint32_t j = 0; j < g[i].count; j++)
-			bytes += t->snap->bufs[idx[g[i].first + j]].size;
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", g[i].count, bytes);
-		put_text(f, g[i].key);
+		for (uint32_t j = 0; j < g->count; j++)
+			bytes += t->snap->bufs[gs->idx[g->first + j]].size;
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", g->count, bytes);
+		put_text(f, g->key);
 		fputc('\n', f);
 	}
 }
@@ -1058,8 +1702,8 @@ static void render_summary(const struct dbf_tree *t,
 	fprintf(f, "scan_ms: %" PRIu64 "\nage_ms: %" PRId64 "\n",
 		(s->scan_ns + 500000) / 1000000, age < 0 ? 0 : age);
 
-	render_groups(t, true, f);
-	render_groups(t, false, f);
+	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
+	render_groups(t, DBF_KIND_NAME, "names", "name", f);
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
 	      f);
@@ -1076,144 +1720,6 @@ static void render_summary(const struct dbf_tree *t,
 		put_text(f, (struct dbf_str){ p->comm,
 					      (uint32_t)strnlen(p->comm, DBF_COMM_MAX) });
 		fputc('\n', f);
-	}
-}
-
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
-		    const struct dbf_caller *caller, char **text, size_t *len)
-{
-	const struct dbf_buf *b = NULL;
-	FILE *f;
-
-	if (dbf_node_kind(node) == DBF_KIND_BUF) {
-		b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
-		if (!b)
-			return -ENOENT;
-	} else if (node != dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)) {
-		return -EISDIR;
-	}
-	*text = NULL;
-	f = open_memstream(text, len);
-	if (!f)
-		return -ENOMEM;
-	if (b)
-		render_buf(t->snap, b, caller, f);
-	else
-		render_summary(t, caller, f);
-	if (ferror(f)) {
-		fclose(f);
-		free(*text);
-		return -ENOMEM;
-	}
-	if (fclose(f)) {
-		free(*text);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* ---- what a rebuild removed ---- */
-
-static void gone_num(dbf_gone_fn gone, void *arg, uint64_t parent, uint64_t v)
-{
-	char name[24];
-	int n = snprintf(name, sizeof(name), "%" PRIu64, v);
-
-	gone(arg, parent, name, (size_t)n);
-}
-
-static void diff_groups(const struct dbf_tree *old, const struct dbf_tree *new,
-			bool exporter, dbf_gone_fn gone, void *arg)
-{
-	const struct dbf_group *og = exporter ? old->exporters : old->names;
-	uint32_t on = exporter ? old->nexporters : old->nnames;
-	enum dbf_node_kind kind = exporter ? DBF_KIND_EXPORTER : DBF_KIND_NAME;
-	uint64_t top = dbf_node(DBF_KIND_FIXED, exporter ? DBF_NODE_BY_EXPORTER :
-						      DBF_NODE_BY_NAME);
-
-	for (uint32_t i = 0; i < on; i++) {
-		uint64_t dir = dbf_node(kind, og[i].id);
-		const struct dbf_group *ng = tree_group(new, dir);
-		const uint32_t *oidx = group_index(old, dir);
-
-		if (!ng) {
-			char comp[256];
-			size_t n = dbf_escape_component(comp, sizeof(comp), og[i].key);
-
-			if (n < sizeof(comp))
-				gone(arg, top, comp, n);
-			continue;
-		}
-		for (uint32_t j = 0; j < og[i].count; j++) {
-			uint64_t ino = old->snap->bufs[oidx[og[i].first + j]].ino;
-
-			if (!group_find(new, group_index(new, dir), ng, ino))
-				gone_num(gone, arg, dir, ino);
-		}
-	}
-}
-
-static void changed_dirs(const struct dbf_tree *old, const struct dbf_tree *new,
-			 dbf_changed_fn changed, void *arg)
-{
-	const struct dbf_snapshot *os = old->snap;
-	const struct dbf_dirver *v;
-
-	for (int k = DBF_NODE_ROOT; k < DBF_NODE_SUMMARY; k++)
-		if (old->fixed[k].hash != new->fixed[k].hash)
-			changed(arg, dbf_node(DBF_KIND_FIXED, (uint64_t)k));
-	for (uint32_t i = 0; i < old->nnames; i++) {
-		uint64_t dir = dbf_node(DBF_KIND_NAME, old->names[i].id);
-
-		v = dbf_tree_dirver(new, dir);
-		if (v && v->hash != old->name_ver[i].hash)
-			changed(arg, dir);
-	}
-	for (uint32_t i = 0; i < old->nexporters; i++) {
-		uint64_t dir = dbf_node(DBF_KIND_EXPORTER, old->exporters[i].id);
-
-		v = dbf_tree_dirver(new, dir);
-		if (v && v->hash != old->exp_ver[i].hash)
-			changed(arg, dir);
-	}
-	for (size_t i = 0; i < os->nprocs; i++) {
-		uint64_t dir = dbf_node(DBF_KIND_PID, (uint64_t)os->procs[i].pid);
-
-		v = dbf_tree_dirver(new, dir);
-		if (v && v->hash != old->pid_ver[i].hash)
-			changed(arg, dir);
-	}
-}
-
-void dbf_tree_diff(const struct dbf_tree *old, const struct dbf_tree *new,
-		   dbf_gone_fn gone, dbf_changed_fn changed, void *arg)
-{
-	const struct dbf_snapshot *os = old->snap, *ns = new->snap;
-
-	changed_dirs(old, new, changed, arg);
-
-	for (size_t i = 0; i < os->nbufs; i++)
-		if (!dbf_snapshot_buf(ns, os->bufs[i].ino))
-			gone_num(gone, arg, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE),
-				 os->bufs[i].ino);
-	diff_groups(old, new, false, gone, arg);
-	diff_groups(old, new, true, gone, arg);
-	for (size_t i = 0; i < os->nprocs; i++) {
-		const struct dbf_proc *op = &os->procs[i];
-		const struct dbf_proc *np = dbf_snapshot_proc(ns, op->pid);
-		uint64_t dir = dbf_node(DBF_KIND_PID, (uint64_t)op->pid);
-
-		if (!np) {
-			gone_num(gone, arg, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID),
-				 (uint64_t)op->pid);
-			continue;
-		}
-		for (uint32_t j = 0; j < op->nph; j++) {
-			uint64_t ino = holder_buf(os, op, j)->ino;
-
-			if (!proc_find(ns, np, ino))
-				gone_num(gone, arg, dir, ino);
-		}
 	}
 }
 

@@ -18,22 +18,27 @@
 #include <sys/stat.h>
 #include "snapshot.h"
 
+/* What a node is; fuse/tree.c has one table entry of operations per kind. */
 enum dbf_node_kind {
-	DBF_KIND_FIXED,		/* root, the four by-* dirs, summary */
+	DBF_KIND_FIXED,		/* root, the by-* dirs, summary */
 	DBF_KIND_BUF,		/* key: the buffer's inode */
 	DBF_KIND_NAME,		/* by-name/<name>; key: interned id */
 	DBF_KIND_EXPORTER,	/* by-exporter/<exporter>; key: interned id */
 	DBF_KIND_PID,		/* by-pid/<pid>; key: pid */
+	DBF_KIND_DEVICE,	/* by-device/<device>; key: interned id */
+	DBF_NKINDS
 };
 
-/* DBF_KIND_FIXED keys. The root must be 1, FUSE's root id. */
+/* DBF_KIND_FIXED keys, in the root's order. The root must be 1, FUSE's root id. */
 enum {
 	DBF_NODE_ROOT = 1,
 	DBF_NODE_BY_INODE,
 	DBF_NODE_BY_NAME,
 	DBF_NODE_BY_EXPORTER,
 	DBF_NODE_BY_PID,
+	DBF_NODE_BY_DEVICE,
 	DBF_NODE_SUMMARY,
+	DBF_NODE_END
 };
 
 #define DBF_NODE_SHIFT	48
@@ -98,11 +103,11 @@ void dbf_interner_free(struct dbf_interner *in);
 /* Names held: those of the last two trees built (dbf_tree_build). */
 size_t dbf_interner_count(const struct dbf_interner *in);
 
-/* One by-name or by-exporter directory: a run of equal keys. */
+/* One by-name, by-exporter or by-device directory: a run of equal keys. */
 struct dbf_group {
 	uint64_t id;			/* interned */
 	struct dbf_str key;
-	uint32_t first, count;		/* run in snap->by_name/by_exporter */
+	uint32_t first, count;		/* run in the set's idx */
 };
 
 /*
@@ -118,15 +123,27 @@ struct dbf_dirver {
 	bool changed;			/* since the previous tree */
 };
 
+/* The directories of one kind that group buffers by a key. */
+struct dbf_groups {
+	struct dbf_group *g;		/* in key order */
+	uint32_t n;
+	uint32_t nlisted;		/* those whose escaped key fits NAME_MAX */
+	uint32_t *by_id;		/* indices in g, by id */
+	const uint32_t *idx;		/* snap->bufs indices, a run per group */
+	struct dbf_dirver *ver;		/* like g */
+};
+
 /* A snapshot with the indices the view needs. Immutable once built. */
 struct dbf_tree {
 	struct dbf_snapshot *snap;
-	struct dbf_group *names, *exporters;	/* in key order */
-	uint32_t nnames, nexporters;
-	uint32_t *names_by_id, *exporters_by_id;	/* group indices */
-	struct dbf_dirver fixed[DBF_NODE_SUMMARY];	/* by DBF_NODE_* */
-	struct dbf_dirver *name_ver, *exp_ver;	/* like names, exporters */
+	/* by the kind of the directories: name, exporter, device */
+	struct dbf_groups groups[DBF_NKINDS];
+	struct dbf_dirver fixed[DBF_NODE_END];	/* by DBF_NODE_*, directories */
 	struct dbf_dirver *pid_ver;		/* like snap->procs */
+	/* (device, buffer) pairs by device name, then inode; each pair once */
+	uint32_t *dev_bufs;			/* snap->bufs indices */
+	struct dbf_str *dev_names;		/* like dev_bufs */
+	uint32_t *dev_links;			/* by buffer: device dirs naming it */
 	uid_t uid;			/* owner of all but by-pid/<pid> */
 	gid_t gid;
 	/*

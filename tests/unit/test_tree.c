@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fuse/tree.c over synthesized snapshots: who sees which holders, the
+ * fuse/tree.c over the vgem capture and synthesized snapshots: every
+ * kind of node's attributes, entries and lookups, directory versions and
+ * what a rebuild tells the kernel, who sees which holders, the
  * caller-class node ids of a shared mount, pid directory generations and
  * the name interner's bound under churn.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "builder.h"
 #include "helpers.h"
@@ -394,5 +397,786 @@ Test(tree, wide_inode_is_not_shown)
 	/* node 5 of class 1 is not the wide buffer */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, 1), &st), -ENOENT);
 	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/* ---- every kind of node, on the vgem capture (tests/fixtures/README.md) ---- */
+
+#define ROOT		dbf_node(DBF_KIND_FIXED, DBF_NODE_ROOT)
+#define BY_INODE	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE)
+#define BY_NAME		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME)
+#define BY_EXPORTER	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_EXPORTER)
+#define BY_PID		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID)
+#define BY_DEVICE	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_DEVICE)
+#define SUMMARY		dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)
+#define FIXED_INO(key)	((UINT64_C(0xf) << 48) | (key))
+#define MOUNT_UID	1234
+#define MOUNT_GID	5678
+
+/* The vgem capture, with its dma-buf device, mounted by MOUNT_UID. */
+static struct dbf_tree *vgem_tree(struct dbf_interner *in, bool shared)
+{
+	struct dbf_scan_opts o = {
+		.proc_root = FIXTURES_DIR "/linux-6.1-vgem/proc",
+		.debugfs_root = FIXTURES_DIR "/linux-6.1-vgem/debug",
+		.sysfs_root = NO_SUCH_DIR,
+		.threads = 1,
+		.dmabuf_dev = makedev(0, 10),
+		.dev_src = DBF_DEV_OPTION,
+	};
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+
+	cr_assert_eq(dbf_scan(&o, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, MOUNT_UID, MOUNT_GID, shared, &t), 0);
+	return t;
+}
+
+/* The entries of @dir as a listing gives them, '|'-separated; "-errno" on error. */
+static char *ls(const struct dbf_tree *t, uint64_t dir)
+{
+	long n = dbf_tree_nchildren(t, dir);
+	char *out = calloc(1, 8192), name[256];
+	uint64_t node;
+	struct stat st;
+
+	if (n < 0) {
+		snprintf(out, 8192, "%ld", n);
+		return out;
+	}
+	for (long i = 0; i < n; i++) {
+		int r = dbf_tree_child(t, dir, (size_t)i, name, &node, &st);
+
+		cr_assert(r == 0 || r == 1, "child %ld: %d", i, r);
+		if (r)
+			continue;
+		if (*out)
+			strcat(out, "|");
+		strcat(out, name);
+	}
+	return out;
+}
+
+#define assert_ls(t, dir, want)                                                \
+	do {                                                                   \
+		char *got_ = ls(t, dir);                                       \
+		cr_assert_str_eq(got_, want);                                  \
+		free(got_);                                                    \
+	} while (0)
+
+/* Resolve the path @path (components split on '/') from the root. */
+static int walk(const struct dbf_tree *t, const char *path, uint64_t *node,
+		struct stat *st)
+{
+	char buf[1024], *comp, *save = NULL;
+	uint64_t at = ROOT;
+	int r = dbf_tree_getattr(t, at, st);
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (comp = strtok_r(buf, "/", &save); comp && r == 0;
+	     comp = strtok_r(NULL, "/", &save))
+		r = dbf_tree_lookup(t, at, comp, &at, st);
+	*node = at;
+	return r;
+}
+
+/* The node at @path, which must resolve. */
+static uint64_t must_walk(const struct dbf_tree *t, const char *path)
+{
+	struct stat st;
+	uint64_t node;
+	int r = walk(t, path, &node, &st);
+
+	cr_assert_eq(r, 0, "%s: %s", path, strerror(-r));
+	return node;
+}
+
+/* What walking to @path gives: 0 or -errno. */
+static int walk_err(const struct dbf_tree *t, const char *path)
+{
+	struct stat st;
+	uint64_t node;
+
+	return walk(t, path, &node, &st);
+}
+
+static struct stat must_stat(const struct dbf_tree *t, const char *path)
+{
+	struct stat st;
+	uint64_t node;
+	int r = walk(t, path, &node, &st);
+
+	cr_assert_eq(r, 0, "%s: %s", path, strerror(-r));
+	return st;
+}
+
+Test(tree, root_and_summary)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false);
+	struct stat st;
+	uint64_t node;
+	char name[256];
+
+	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-device|summary");
+	cr_assert_eq(dbf_tree_getattr(t, ROOT, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 7);		/* ., .. and the five by-* */
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_ROOT));
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(st.st_uid, MOUNT_UID);
+	cr_assert_eq(st.st_gid, MOUNT_GID);
+	cr_assert_eq(dbf_tree_parent(t, ROOT), ROOT);
+
+	/* each entry is its fixed node, and looks up as the listing says */
+	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_SUMMARY; key++) {
+		struct stat by_child;
+
+		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
+					    name, &node, &by_child), 0);
+		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
+		cr_assert_eq(by_child.st_ino, FIXED_INO((uint64_t)key));
+		cr_assert_eq(dbf_tree_lookup(t, ROOT, name, &node, &st), 0);
+		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
+		cr_assert_eq(st.st_nlink, by_child.st_nlink);
+		cr_assert_eq(dbf_tree_parent(t, node), ROOT);
+	}
+	cr_assert_eq(dbf_tree_child(t, ROOT, 6, name, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &node, &st), -ENOENT);
+
+	/* summary is the one file */
+	cr_assert_eq(dbf_tree_getattr(t, SUMMARY, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFREG | 0444);
+	cr_assert_eq(st.st_nlink, 1);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_SUMMARY));
+	cr_assert_eq(st.st_uid, MOUNT_UID);
+	cr_assert_eq(st.st_mtim.tv_sec, t->snap->taken.tv_sec);
+	cr_assert_eq(dbf_tree_lookup(t, SUMMARY, "x", &node, &st), -ENOTDIR);
+	cr_assert_eq(dbf_tree_nchildren(t, SUMMARY), -ENOTDIR);
+	cr_assert_eq(dbf_tree_child(t, SUMMARY, 0, name, &node, &st), -ENOTDIR);
+	cr_assert_null(dbf_tree_dirver(t, SUMMARY));
+
+	/* fixed keys that are nothing, and kinds that are nothing */
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, 0), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_END), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_FIXED, 99)), -ENOENT);
+	cr_assert_null(dbf_tree_dirver(t, dbf_node(DBF_KIND_FIXED, 99)));
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_NKINDS, 1), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(0x7fff, 1)), -ENOENT);
+	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_NKINDS, 1), &DBF_CALLER_PUBLIC), 0);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_inode)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false), *sh = vgem_tree(in, true);
+	/* by-inode, by-name if named, by-exporter, one per holding process */
+	static const nlink_t links[16] = { 0, 5, 5, 6, 4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 3, 4 };
+	/* shared: by-pid/ counts once, held or not */
+	static const nlink_t shared[16] = { 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 4, 4 };
+	static const off_t size[16] = { 0, 1048576, 1048576, 2097152, 65536, 65536,
+		65536, 65536, 65536, 65536, 65536, 65536, 65536, 262144, 131072, 524288 };
+	struct stat st;
+	uint64_t node;
+	char path[256];
+
+	assert_ls(t, BY_INODE, "1|2|3|4|5|6|7|8|9|10|11|12|13|14|15");
+	st = must_stat(t, "by-inode");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_BY_INODE));
+	for (uint64_t ino = 1; ino <= 15; ino++) {
+		snprintf(path, sizeof(path), "by-inode/%llu", (unsigned long long)ino);
+		cr_assert_eq(walk(t, path, &node, &st), 0);
+		cr_assert_eq(node, dbf_buf_node(ino, DBF_CLASS_ROOT));
+		cr_assert_eq(st.st_ino, ino);
+		cr_assert_eq(st.st_mode, S_IFREG | 0444);
+		cr_assert_eq(st.st_size, size[ino], "%s", path);
+		cr_assert_eq(st.st_blocks, size[ino] / 512);
+		cr_assert_eq(st.st_nlink, links[ino], "%s: %lu links", path,
+			     (unsigned long)st.st_nlink);
+		cr_assert_eq(st.st_uid, MOUNT_UID);
+		cr_assert_eq(st.st_gid, MOUNT_GID);
+		st = must_stat(sh, path);
+		cr_assert_eq(st.st_nlink, shared[ino], "shared %s", path);
+		/* a buffer is a file */
+		cr_assert_eq(dbf_tree_lookup(t, node, "1", &node, &st), -ENOTDIR);
+		cr_assert_eq(dbf_tree_nchildren(t, dbf_buf_node(ino, 0)), -ENOTDIR);
+		cr_assert_null(dbf_tree_dirver(t, dbf_buf_node(ino, 0)));
+	}
+	/* canonical decimal only, and only buffers that exist */
+	for (const char **n = (const char *[]){ "0", "01", "+1", "1x", " 1", "16", "",
+						 "4294967297", "18446744073709551617",
+						 NULL }; *n; n++)
+		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &node, &st), -ENOENT,
+			     "'%s'", *n);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16, 0), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, path, &node, &st), -ENOENT);
+	dbf_tree_free(t);
+	dbf_tree_free(sh);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_name_and_exporter)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false);
+	struct stat st;
+	uint64_t node, camera;
+
+	/* in byte order of the names, escaped */
+	assert_ls(t, BY_NAME, "%2541|%2E%2E|0123456789012345678901234567890|CAMERA|"
+		  "FRAMEBUFFER|KERNELONLY|MAPONLY|a%2Fb|new%0Aline|tab%09here|"
+		  "with space|\xe3\x82\xab\xe3\x83\xa1\xe3\x83\xa9");
+	st = must_stat(t, "by-name");
+	cr_assert_eq(st.st_nlink, 2 + 12);
+	camera = must_walk(t, "by-name/CAMERA");
+	cr_assert_eq(dbf_node_kind(camera), DBF_KIND_NAME);
+	assert_ls(t, camera, "1|2|3");
+	st = must_stat(t, "by-name/CAMERA");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(st.st_ino, camera);
+	cr_assert_geq(st.st_ino, UINT64_C(1) << 48);
+	cr_assert_eq(dbf_tree_parent(t, camera), BY_NAME);
+	cr_assert_eq(dbf_tree_nchildren(t, camera), 3);
+	cr_assert_eq(dbf_tree_lookup(t, camera, "4", &node, &st), -ENOENT);
+
+	cr_assert_eq(must_walk(t, "by-name/a%2Fb/4"), dbf_buf_node(4, 0));
+	cr_assert_eq(must_walk(t, "by-name/new%0Aline/6"), dbf_buf_node(6, 0));
+	cr_assert_eq(must_walk(t, "by-name/%2541/8"), dbf_buf_node(8, 0));
+	cr_assert_eq(must_walk(t, "by-name/%2E%2E/9"), dbf_buf_node(9, 0));
+	cr_assert_eq(must_walk(t, "by-name/with space/5"), dbf_buf_node(5, 0));
+	/* only the canonical spelling resolves */
+	for (const char **n = (const char *[]){ "a%2fb", "%41", "A", "%2E", "..%2E",
+						 "%2e%2e", "new\nline", "camera",
+						 "CAMERA%", "", "%", NULL }; *n; n++)
+		cr_assert_eq(dbf_tree_lookup(t, BY_NAME, *n, &node, &st), -ENOENT,
+			     "'%s'", *n);
+	/* the unnamed buffer is in no name directory */
+	cr_assert_eq(walk_err(t, "by-inode/12"), 0);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_NAME, 999999), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_NAME, 999999)), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &node, &st),
+		     -ENOENT);
+
+	assert_ls(t, BY_EXPORTER, "drm");
+	st = must_stat(t, "by-exporter");
+	cr_assert_eq(st.st_nlink, 3);
+	node = must_walk(t, "by-exporter/drm");
+	cr_assert_eq(dbf_node_kind(node), DBF_KIND_EXPORTER);
+	assert_ls(t, node, "1|2|3|4|5|6|7|8|9|10|11|12|13|14|15");
+	cr_assert_eq(dbf_tree_parent(t, node), BY_EXPORTER);
+	/* a name directory's id is not an exporter directory's */
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_EXPORTER, dbf_node_key(camera)),
+				      &st), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-exporter/vgem"), -ENOENT);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_pid)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false), *sh = vgem_tree(in, true);
+	struct stat st;
+	uint64_t node;
+
+	/* holders only: init (1), scenario (87) and kernelonly (94) hold none */
+	assert_ls(t, BY_PID, "90|91|92|93|95");
+	st = must_stat(t, "by-pid");
+	cr_assert_eq(st.st_nlink, 2 + 5);
+	assert_ls(t, must_walk(t, "by-pid/90"), "1|2|3");
+	assert_ls(t, must_walk(t, "by-pid/91"), "3|15");
+	assert_ls(t, must_walk(t, "by-pid/92"), "4|5|6|7|8|9|10|11|12");
+	assert_ls(t, must_walk(t, "by-pid/93"), "13");
+	assert_ls(t, must_walk(t, "by-pid/95"), "1|2|3");
+	node = must_walk(t, "by-pid/91");
+	cr_assert_eq(node, dbf_node(DBF_KIND_PID, 91));
+	st = must_stat(t, "by-pid/91");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0500);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_uid, 0);		/* the process's owner */
+	cr_assert_eq(st.st_ino, node);
+	cr_assert_eq(dbf_tree_parent(t, node), BY_PID);
+	cr_assert_eq(dbf_tree_generation(t, node), 325);
+	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 95)), 328);
+	cr_assert_eq(dbf_tree_generation(t, BY_PID), 0);
+	cr_assert_eq(must_walk(t, "by-pid/91/3"), dbf_buf_node(3, 0));
+	cr_assert_eq(walk_err(t, "by-pid/91/1"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-pid/87"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-pid/94"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-pid/091"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-pid/2147483648"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-pid/91/3/x"), -ENOTDIR);
+	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_PID, 87)), -ENOENT);
+
+	/* a pid directory's time: its entries' change, or (shared) its birth */
+	cr_assert_eq(must_stat(t, "by-pid/91").st_mtim.tv_sec,
+		     dbf_tree_dirver(t, node)->mtime.tv_sec);
+	cr_assert_eq(must_stat(sh, "by-pid/91").st_mtim.tv_sec,
+		     dbf_tree_dirver(sh, node)->born.tv_sec);
+	dbf_tree_free(t);
+	dbf_tree_free(sh);
+	dbf_interner_free(in);
+}
+
+/* The text of @node for root, or the errno. */
+static char *render(const struct dbf_tree *t, uint64_t node)
+{
+	char *text;
+	size_t len;
+	int r = dbf_tree_render(t, node, &DBF_CALLER_ROOT, &text, &len);
+
+	if (r < 0) {
+		text = malloc(16);
+		snprintf(text, 16, "%d", r);
+		return text;
+	}
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	return text;
+}
+
+/* Without the lines that vary from run to run. */
+static char *render_steady(const struct dbf_tree *t, uint64_t node)
+{
+	char *text = render(t, node), *w = text;
+
+	for (char *line = text, *end; *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		if (!strncmp(line, "scan_ms: ", 9) || !strncmp(line, "age_ms: ", 8))
+			continue;
+		memmove(w, line, (size_t)(end - line));
+		w += end - line;
+	}
+	*w = '\0';
+	return text;
+}
+
+Test(tree, render_files)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false);
+	char *text;
+
+	text = render(t, dbf_buf_node(3, 0));
+	cr_assert_str_eq(text, "inode: 3\nsize: 2097152\nexporter: drm\nname: CAMERA\n"
+			 "refcount: 5\ndevices:\npids: 90 91 95\nfds: 90:8 95:8\n"
+			 "maps: 91:1\n");
+	free(text);
+	text = render(t, dbf_buf_node(6, 0));
+	cr_assert_str_eq(text, "inode: 6\nsize: 65536\nexporter: drm\nname: new\\012line\n"
+			 "refcount: 3\ndevices:\npids: 92\nfds: 92:8\nmaps:\n");
+	free(text);
+	text = render(t, dbf_buf_node(14, 0));
+	cr_assert_str_eq(text, "inode: 14\nsize: 131072\nexporter: drm\nname: KERNELONLY\n"
+			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\n");
+	free(text);
+
+	text = render_steady(t, SUMMARY);
+	cr_assert_str_eq(text,
+		"sources: procfs debugfs\nbuffers: 15\nbytes: 5701632\nheld_by_nobody: 1\n"
+		"processes: 5\nprocesses_scanned: 8\nunreadable: 0\nunreadable_pids:\n"
+		"anon_fds: 0\nanon_maps: 0\n"
+		"\n[exporters]\nbuffers\tbytes\texporter\n15\t5701632\tdrm\n"
+		"\n[names]\nbuffers\tbytes\tname\n"
+		"1\t65536\t%41\n1\t65536\t..\n1\t65536\t0123456789012345678901234567890\n"
+		"3\t4194304\tCAMERA\n1\t524288\tFRAMEBUFFER\n1\t131072\tKERNELONLY\n"
+		"1\t262144\tMAPONLY\n1\t65536\ta/b\n1\t65536\tnew\\012line\n"
+		"1\t65536\ttab\\011here\n1\t65536\twith space\n"
+		"1\t65536\t\xe3\x82\xab\xe3\x83\xa1\xe3\x83\xa9\n"
+		"\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n"
+		"90\t0\t3\t4\t1\t4194304\t1747626\t0\t0\tcamera\n"
+		"91\t0\t2\t1\t1\t2621440\t1223338\t0\t0\tcompositor\n"
+		"92\t0\t9\t9\t0\t589824\t589824\t0\t0\toddnames\n"
+		"93\t0\t1\t0\t1\t262144\t262144\t0\t0\tmaponly\n"
+		"95\t0\t3\t4\t1\t4194304\t1747626\t0\t0\tcamera-child\n");
+	free(text);
+
+	/* directories have no text */
+	for (const uint64_t *n = (const uint64_t[]){ ROOT, BY_INODE, BY_PID,
+			dbf_node(DBF_KIND_PID, 90), must_walk(t, "by-name/CAMERA"), 0 };
+	     *n; n++) {
+		text = render(t, *n);
+		cr_assert_str_eq(text, "-21", "node %llx", (unsigned long long)*n);
+		free(text);
+	}
+	text = render(t, dbf_buf_node(16, 0));
+	cr_assert_str_eq(text, "-2");
+	free(text);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, may_enter_only_pid_dirs_refuse)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, true);
+	struct dbf_caller a = dbf_caller(1000, 1000);
+
+	/* the fixture's processes are root's: a user may enter all but them */
+	for (const char **p = (const char *[]){ "", "by-inode", "by-name", "by-name/CAMERA",
+						 "by-exporter/drm", "by-pid", NULL }; *p; p++) {
+		cr_assert_eq(dbf_tree_may_enter(t, must_walk(t, *p), &a), 0, "%s", *p);
+		cr_assert_eq(dbf_tree_may_enter(t, must_walk(t, *p), &DBF_CALLER_PUBLIC), 0);
+	}
+	cr_assert_eq(dbf_tree_may_enter(t, must_walk(t, "by-pid/90"), &a), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, must_walk(t, "by-pid/90"), &DBF_CALLER_ROOT), 0);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/* ---- versions and diffs over synthesized rebuilds ---- */
+
+struct scene_buf {
+	uint64_t ino;
+	const char *name;		/* NULL: unnamed */
+};
+
+struct scene_hold {
+	pid_t pid;
+	uint64_t ino;
+};
+
+/* A snapshot taken at @sec: these buffers (exporter drm), held by fd 3 + i. */
+static struct dbf_tree *scene(struct dbf_interner *in, const struct dbf_tree *prev,
+			      time_t sec, const struct scene_buf *bufs,
+			      const struct scene_hold *holds)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = sec };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+	int fd = 3;
+
+	for (; bufs->ino; bufs++)
+		add_buf(b, bufs->ino, bufs->name, 1);
+	for (const struct scene_hold *h = holds; h->pid; h++)
+		add_proc(b, h->pid, 0, 0, 0, 0, 0);
+	for (; holds->pid; holds++)
+		cr_assert_eq(dbf_builder_fd(b, holds->pid, fd++, holds->ino), 0);
+	cr_assert_eq(dbf_builder_finish(b, &at, prev ? prev->snap : NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, false, &t), 0);
+	return t;
+}
+
+Test(tree, dir_versions)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct scene_buf bufs1[] = { { 1, "A" }, { 2, "A" }, { 0, NULL } };
+	const struct scene_buf bufs3[] = { { 1, "A" }, { 3, "B" }, { 0, NULL } };
+	const struct scene_hold holds[] = { { 10, 1 }, { 0, 0 } };
+	struct dbf_tree *t1 = scene(in, NULL, 100, bufs1, holds);
+	struct dbf_tree *t2 = scene(in, t1, 200, bufs1, holds);
+	struct dbf_tree *t3 = scene(in, t2, 300, bufs3, holds);
+	uint64_t a = must_walk(t1, "by-name/A"), pid = dbf_node(DBF_KIND_PID, 10);
+	const struct dbf_dirver *v1, *v2, *v3;
+
+	/* the first tree: every directory born now, nothing changed */
+	v1 = dbf_tree_dirver(t1, BY_INODE);
+	cr_assert_eq(v1->mtime.tv_sec, 100);
+	cr_assert_eq(v1->born.tv_sec, 100);
+	cr_assert(!v1->changed);
+	/* the same entries: the same hash, mtime kept */
+	for (const uint64_t *d = (const uint64_t[]){ ROOT, BY_INODE, BY_NAME, BY_EXPORTER,
+						      BY_PID, a, pid, 0 }; *d; d++) {
+		v1 = dbf_tree_dirver(t1, *d);
+		v2 = dbf_tree_dirver(t2, *d);
+		cr_assert_not_null(v1);
+		cr_assert_not_null(v2);
+		cr_assert_eq(v2->hash, v1->hash);
+		cr_assert_eq(v2->mtime.tv_sec, 100);
+		cr_assert(!v2->changed);
+	}
+	cr_assert_eq(must_stat(t2, "by-inode").st_mtim.tv_sec, 100);
+	/* buffer 2 freed, B new: by-inode, by-name, A and drm changed */
+	for (const uint64_t *d = (const uint64_t[]){ BY_INODE, BY_NAME, a, 0 }; *d; d++) {
+		v2 = dbf_tree_dirver(t2, *d);
+		v3 = dbf_tree_dirver(t3, *d);
+		cr_assert_neq(v3->hash, v2->hash);
+		cr_assert_eq(v3->mtime.tv_sec, 300);
+		cr_assert_eq(v3->born.tv_sec, 100);
+		cr_assert(v3->changed);
+	}
+	cr_assert_eq(must_stat(t3, "by-inode").st_mtim.tv_sec, 300);
+	cr_assert_eq(must_stat(t3, "by-name/A").st_mtim.tv_sec, 300);
+	cr_assert_eq(must_stat(t3, "by-exporter/drm").st_mtim.tv_sec, 300);
+	/* what holds 1 alone did not change, nor did the root */
+	cr_assert_eq(must_stat(t3, "by-pid/10").st_mtim.tv_sec, 100);
+	cr_assert(!dbf_tree_dirver(t3, pid)->changed);
+	cr_assert(!dbf_tree_dirver(t3, ROOT)->changed);
+	cr_assert(!dbf_tree_dirver(t3, BY_PID)->changed);
+	/* a directory new in this tree counts as changed, born now */
+	v3 = dbf_tree_dirver(t3, must_walk(t3, "by-name/B"));
+	cr_assert(v3->changed);
+	cr_assert_eq(v3->born.tv_sec, 300);
+	cr_assert_null(dbf_tree_dirver(t1, must_walk(t3, "by-name/B")));
+	dbf_tree_free(t1);
+	dbf_tree_free(t2);
+	dbf_tree_free(t3);
+	dbf_interner_free(in);
+}
+
+struct diff_log {
+	const struct dbf_tree *t;	/* names directories by path */
+	char text[4096];
+};
+
+/* A directory node as a path in @t (fixed nodes and kinds' directories). */
+static void node_path(const struct dbf_tree *t, uint64_t dir, char *out, size_t size)
+{
+	char name[256], up[256];
+	uint64_t parent = dbf_tree_parent(t, dir), node;
+	struct stat st;
+	long n;
+
+	if (dir == ROOT) {
+		snprintf(out, size, "/");
+		return;
+	}
+	node_path(t, parent, up, sizeof(up));
+	n = dbf_tree_nchildren(t, parent);
+	for (long i = 0; i < n; i++) {
+		if (dbf_tree_child(t, parent, (size_t)i, name, &node, &st) == 0 &&
+		    node == dir) {
+			/* the test's paths are short */
+			snprintf(out, size, "%.100s%.100s/", up, name);
+			return;
+		}
+	}
+	snprintf(out, size, "?%llx/", (unsigned long long)dir);
+}
+
+static void log_gone(void *arg, uint64_t parent, const char *name, size_t len)
+{
+	struct diff_log *l = arg;
+	char path[256];
+
+	node_path(l->t, parent, path, sizeof(path));
+	snprintf(l->text + strlen(l->text), sizeof(l->text) - strlen(l->text),
+		 "gone %s%.*s\n", path, (int)len, name);
+}
+
+static void log_changed(void *arg, uint64_t dir)
+{
+	struct diff_log *l = arg;
+	char path[256];
+
+	node_path(l->t, dir, path, sizeof(path));
+	snprintf(l->text + strlen(l->text), sizeof(l->text) - strlen(l->text),
+		 "changed %s\n", path);
+}
+
+Test(tree, diff_tells_what_changed_and_vanished)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct scene_buf b1[] = { { 1, "A" }, { 2, "B" }, { 3, NULL }, { 5, "a/b" },
+					{ 0, NULL } };
+	const struct scene_hold h1[] = { { 10, 1 }, { 10, 2 }, { 11, 3 }, { 0, 0 } };
+	const struct scene_buf b2[] = { { 1, "A" }, { 3, NULL }, { 4, "A" }, { 0, NULL } };
+	const struct scene_hold h2[] = { { 10, 1 }, { 12, 4 }, { 11, 3 }, { 0, 0 } };
+	struct dbf_tree *old = scene(in, NULL, 100, b1, h1);
+	struct dbf_tree *new = scene(in, old, 200, b2, h2);
+	struct diff_log l = { .t = old };
+
+	dbf_tree_diff(old, new, log_gone, log_changed, &l);
+	/* directories first, then names; a vanished directory only in its parent */
+	cr_assert_str_eq(l.text,
+		"changed /by-inode/\n"
+		"changed /by-name/\n"
+		"changed /by-pid/\n"
+		"changed /by-name/A/\n"
+		"changed /by-exporter/drm/\n"
+		"changed /by-pid/10/\n"
+		"gone /by-inode/2\n"
+		"gone /by-inode/5\n"
+		"gone /by-name/B\n"
+		"gone /by-name/a%2Fb\n"
+		"gone /by-exporter/drm/2\n"
+		"gone /by-exporter/drm/5\n"
+		"gone /by-pid/10/2\n");
+	/* by-exporter/ still lists drm alone */
+	cr_assert_eq(dbf_tree_dirver(old, BY_EXPORTER)->hash,
+		     dbf_tree_dirver(new, BY_EXPORTER)->hash);
+
+	/* nothing changed, nothing to say */
+	l.text[0] = '\0';
+	dbf_tree_diff(new, new, log_gone, log_changed, &l);
+	cr_assert_str_eq(l.text, "");
+	dbf_tree_free(old);
+	dbf_tree_free(new);
+	dbf_interner_free(in);
+}
+
+/* ---- by-device/ ---- */
+
+/* Buffer @ino of 4096 bytes (drm, unnamed) attached to @devs (NULL-ended; NULL: unknown). */
+static void add_attached(struct dbf_builder *b, uint64_t ino, const char *const *devs)
+{
+	struct dbf_buf_fact f = dbf_buf_fact_init(ino, DBF_SRC_BUFINFO);
+	struct dbf_str d[8];
+
+	f.size = 4096;
+	f.has_size = true;
+	f.exporter = (struct dbf_str){ "drm", 3 };
+	f.devices_known = devs != NULL;
+	for (; devs && *devs; devs++)
+		d[f.ndevices++] = (struct dbf_str){ *devs, (uint32_t)strlen(*devs) };
+	f.devices = d;
+	cr_assert_eq(dbf_builder_buf(b, &f), 0);
+}
+
+/*
+ * 1 on vgem and card1, 2 on vgem twice, 3 on "a/b" and a device with no
+ * name, 4 on a device whose name is too long once escaped, 5 on none,
+ * 6 with no device list at all.
+ */
+static struct dbf_tree *devices_tree(struct dbf_interner *in, unsigned int sources,
+				     bool shared)
+{
+	static char longname[300];
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = 100 };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+
+	memset(longname, 'd', sizeof(longname) - 1);
+	add_attached(b, 1, (const char *[]){ "vgem", "card1", NULL });
+	add_attached(b, 2, (const char *[]){ "vgem", "vgem", NULL });
+	add_attached(b, 3, (const char *[]){ "a/b", "", NULL });
+	add_attached(b, 4, (const char *[]){ longname, NULL });
+	add_attached(b, 5, (const char *[]){ NULL });
+	add_attached(b, 6, NULL);
+	dbf_builder_add_device_sources(b, sources);
+	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, shared, &t), 0);
+	return t;
+}
+
+Test(tree, by_device)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = devices_tree(in, DBF_SRC_BUFINFO, false);
+	struct dbf_tree *sh = devices_tree(in, DBF_SRC_BUFINFO, true);
+	/* by-inode, by-exporter, one per device directory listing it */
+	static const nlink_t links[7] = { 0, 4, 3, 3, 2, 2, 2 };
+	struct stat st;
+	uint64_t node;
+	char path[32];
+
+	/* no empty or too long name; in byte order, escaped as by-name/ */
+	assert_ls(t, BY_DEVICE, "a%2Fb|card1|vgem");
+	st = must_stat(t, "by-device");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2 + 3);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_BY_DEVICE));
+	node = must_walk(t, "by-device/vgem");
+	cr_assert_eq(dbf_node_kind(node), DBF_KIND_DEVICE);
+	/* attached twice, listed once */
+	assert_ls(t, node, "1|2");
+	assert_ls(t, must_walk(t, "by-device/card1"), "1");
+	assert_ls(t, must_walk(t, "by-device/a%2Fb"), "3");
+	st = must_stat(t, "by-device/vgem");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_ino, node);
+	cr_assert_eq(dbf_tree_parent(t, node), BY_DEVICE);
+	cr_assert_eq(must_walk(t, "by-device/vgem/2"), dbf_buf_node(2, 0));
+	cr_assert_eq(walk_err(t, "by-device/vgem/3"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/a%2fb"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/VGEM"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-device/vgem/1/x"), -ENOTDIR);
+	for (uint64_t ino = 1; ino <= 6; ino++) {
+		snprintf(path, sizeof(path), "by-inode/%llu", (unsigned long long)ino);
+		cr_assert_eq(must_stat(t, path).st_nlink, links[ino], "%s", path);
+		/* shared or not: the devices are everyone's */
+		cr_assert_eq(must_stat(sh, path).st_nlink, links[ino] + 1, "shared %s", path);
+	}
+	/* public: every caller enters */
+	cr_assert_eq(dbf_tree_may_enter(sh, node, &DBF_CALLER_PUBLIC), 0);
+	dbf_tree_free(t);
+	dbf_tree_free(sh);
+
+	/* no source listed attachments: nothing to show */
+	t = devices_tree(in, 0, false);
+	assert_ls(t, BY_DEVICE, "");
+	cr_assert_eq(must_stat(t, "by-device").st_nlink, 2);
+	cr_assert_eq(must_stat(t, "by-inode/1").st_nlink, 2);
+	cr_assert_eq(walk_err(t, "by-device/vgem"), -ENOENT);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_device_fixtures)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s;
+	struct dbf_tree *t = vgem_tree(in, false);
+
+	/* vgem: bufinfo lists attachments, none of them */
+	assert_ls(t, BY_DEVICE, "");
+	dbf_tree_free(t);
+
+	s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_ls(t, BY_DEVICE, "card1|vgem");
+	assert_ls(t, must_walk(t, "by-device/card1"), "23");
+	assert_ls(t, must_walk(t, "by-device/vgem"), "23");
+	/* by-inode, by-name, by-exporter, 301's mapping, two devices */
+	cr_assert_eq(must_stat(t, "by-inode/23").st_nlink, 6);
+	dbf_tree_free(t);
+
+	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_ls(t, BY_DEVICE, "0000:00:02.0|vgem");
+	assert_ls(t, must_walk(t, "by-device/0000:00:02.0"), "31");
+	assert_ls(t, must_walk(t, "by-device/vgem"), "31");
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_device_diff)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = 100 };
+	struct dbf_snapshot *s;
+	struct dbf_tree *old, *new;
+	struct diff_log l = { .text = "" };
+
+	add_attached(b, 1, (const char *[]){ "vgem", NULL });
+	add_attached(b, 2, (const char *[]){ "vgem", "card1", NULL });
+	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
+	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &old), 0);
+	/* buffer 2 is detached from both */
+	b = dbf_builder_new();
+	add_attached(b, 1, (const char *[]){ "vgem", NULL });
+	add_attached(b, 2, (const char *[]){ NULL });
+	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
+	at.tv_sec = 200;
+	cr_assert_eq(dbf_builder_finish(b, &at, old->snap, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, old, 0, 0, false, &new), 0);
+
+	l.t = old;
+	dbf_tree_diff(old, new, log_gone, log_changed, &l);
+	cr_assert_str_eq(l.text,
+		"changed /by-device/\n"
+		"changed /by-device/vgem/\n"
+		"gone /by-device/card1\n"
+		"gone /by-device/vgem/2\n");
+	cr_assert_eq(must_stat(new, "by-device/vgem").st_mtim.tv_sec, 200);
+	cr_assert_eq(must_stat(new, "by-inode/2").st_nlink, 2);
+	dbf_tree_free(old);
+	dbf_tree_free(new);
 	dbf_interner_free(in);
 }
