@@ -381,9 +381,12 @@ static void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 	st->st_blksize = 4096;
 	/*
 	 * When the entries last changed: the kernel's cue to drop a cached
-	 * listing.
+	 * listing. A directory whose entries depend on the caller keeps the
+	 * time it appeared, and is never cached (fuse/view.c).
 	 */
-	st->st_atim = st->st_mtim = st->st_ctim = ver ? ver->mtime : t->snap->taken;
+	st->st_atim = st->st_mtim = st->st_ctim =
+		!ver ? t->snap->taken :
+		dbf_tree_per_caller(t, node) ? ver->born : ver->mtime;
 }
 
 /* A buffer entry: its name is its inode. */
@@ -584,11 +587,13 @@ static int group_getattr(const struct dbf_tree *t, uint64_t node,
 }
 
 static int group_lookup(const struct dbf_tree *t, uint64_t dir,
-			const char *name, uint64_t *node, struct stat *st)
+			const char *name, const struct dbf_caller *c,
+			uint64_t *node, struct stat *st)
 {
 	const struct dbf_group *g = tree_group(t, dir);
 	uint64_t v;
 
+	(void)c;
 	if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
 	return buf_found(t, group_find(t, &t->groups[dbf_node_kind(dir)], g, v),
@@ -603,11 +608,13 @@ static long group_nchildren(const struct dbf_tree *t, uint64_t dir)
 }
 
 static int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		       char name[256], uint64_t *node, struct stat *st)
+		       const struct dbf_caller *c, char name[256], uint64_t *node,
+		       struct stat *st)
 {
 	const struct dbf_groups *gs = &t->groups[dbf_node_kind(dir)];
 	const struct dbf_group *g = group_by_id(gs, dbf_node_key(dir));
 
+	(void)c;
 	if (!g || i >= g->count)
 		return -ENOENT;
 	return buf_child(t, &t->snap->bufs[gs->idx[g->first + i]], name, node, st);
@@ -719,6 +726,577 @@ static uint64_t device_parent(const struct dbf_tree *t, uint64_t dir)
 	return fixed_node(DBF_NODE_BY_DEVICE);
 }
 
+/* ---- by-cgroup/.../<cgroup>: buffers by their holders' cgroup ---- */
+
+/*
+ * One cgroup directory: a cgroup whose processes, or its descendants',
+ * hold buffers. t->cgs[0] is the root cgroup "/", by-cgroup/ itself;
+ * the others follow in byte order of their paths, so a parent comes
+ * before its children; %unknown (no cgroup v2 path) is last.
+ */
+struct dbf_cgroup {
+	uint64_t id;			/* interned path; 0 for the root */
+	struct dbf_str path;		/* raw; "" for %unknown */
+	struct dbf_str comp;		/* the last component, raw */
+	uint32_t parent;		/* cgs index; the root's is 0 */
+	uint32_t sub0, nsub;		/* child cgroups: run in cg_sub, by name */
+	uint32_t nlisted;		/* of them, those with an entry */
+	uint32_t proc0, nprocs;		/* own processes: run in cg_procs, by pid */
+	uint32_t buf0, nbufs;		/* what they hold: run in cg_bufs, by inode */
+	bool listed;			/* it and every ancestor have an entry */
+};
+
+#define UNKNOWN_NAME "%unknown"
+
+/* A cgroup v2 path as the kernel prints it; anything else counts as unknown. */
+static bool cg_known(struct dbf_str path)
+{
+	return path.len && path.p[0] == '/';
+}
+
+/* Where @path's last component starts (after its last '/'). */
+static uint32_t cg_last(struct dbf_str path)
+{
+	uint32_t k = path.len;
+
+	while (k && path.p[k - 1] != '/')
+		k--;
+	return k;
+}
+
+/* @path without its last component: "/a/b" -> "/a", "/a" -> "/". */
+static struct dbf_str cg_up(struct dbf_str path)
+{
+	uint32_t k = cg_last(path) - 1;
+
+	return (struct dbf_str){ path.p, k ? k : 1 };
+}
+
+static bool all_digits(struct dbf_str s)
+{
+	for (uint32_t i = 0; i < s.len; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+	return s.len > 0;
+}
+
+/*
+ * A component's directory name: escaped as by-name/ names are, and a name
+ * of digits alone gets its first digit escaped ("42" is "%342"), so that
+ * it never reads as a buffer entry. Returns the full length, like
+ * dbf_escape_component(); more than 255 cannot be listed.
+ */
+static size_t cg_escape(char out[256], struct dbf_str comp)
+{
+	if (!all_digits(comp))
+		return dbf_escape_component(out, 256, comp);
+	out[0] = '%';
+	out[1] = '3';
+	out[2] = comp.p[0];
+	/* digits need no escape: the rest is copied */
+	return 3 + dbf_escape_component(out + 3, 253,
+					(struct dbf_str){ comp.p + 1, comp.len - 1 });
+}
+
+/* The inverse, for lookups: the raw component, canonical spellings only. */
+static int cg_unescape(char raw[256], const char *name, size_t len)
+{
+	char check[256];
+	int n;
+
+	if (len >= 256)
+		return -EINVAL;
+	if (len >= 3 && name[0] == '%' && name[1] == '3' &&
+	    name[2] >= '0' && name[2] <= '9') {
+		n = (int)len - 2;
+		memcpy(raw, name + 2, (size_t)n);
+	} else {
+		n = dbf_unescape_component(raw, name, len);
+	}
+	if (n <= 0 || cg_escape(check, (struct dbf_str){ raw, (uint32_t)n }) != len ||
+	    memcmp(check, name, len))
+		return -EINVAL;
+	return n;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return dbf_str_cmp(*(const struct dbf_str *)a, *(const struct dbf_str *)b);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cg_id_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dbf_cgroup *cgs = arg;
+	uint64_t x = cgs[*(const uint32_t *)a].id, y = cgs[*(const uint32_t *)b].id;
+
+	return (x > y) - (x < y);
+}
+
+/* The index of real path @path in the first @n cgroups, or @n. */
+static uint32_t cg_by_path(const struct dbf_cgroup *cgs, uint32_t n,
+			   struct dbf_str path)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = dbf_str_cmp(cgs[mid].path, path);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n;
+}
+
+/*
+ * Every path a directory stands for: each process's and each of its
+ * ancestors, "/" first, sorted and each once, in *paths (malloc'd).
+ */
+static int cg_paths(const struct dbf_snapshot *s, struct dbf_str **paths,
+		    uint32_t *npaths)
+{
+	struct dbf_str *p;
+	size_t n = 1, m = 1, u = 1;
+
+	/* a path has as many ancestors but "/" as it has slashes */
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (cg_known(s->procs[i].cgroup))
+			for (uint32_t j = 0; j < s->procs[i].cgroup.len; j++)
+				n += s->procs[i].cgroup.p[j] == '/';
+	if (n > UINT32_MAX)
+		return -ENOMEM;
+	p = malloc(n * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p[0] = (struct dbf_str){ "/", 1 };
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct dbf_str path = s->procs[i].cgroup;
+
+		if (!cg_known(path))
+			continue;
+		for (; path.len > 1; path = cg_up(path))
+			p[m++] = path;
+	}
+	qsort(p, m, sizeof(*p), str_cmp);
+	for (size_t i = 1; i < m; i++)
+		if (dbf_str_cmp(p[i], p[u - 1]))
+			p[u++] = p[i];
+	*paths = p;
+	*npaths = (uint32_t)u;
+	return 0;
+}
+
+/* Own processes and the buffers they hold, each buffer once per cgroup. */
+static void cg_members(struct dbf_tree *t, uint32_t *proc_cg)
+{
+	const struct dbf_snapshot *s = t->snap;
+	uint32_t at = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		t->cgs[proc_cg[i]].nprocs++;
+	for (uint32_t i = 0; i < t->ncgs; i++) {
+		t->cgs[i].proc0 = at;
+		at += t->cgs[i].nprocs;
+		t->cgs[i].nprocs = 0;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct dbf_cgroup *cg = &t->cgs[proc_cg[i]];
+
+		t->cg_procs[cg->proc0 + cg->nprocs++] = (uint32_t)i;
+	}
+	at = 0;
+	for (uint32_t i = 0; i < t->ncgs; i++) {
+		struct dbf_cgroup *cg = &t->cgs[i];
+		uint32_t *run = &t->cg_bufs[at], n = 0;
+
+		for (uint32_t j = 0; j < cg->nprocs; j++) {
+			const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + j]];
+
+			for (uint32_t h = 0; h < p->nph; h++)
+				run[n++] = s->holders[s->proc_holders[p->ph0 + h]].buf;
+		}
+		qsort(run, n, sizeof(*run), u32_cmp);
+		cg->buf0 = at;
+		for (uint32_t j = 0; j < n; j++) {
+			if (cg->nbufs && run[j] == run[cg->nbufs - 1])
+				continue;
+			run[cg->nbufs++] = run[j];
+			if (cg->listed)
+				t->cg_links[run[j]]++;
+		}
+		at += cg->nbufs;
+	}
+}
+
+static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
+			enum dbf_node_kind k)
+{
+	const struct dbf_snapshot *s = t->snap;
+	struct dbf_str *paths;
+	uint32_t npaths, *proc_cg, at = 0;
+	bool unknown = false;
+	char name[256];
+	int r;
+
+	(void)k;
+	r = cg_paths(s, &paths, &npaths);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->nprocs; i++)
+		unknown |= !cg_known(s->procs[i].cgroup);
+	t->ncgs = npaths + unknown;
+	t->cgs = calloc(t->ncgs, sizeof(*t->cgs));
+	t->cg_by_id = calloc(t->ncgs, sizeof(*t->cg_by_id));
+	t->cg_sub = calloc(t->ncgs, sizeof(*t->cg_sub));
+	t->cg_procs = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->cg_procs));
+	t->cg_bufs = calloc(s->nholders ? s->nholders : 1, sizeof(*t->cg_bufs));
+	t->cg_links = calloc(s->nbufs ? s->nbufs : 1, sizeof(*t->cg_links));
+	proc_cg = calloc(s->nprocs ? s->nprocs : 1, sizeof(*proc_cg));
+	if (!t->cgs || !t->cg_by_id || !t->cg_sub || !t->cg_procs || !t->cg_bufs ||
+	    !t->cg_links || !proc_cg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < npaths; i++)
+		t->cgs[i].path = paths[i];
+	t->cgs[0].listed = true;
+	for (uint32_t i = 1; i < t->ncgs; i++) {
+		struct dbf_cgroup *cg = &t->cgs[i];
+
+		if (i == npaths) {
+			/* %unknown: "" is no path, so its id is no cgroup's */
+			t->cg_unknown = i;
+			cg->path = (struct dbf_str){ "", 0 };
+			cg->listed = true;
+		} else {
+			/* parents sort first: theirs is already known */
+			cg->parent = cg_by_path(t->cgs, i, cg_up(cg->path));
+			cg->comp = (struct dbf_str){ cg->path.p + cg_last(cg->path),
+						     cg->path.len - cg_last(cg->path) };
+			/* "//" in a path: an empty name, like one too long, has no entry */
+			cg->listed = t->cgs[cg->parent].listed && cg->comp.len &&
+				     cg_escape(name, cg->comp) <= 255;
+		}
+		r = intern(in, cg->path, &cg->id);
+		if (r < 0)
+			goto out;
+		t->cgs[cg->parent].nsub++;
+		t->cgs[cg->parent].nlisted += cg->listed;
+	}
+	/* children in index order: by name, %unknown last */
+	for (uint32_t i = 0; i < t->ncgs; i++) {
+		t->cgs[i].sub0 = at;
+		at += t->cgs[i].nsub;
+		t->cgs[i].nsub = 0;
+	}
+	for (uint32_t i = 1; i < t->ncgs; i++) {
+		struct dbf_cgroup *up = &t->cgs[t->cgs[i].parent];
+
+		t->cg_sub[up->sub0 + up->nsub++] = i;
+		t->cg_by_id[i - 1] = i;
+	}
+	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), cg_id_cmp, t->cgs);
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
+			     cg_by_path(t->cgs, npaths, s->procs[i].cgroup) : t->cg_unknown;
+	cg_members(t, proc_cg);
+out:
+	free(paths);
+	free(proc_cg);
+	return r;
+}
+
+/* The cgroup of directory @node (by-cgroup/ is the root's), or NULL. */
+static const struct dbf_cgroup *cg_at(const struct dbf_tree *t, uint64_t node)
+{
+	uint32_t lo = 0, hi = t->ncgs ? t->ncgs - 1 : 0;
+
+	if (node == fixed_node(DBF_NODE_BY_CGROUP))
+		return t->cgs;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct dbf_cgroup *cg = &t->cgs[t->cg_by_id[mid]];
+
+		if (cg->id == dbf_node_key(node))
+			return cg->listed ? cg : NULL;
+		if (cg->id < dbf_node_key(node))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint64_t cg_node(const struct dbf_tree *t, uint32_t i)
+{
+	return i ? dbf_node(DBF_KIND_CGROUP, t->cgs[i].id) :
+		   fixed_node(DBF_NODE_BY_CGROUP);
+}
+
+/*
+ * The entries: its child cgroups, its processes, and what they hold,
+ * by owner too, since that decides who sees which buffer.
+ */
+static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
+{
+	const struct dbf_snapshot *s = t->snap;
+	uint64_t h = mix(HASH0, cg->nsub);
+
+	for (uint32_t i = 0; i < cg->nsub; i++)
+		h = mix(h, t->cgs[t->cg_sub[cg->sub0 + i]].id);
+	h = mix(h, cg->nprocs);
+	for (uint32_t i = 0; i < cg->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
+
+		h = mix(mix(mix(mix(h, (uint64_t)p->pid), p->owner), p->owner_gid), p->nph);
+		for (uint32_t j = 0; j < p->nph; j++)
+			h = mix(h, holder_buf(s, p, j)->ino);
+	}
+	return h;
+}
+
+/* The root cgroup's version is by-cgroup/'s, in t->fixed. */
+static int cgroup_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			   enum dbf_node_kind k)
+{
+	(void)k;
+	t->cg_ver = calloc(t->ncgs, sizeof(*t->cg_ver));
+	if (!t->cg_ver)
+		return -ENOMEM;
+	for (uint32_t i = 1; i < t->ncgs; i++)
+		ver_set(&t->cg_ver[i], cg_hash(t, &t->cgs[i]),
+			prev_ver(prev, cg_node(t, i)), t->snap->taken);
+	return 0;
+}
+
+static void cgroup_free(struct dbf_tree *t, enum dbf_node_kind k)
+{
+	(void)k;
+	free(t->cgs);
+	free(t->cg_by_id);
+	free(t->cg_sub);
+	free(t->cg_procs);
+	free(t->cg_bufs);
+	free(t->cg_links);
+	free(t->cg_ver);
+}
+
+static size_t cgroup_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
+{
+	(void)k;
+	return t->ncgs - 1;
+}
+
+static uint64_t cgroup_dir(const struct dbf_tree *t, enum dbf_node_kind k,
+			   size_t i)
+{
+	(void)k;
+	return cg_node(t, (uint32_t)i + 1);
+}
+
+static const struct dbf_dirver *cgroup_dirver(const struct dbf_tree *t,
+					      uint64_t dir)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg && cg != t->cgs ? &t->cg_ver[cg - t->cgs] : NULL;
+}
+
+static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
+			  struct stat *st)
+{
+	const struct dbf_cgroup *cg = cg_at(t, node);
+
+	if (!cg || cg == t->cgs)
+		return -ENOENT;
+	dir_attr(t, node, cg->nlisted, st);
+	return 0;
+}
+
+/* Buffer @ino among @cg's, or NULL. */
+static const struct dbf_buf *cg_find(const struct dbf_tree *t,
+				     const struct dbf_cgroup *cg, uint64_t ino)
+{
+	uint32_t lo = cg->buf0, hi = cg->buf0 + cg->nbufs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct dbf_buf *b = &t->snap->bufs[t->cg_bufs[mid]];
+
+		if (b->ino == ino)
+			return b;
+		if (b->ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Does @c see one of @cg's own processes hold @b? */
+static bool cg_sees(const struct dbf_tree *t, const struct dbf_cgroup *cg,
+		    const struct dbf_buf *b, const struct dbf_caller *c)
+{
+	const struct dbf_snapshot *s = t->snap;
+
+	if (c->sees != DBF_SEES_OWN)
+		return c->sees == DBF_SEES_ALL;
+	for (uint32_t i = 0; i < cg->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
+
+		if (dbf_caller_sees(c, p) && proc_find(s, p, b->ino))
+			return true;
+	}
+	return false;
+}
+
+/* The entry of cgroup @i in its parent. */
+static void cg_name(const struct dbf_tree *t, uint32_t i, char name[256])
+{
+	if (i == t->cg_unknown)
+		strcpy(name, UNKNOWN_NAME);
+	else
+		cg_escape(name, t->cgs[i].comp);
+}
+
+/*
+ * Its child cgroups, listed for every caller (their paths are world
+ * readable in /proc/<pid>/cgroup), then the buffers its own processes
+ * hold, each listed only to a caller who sees one of them hold it.
+ */
+static long cg_nchildren(const struct dbf_cgroup *cg)
+{
+	return (long)cg->nsub + (long)cg->nbufs;
+}
+
+static int cg_child(const struct dbf_tree *t, const struct dbf_cgroup *cg,
+		    size_t i, const struct dbf_caller *c, char name[256],
+		    uint64_t *node, struct stat *st)
+{
+	const struct dbf_buf *b;
+
+	if (i < cg->nsub) {
+		uint32_t j = t->cg_sub[cg->sub0 + i];
+
+		if (!t->cgs[j].listed)
+			return 1;
+		cg_name(t, j, name);
+		*node = cg_node(t, j);
+		return dbf_tree_getattr(t, *node, st);
+	}
+	i -= cg->nsub;
+	if (i >= cg->nbufs)
+		return -ENOENT;
+	b = &t->snap->bufs[t->cg_bufs[cg->buf0 + i]];
+	if (!cg_sees(t, cg, b, c))
+		return 1;
+	return buf_child(t, b, name, node, st);
+}
+
+static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
+		     const char *name, const struct dbf_caller *c,
+		     uint64_t *node, struct stat *st)
+{
+	uint32_t lo = cg->sub0, hi = cg->sub0 + cg->nsub;
+	const struct dbf_buf *b;
+	char raw[256];
+	uint64_t v;
+	int n;
+
+	/* Decimal is a buffer: no cgroup's name is, once escaped. */
+	if (parse_u64(name, DBF_BUF_INO_MAX, &v)) {
+		b = cg_find(t, cg, v);
+		return b && cg_sees(t, cg, b, c) ? buf_found(t, b, node, st) : -ENOENT;
+	}
+	if (cg == t->cgs && t->cg_unknown) {
+		if (!strcmp(name, UNKNOWN_NAME)) {
+			*node = cg_node(t, t->cg_unknown);
+			return dbf_tree_getattr(t, *node, st);
+		}
+		hi--;	/* %unknown is last, out of name order */
+	}
+	n = cg_unescape(raw, name, strlen(name));
+	if (n < 0)
+		return -ENOENT;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, j = t->cg_sub[mid];
+		int d = dbf_str_cmp(t->cgs[j].comp, (struct dbf_str){ raw, (uint32_t)n });
+
+		if (!d) {
+			if (!t->cgs[j].listed)
+				return -ENOENT;
+			*node = cg_node(t, j);
+			return dbf_tree_getattr(t, *node, st);
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -ENOENT;
+}
+
+static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
+			 const char *name, const struct dbf_caller *c,
+			 uint64_t *node, struct stat *st)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg ? cg_lookup(t, cg, name, c, node, st) : -ENOENT;
+}
+
+static long cgroup_nchildren(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg ? cg_nchildren(cg) : -ENOENT;
+}
+
+static int cgroup_child(const struct dbf_tree *t, uint64_t dir, size_t i,
+			const struct dbf_caller *c, char name[256],
+			uint64_t *node, struct stat *st)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg ? cg_child(t, cg, i, c, name, node, st) : -ENOENT;
+}
+
+static uint64_t cgroup_parent(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg ? cg_node(t, cg->parent) : fixed_node(DBF_NODE_BY_CGROUP);
+}
+
+/* Shared, each caller sees what its own processes hold. */
+static bool cgroup_per_caller(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return true;
+}
+
+/*
+ * One link per cgroup directory that lists the buffer. Shared, by-cgroup/
+ * counts as one, held or not, as by-pid/ does.
+ */
+static nlink_t cgroup_links(const struct dbf_tree *t, const struct dbf_buf *b)
+{
+	return t->shared ? 1 : t->cg_links[b - t->snap->bufs];
+}
+
 /* ---- by-pid/<pid> ---- */
 
 static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
@@ -792,14 +1370,6 @@ static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
 	st->st_mode = S_IFDIR | 0500;
 	st->st_uid = p->owner;
 	st->st_gid = p->owner ? p->owner_gid : 0;
-	/*
-	 * Shared, a process's holdings are its owner's business, so its
-	 * directory keeps the time it appeared and is never cached
-	 * (fuse/view.c).
-	 */
-	if (t->shared)
-		st->st_atim = st->st_mtim = st->st_ctim =
-			t->pid_ver[p - t->snap->procs].born;
 }
 
 static int pid_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
@@ -812,12 +1382,17 @@ static int pid_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	return 0;
 }
 
+/*
+ * A pid directory's entries are its owner's, whom dbf_tree_may_enter()
+ * alone lets in: no caller to check here.
+ */
 static int pid_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
-		      uint64_t *node, struct stat *st)
+		      const struct dbf_caller *c, uint64_t *node, struct stat *st)
 {
 	const struct dbf_proc *p = pid_proc(t, dir);
 	uint64_t v;
 
+	(void)c;
 	if (!p || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
 	return buf_found(t, proc_find(t->snap, p, v), node, st);
@@ -831,10 +1406,12 @@ static long pid_nchildren(const struct dbf_tree *t, uint64_t dir)
 }
 
 static int pid_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		     char name[256], uint64_t *node, struct stat *st)
+		     const struct dbf_caller *c, char name[256], uint64_t *node,
+		     struct stat *st)
 {
 	const struct dbf_proc *p = pid_proc(t, dir);
 
+	(void)c;
 	if (!p || i >= p->nph)
 		return -ENOENT;
 	return buf_child(t, holder_buf(t->snap, p, (uint32_t)i), name, node, st);
@@ -853,6 +1430,14 @@ static uint64_t pid_generation(const struct dbf_tree *t, uint64_t node)
 	const struct dbf_proc *p = pid_proc(t, node);
 
 	return p ? p->start_time : 0;
+}
+
+/* Shared, a process's holdings are its owner's business. */
+static bool pid_per_caller(const struct dbf_tree *t, uint64_t dir)
+{
+	(void)t;
+	(void)dir;
+	return true;
 }
 
 static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
@@ -880,9 +1465,12 @@ struct fixed_ops {
 	nlink_t (*subdirs)(const struct dbf_tree *t, const struct fixed_ops *f);
 	long (*nchildren)(const struct dbf_tree *t, const struct fixed_ops *f);
 	int (*child)(const struct dbf_tree *t, const struct fixed_ops *f,
-		     size_t i, char name[256], uint64_t *node, struct stat *st);
+		     size_t i, const struct dbf_caller *c, char name[256],
+		     uint64_t *node, struct stat *st);
 	int (*lookup)(const struct dbf_tree *t, const struct fixed_ops *f,
-		      const char *name, uint64_t *node, struct stat *st);
+		      const char *name, const struct dbf_caller *c,
+		      uint64_t *node, struct stat *st);
+	bool per_caller;		/* see dbf_tree_per_caller() */
 	void (*render)(const struct dbf_tree *t, const struct dbf_caller *c,
 		       FILE *f);
 };
@@ -925,9 +1513,11 @@ static long root_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
 }
 
 static int root_child(const struct dbf_tree *t, const struct fixed_ops *f,
-		      size_t i, char name[256], uint64_t *node, struct stat *st)
+		      size_t i, const struct dbf_caller *c, char name[256],
+		      uint64_t *node, struct stat *st)
 {
 	(void)f;
+	(void)c;
 	if (i >= NFIXED)
 		return -ENOENT;
 	strcpy(name, fixed_nodes[DBF_NODE_ROOT + 1 + i].name);
@@ -936,9 +1526,11 @@ static int root_child(const struct dbf_tree *t, const struct fixed_ops *f,
 }
 
 static int root_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
-		       const char *name, uint64_t *node, struct stat *st)
+		       const char *name, const struct dbf_caller *c,
+		       uint64_t *node, struct stat *st)
 {
 	(void)f;
+	(void)c;
 	for (int k = DBF_NODE_ROOT + 1; k < DBF_NODE_END; k++) {
 		if (!strcmp(name, fixed_nodes[k].name)) {
 			*node = fixed_node(k);
@@ -975,20 +1567,24 @@ static long inodes_nchildren(const struct dbf_tree *t, const struct fixed_ops *f
 }
 
 static int inodes_child(const struct dbf_tree *t, const struct fixed_ops *f,
-			size_t i, char name[256], uint64_t *node, struct stat *st)
+			size_t i, const struct dbf_caller *c, char name[256],
+			uint64_t *node, struct stat *st)
 {
 	(void)f;
+	(void)c;
 	if (i >= t->snap->nbufs)
 		return -ENOENT;
 	return buf_child(t, &t->snap->bufs[i], name, node, st);
 }
 
 static int inodes_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
-			 const char *name, uint64_t *node, struct stat *st)
+			 const char *name, const struct dbf_caller *c,
+			 uint64_t *node, struct stat *st)
 {
 	uint64_t v;
 
 	(void)f;
+	(void)c;
 	if (!parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
 	return buf_found(t, dbf_snapshot_buf(t->snap, v), node, st);
@@ -1017,10 +1613,12 @@ static long groups_nchildren(const struct dbf_tree *t, const struct fixed_ops *f
 }
 
 static int groups_child(const struct dbf_tree *t, const struct fixed_ops *f,
-			size_t i, char name[256], uint64_t *node, struct stat *st)
+			size_t i, const struct dbf_caller *c, char name[256],
+			uint64_t *node, struct stat *st)
 {
 	const struct dbf_groups *gs = &t->groups[f->sub];
 
+	(void)c;
 	if (i >= gs->n)
 		return -ENOENT;
 	/* Longer than NAME_MAX once escaped: cannot be listed. */
@@ -1031,13 +1629,15 @@ static int groups_child(const struct dbf_tree *t, const struct fixed_ops *f,
 }
 
 static int groups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
-			 const char *name, uint64_t *node, struct stat *st)
+			 const char *name, const struct dbf_caller *c,
+			 uint64_t *node, struct stat *st)
 {
 	char key[256];
 	size_t len = strlen(name);
 	const struct dbf_group *g;
 	int n;
 
+	(void)c;
 	if (len >= sizeof(key))
 		return -ENOENT;
 	n = dbf_unescape_component(key, name, len);
@@ -1048,6 +1648,42 @@ static int groups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 		return -ENOENT;
 	*node = dbf_node(f->sub, g->id);
 	return dbf_tree_getattr(t, *node, st);
+}
+
+/* by-cgroup/: the root cgroup's directory. */
+
+static uint64_t cgroups_hash(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return cg_hash(t, t->cgs);
+}
+
+static nlink_t cgroups_subdirs(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return t->cgs->nlisted;
+}
+
+static long cgroups_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
+{
+	(void)f;
+	return cg_nchildren(t->cgs);
+}
+
+static int cgroups_child(const struct dbf_tree *t, const struct fixed_ops *f,
+			 size_t i, const struct dbf_caller *c, char name[256],
+			 uint64_t *node, struct stat *st)
+{
+	(void)f;
+	return cg_child(t, t->cgs, i, c, name, node, st);
+}
+
+static int cgroups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
+			  const char *name, const struct dbf_caller *c,
+			  uint64_t *node, struct stat *st)
+{
+	(void)f;
+	return cg_lookup(t, t->cgs, name, c, node, st);
 }
 
 /* by-pid/: every holding process. */
@@ -1076,11 +1712,13 @@ static long pids_nchildren(const struct dbf_tree *t, const struct fixed_ops *f)
 }
 
 static int pids_child(const struct dbf_tree *t, const struct fixed_ops *f,
-		      size_t i, char name[256], uint64_t *node, struct stat *st)
+		      size_t i, const struct dbf_caller *c, char name[256],
+		      uint64_t *node, struct stat *st)
 {
 	const struct dbf_proc *p;
 
 	(void)f;
+	(void)c;
 	if (i >= t->snap->nprocs)
 		return -ENOENT;
 	p = &t->snap->procs[i];
@@ -1091,11 +1729,13 @@ static int pids_child(const struct dbf_tree *t, const struct fixed_ops *f,
 }
 
 static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
-		       const char *name, uint64_t *node, struct stat *st)
+		       const char *name, const struct dbf_caller *c,
+		       uint64_t *node, struct stat *st)
 {
 	uint64_t v;
 
 	(void)f;
+	(void)c;
 	if (!parse_u64(name, INT32_MAX, &v) || !dbf_snapshot_proc(t->snap, (pid_t)v))
 		return -ENOENT;
 	*node = dbf_node(DBF_KIND_PID, v);
@@ -1134,6 +1774,12 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 		.hash = pids_hash, .subdirs = pids_subdirs,
 		.nchildren = pids_nchildren, .child = pids_child,
 		.lookup = pids_lookup,
+	},
+	[DBF_NODE_BY_CGROUP] = {
+		.name = "by-cgroup",
+		.hash = cgroups_hash, .subdirs = cgroups_subdirs,
+		.nchildren = cgroups_nchildren, .child = cgroups_child,
+		.lookup = cgroups_lookup, .per_caller = true,
 	},
 	[DBF_NODE_BY_DEVICE] = {
 		.name = "by-device", .sub = DBF_KIND_DEVICE,
@@ -1217,13 +1863,14 @@ static int fixed_getattr(const struct dbf_tree *t, uint64_t node,
 }
 
 static int fixed_lookup(const struct dbf_tree *t, uint64_t dir,
-			const char *name, uint64_t *node, struct stat *st)
+			const char *name, const struct dbf_caller *c,
+			uint64_t *node, struct stat *st)
 {
 	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
 
 	if (!f)
 		return -ENOENT;
-	return f->lookup ? f->lookup(t, f, name, node, st) : -ENOTDIR;
+	return f->lookup ? f->lookup(t, f, name, c, node, st) : -ENOTDIR;
 }
 
 static long fixed_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -1236,13 +1883,22 @@ static long fixed_nchildren(const struct dbf_tree *t, uint64_t dir)
 }
 
 static int fixed_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		       char name[256], uint64_t *node, struct stat *st)
+		       const struct dbf_caller *c, char name[256], uint64_t *node,
+		       struct stat *st)
 {
 	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
 
 	if (!f)
 		return -ENOENT;
-	return f->child ? f->child(t, f, i, name, node, st) : -ENOTDIR;
+	return f->child ? f->child(t, f, i, c, name, node, st) : -ENOTDIR;
+}
+
+static bool fixed_per_caller(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	(void)t;
+	return f && f->per_caller;
 }
 
 static int fixed_render(const struct dbf_tree *t, uint64_t node,
@@ -1278,10 +1934,13 @@ struct kind_ops {
 	const struct dbf_dirver *(*dirver)(const struct dbf_tree *t, uint64_t dir);
 	int (*getattr)(const struct dbf_tree *t, uint64_t node, struct stat *st);
 	int (*lookup)(const struct dbf_tree *t, uint64_t dir, const char *name,
-		      uint64_t *node, struct stat *st);
+		      const struct dbf_caller *c, uint64_t *node, struct stat *st);
 	long (*nchildren)(const struct dbf_tree *t, uint64_t dir);
 	int (*child)(const struct dbf_tree *t, uint64_t dir, size_t i,
-		     char name[256], uint64_t *node, struct stat *st);
+		     const struct dbf_caller *c, char name[256], uint64_t *node,
+		     struct stat *st);
+	/* Whether it answers each caller its own way, when shared. */
+	bool (*per_caller)(const struct dbf_tree *t, uint64_t dir);
 	uint64_t (*parent)(const struct dbf_tree *t, uint64_t dir);
 	/* The entries of this kind's directories that name buffer @b. */
 	nlink_t (*links)(const struct dbf_tree *t, const struct dbf_buf *b);
@@ -1298,7 +1957,8 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.ndirs = fixed_ndirs, .dir = fixed_dir, .dirver = fixed_dirver,
 		.getattr = fixed_getattr, .lookup = fixed_lookup,
 		.nchildren = fixed_nchildren, .child = fixed_child,
-		.links = fixed_links, .render = fixed_render,
+		.per_caller = fixed_per_caller, .links = fixed_links,
+		.render = fixed_render,
 	},
 	[DBF_KIND_BUF] = {
 		.getattr = buf_getattr, .render = buf_render,
@@ -1323,7 +1983,8 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.ndirs = pid_ndirs, .dir = pid_dir, .dirver = pid_dirver,
 		.getattr = pid_getattr, .lookup = pid_lookup,
 		.nchildren = pid_nchildren, .child = pid_child,
-		.parent = pid_parent, .links = pid_links,
+		.parent = pid_parent, .per_caller = pid_per_caller,
+		.links = pid_links,
 		.generation = pid_generation, .may_enter = pid_may_enter,
 	},
 	[DBF_KIND_DEVICE] = {
@@ -1333,6 +1994,15 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.getattr = group_getattr, .lookup = group_lookup,
 		.nchildren = group_nchildren, .child = group_child,
 		.parent = device_parent, .links = device_links,
+	},
+	[DBF_KIND_CGROUP] = {
+		.build = cgroup_build, .versions = cgroup_versions,
+		.free = cgroup_free,
+		.ndirs = cgroup_ndirs, .dir = cgroup_dir, .dirver = cgroup_dirver,
+		.getattr = cgroup_getattr, .lookup = cgroup_lookup,
+		.nchildren = cgroup_nchildren, .child = cgroup_child,
+		.parent = cgroup_parent, .per_caller = cgroup_per_caller,
+		.links = cgroup_links,
 	},
 };
 
@@ -1437,13 +2107,14 @@ int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 }
 
 int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
-		    const char *name, uint64_t *node, struct stat *st)
+		    const char *name, const struct dbf_caller *c,
+		    uint64_t *node, struct stat *st)
 {
 	const struct kind_ops *ops = kind_of(parent);
 
 	if (!ops)
 		return -ENOENT;
-	return ops->lookup ? ops->lookup(t, parent, name, node, st) : -ENOTDIR;
+	return ops->lookup ? ops->lookup(t, parent, name, c, node, st) : -ENOTDIR;
 }
 
 long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -1456,13 +2127,21 @@ long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
 }
 
 int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		   char name[256], uint64_t *node, struct stat *st)
+		   const struct dbf_caller *c, char name[256], uint64_t *node,
+		   struct stat *st)
 {
 	const struct kind_ops *ops = kind_of(dir);
 
 	if (!ops)
 		return -ENOENT;
-	return ops->child ? ops->child(t, dir, i, name, node, st) : -ENOTDIR;
+	return ops->child ? ops->child(t, dir, i, c, name, node, st) : -ENOTDIR;
+}
+
+bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct kind_ops *ops = kind_of(dir);
+
+	return t->shared && ops && ops->per_caller && ops->per_caller(t, dir);
 }
 
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir)
@@ -1539,10 +2218,13 @@ static void gone_entries(const struct dbf_tree *old, const struct dbf_tree *new,
 	struct stat st;
 	uint64_t node;
 
+	/* The kernel's caches are everyone's: what any caller may have seen. */
 	for (long i = 0; i < n; i++) {
-		if (dbf_tree_child(old, dir, (size_t)i, name, &node, &st) != 0)
+		if (dbf_tree_child(old, dir, (size_t)i, &DBF_CALLER_ROOT, name,
+				   &node, &st) != 0)
 			continue;
-		if (dbf_tree_lookup(new, dir, name, &node, &st) == -ENOENT)
+		if (dbf_tree_lookup(new, dir, name, &DBF_CALLER_ROOT, &node,
+				    &st) == -ENOENT)
 			gone(arg, dir, name, strlen(name));
 	}
 }

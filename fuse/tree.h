@@ -26,6 +26,7 @@ enum dbf_node_kind {
 	DBF_KIND_EXPORTER,	/* by-exporter/<exporter>; key: interned id */
 	DBF_KIND_PID,		/* by-pid/<pid>; key: pid */
 	DBF_KIND_DEVICE,	/* by-device/<device>; key: interned id */
+	DBF_KIND_CGROUP,	/* by-cgroup/.../<cgroup>; key: interned path */
 	DBF_NKINDS
 };
 
@@ -36,6 +37,7 @@ enum {
 	DBF_NODE_BY_NAME,
 	DBF_NODE_BY_EXPORTER,
 	DBF_NODE_BY_PID,
+	DBF_NODE_BY_CGROUP,	/* the root cgroup's directory */
 	DBF_NODE_BY_DEVICE,
 	DBF_NODE_SUMMARY,
 	DBF_NODE_END
@@ -133,6 +135,9 @@ struct dbf_groups {
 	struct dbf_dirver *ver;		/* like g */
 };
 
+/* One by-cgroup directory; private to fuse/tree.c. */
+struct dbf_cgroup;
+
 /* A snapshot with the indices the view needs. Immutable once built. */
 struct dbf_tree {
 	struct dbf_snapshot *snap;
@@ -144,6 +149,14 @@ struct dbf_tree {
 	uint32_t *dev_bufs;			/* snap->bufs indices */
 	struct dbf_str *dev_names;		/* like dev_bufs */
 	uint32_t *dev_links;			/* by buffer: device dirs naming it */
+	/* by-cgroup: [0] the root cgroup, then by path; %unknown last */
+	struct dbf_cgroup *cgs;
+	uint32_t ncgs;
+	uint32_t cg_unknown;			/* index of %unknown, 0: none */
+	uint32_t *cg_by_id;			/* indices, but the root's, by id */
+	uint32_t *cg_sub, *cg_procs, *cg_bufs;	/* runs: see struct dbf_cgroup */
+	struct dbf_dirver *cg_ver;		/* like cgs; [0] is fixed[] */
+	uint32_t *cg_links;			/* by buffer: cgroup dirs naming it */
 	uid_t uid;			/* owner of all but by-pid/<pid> */
 	gid_t gid;
 	/*
@@ -173,20 +186,37 @@ void dbf_tree_free(struct dbf_tree *t);
 /* Attributes of @node as it is in @t; -ENOENT if it is not there. */
 int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st);
 
-/* Resolve @name in directory @parent: -ENOENT, -ENOTDIR or 0. */
+struct dbf_caller;
+
+/*
+ * Resolve @name in directory @parent as caller @c finds it: -ENOENT,
+ * -ENOTDIR or 0. A cgroup directory resolves a buffer only for a caller
+ * who sees one of the cgroup's processes holding it.
+ */
 int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
-		    const char *name, uint64_t *node, struct stat *st);
+		    const char *name, const struct dbf_caller *c,
+		    uint64_t *node, struct stat *st);
 
 /* Number of entries of directory @node (without . and ..), or -errno. */
 long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir);
 
 /*
- * Entry @i of @dir: its name (NUL-terminated, at most NAME_MAX bytes),
- * node and attributes. Returns 0, or 1 when the entry has no valid path
- * component and must be skipped.
+ * Entry @i of @dir as caller @c lists it: its name (NUL-terminated, at
+ * most NAME_MAX bytes), node and attributes. Returns 0, or 1 when the
+ * entry has no valid path component, or is not @c's to see, and must be
+ * skipped.
  */
 int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		   char name[256], uint64_t *node, struct stat *st);
+		   const struct dbf_caller *c, char name[256], uint64_t *node,
+		   struct stat *st);
+
+/*
+ * Does @dir, on a shared mount, answer each caller its own way (a pid
+ * directory is its owner's, a cgroup directory lists what the caller
+ * sees)? Then the kernel must neither cache its listing nor a name it
+ * did not find there, and its mtime is the time it appeared.
+ */
+bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir);
 
 /* The node that holds @dir (the root for the root). */
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir);

@@ -475,19 +475,25 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	struct stat st;
 	uint64_t node;
+	bool mine;	/* the answer is the caller's own */
 	int r;
 
 	/* The kernel's mode check may have run on attributes it cached earlier. */
 	r = dbf_tree_may_enter(t, parent, &caller);
 	if (r == 0)
-		r = dbf_tree_lookup(t, parent, name, &node, &st);
+		r = dbf_tree_lookup(t, parent, name, &caller, &node, &st);
 	if (r == 0) {
 		node = dbf_node_for(node, req_class(v, req));
 		fill_entry(v, t, &e, node, &st);
 	}
+	mine = dbf_tree_per_caller(t, parent);
 	tree_unref(t);
-	if (r == -ENOENT) {
-		/* A negative entry, cached for one refresh interval. */
+	/*
+	 * A negative entry, cached for one refresh interval; but not where
+	 * the answer was this caller's alone: ENOENT as an error leaves the
+	 * kernel nothing to reuse for the next caller.
+	 */
+	if (r == -ENOENT && !mine) {
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = v->timeout;
 		fuse_reply_entry(req, &e);
@@ -666,8 +672,11 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	ver = dbf_tree_dirver(t, ino);
 	fi->cache_readdir = 1;
 	fi->keep_cache = ver && !ver->changed;
-	/* Shared, a pid directory's mtime does not follow its entries (tree.c). */
-	if (t->shared && dbf_node_kind(ino) == DBF_KIND_PID)
+	/*
+	 * Shared, a pid or cgroup directory answers each caller its own way,
+	 * and its mtime does not follow its entries (tree.c).
+	 */
+	if (dbf_tree_per_caller(t, ino))
 		fi->cache_readdir = fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		tree_unref(t);
@@ -684,6 +693,7 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 {
 	struct view *v = req_view(req);
 	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
+	struct dbf_caller caller = req_caller(req);
 	uint16_t cls = plus ? req_class(v, req) : DBF_CLASS_ROOT;
 	char *buf, name[256];
 	size_t pos = 0;
@@ -704,8 +714,8 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 			if (dbf_tree_getattr(d->tree, node, &st) < 0)
 				continue;
 			strcpy(name, i == 0 ? "." : "..");
-		} else if (dbf_tree_child(d->tree, d->node, (size_t)(i - 2), name,
-					  &node, &st) != 0) {
+		} else if (dbf_tree_child(d->tree, d->node, (size_t)(i - 2), &caller,
+					  name, &node, &st) != 0) {
 			continue;
 		}
 		if (plus) {

@@ -227,10 +227,10 @@ Test(tree, class_node_encoding)
 	cr_assert_eq(st.st_ino, 5);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(7, 7), &st), -ENOENT);
 	/* the tree hands out class 0; the view applies the caller's */
-	cr_assert_eq(dbf_tree_lookup(t, dir, "5", &node, &st), 0);
+	cr_assert_eq(dbf_tree_lookup(t, dir, "5", &DBF_CALLER_ROOT, &node, &st), 0);
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
-	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &node, &st), -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
 				    name, &node, &st), 0);
 	cr_assert_str_eq(name, "5");
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
@@ -282,7 +282,7 @@ static uint64_t name_id(const struct dbf_tree *t, const char *name)
 	uint64_t node;
 	struct stat st;
 
-	if (dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME), name,
+	if (dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME), name, &DBF_CALLER_ROOT,
 			    &node, &st) < 0)
 		return 0;
 	return dbf_node_key(node);
@@ -386,13 +386,13 @@ Test(tree, wide_inode_is_not_shown)
 	add_buf(b, wide, NULL, 1);
 	t = build(b, in, NULL, true);
 	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE),
-				     "4294967301", &node, &st), -ENOENT);
+				     "4294967301", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE),
-				     "4294967295", &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+				     "4294967295", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
 				    name, &node, &st), 0);
 	cr_assert_str_eq(name, "3");
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1,
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1, &DBF_CALLER_ROOT,
 				    name, &node, &st), 1);
 	/* node 5 of class 1 is not the wide buffer */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, 1), &st), -ENOENT);
@@ -407,6 +407,7 @@ Test(tree, wide_inode_is_not_shown)
 #define BY_NAME		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_NAME)
 #define BY_EXPORTER	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_EXPORTER)
 #define BY_PID		dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID)
+#define BY_CGROUP	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_CGROUP)
 #define BY_DEVICE	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_DEVICE)
 #define SUMMARY		dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)
 #define FIXED_INO(key)	((UINT64_C(0xf) << 48) | (key))
@@ -432,8 +433,11 @@ static struct dbf_tree *vgem_tree(struct dbf_interner *in, bool shared)
 	return t;
 }
 
-/* The entries of @dir as a listing gives them, '|'-separated; "-errno" on error. */
-static char *ls(const struct dbf_tree *t, uint64_t dir)
+/*
+ * The entries of @dir as a listing gives them to @c, '|'-separated;
+ * "-errno" on error.
+ */
+static char *ls_as(const struct dbf_tree *t, uint64_t dir, const struct dbf_caller *c)
 {
 	long n = dbf_tree_nchildren(t, dir);
 	char *out = calloc(1, 8192), name[256];
@@ -445,7 +449,7 @@ static char *ls(const struct dbf_tree *t, uint64_t dir)
 		return out;
 	}
 	for (long i = 0; i < n; i++) {
-		int r = dbf_tree_child(t, dir, (size_t)i, name, &node, &st);
+		int r = dbf_tree_child(t, dir, (size_t)i, c, name, &node, &st);
 
 		cr_assert(r == 0 || r == 1, "child %ld: %d", i, r);
 		if (r)
@@ -457,16 +461,18 @@ static char *ls(const struct dbf_tree *t, uint64_t dir)
 	return out;
 }
 
-#define assert_ls(t, dir, want)                                                \
+#define assert_ls_as(t, dir, c, want)                                          \
 	do {                                                                   \
-		char *got_ = ls(t, dir);                                       \
+		char *got_ = ls_as(t, dir, c);                                 \
 		cr_assert_str_eq(got_, want);                                  \
 		free(got_);                                                    \
 	} while (0)
 
-/* Resolve the path @path (components split on '/') from the root. */
-static int walk(const struct dbf_tree *t, const char *path, uint64_t *node,
-		struct stat *st)
+#define assert_ls(t, dir, want) assert_ls_as(t, dir, &DBF_CALLER_ROOT, want)
+
+/* Resolve the path @path (components split on '/') from the root, as @c. */
+static int walk_as(const struct dbf_tree *t, const char *path,
+		   const struct dbf_caller *c, uint64_t *node, struct stat *st)
 {
 	char buf[1024], *comp, *save = NULL;
 	uint64_t at = ROOT;
@@ -475,9 +481,15 @@ static int walk(const struct dbf_tree *t, const char *path, uint64_t *node,
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (comp = strtok_r(buf, "/", &save); comp && r == 0;
 	     comp = strtok_r(NULL, "/", &save))
-		r = dbf_tree_lookup(t, at, comp, &at, st);
+		r = dbf_tree_lookup(t, at, comp, c, &at, st);
 	*node = at;
 	return r;
+}
+
+static int walk(const struct dbf_tree *t, const char *path, uint64_t *node,
+		struct stat *st)
+{
+	return walk_as(t, path, &DBF_CALLER_ROOT, node, st);
 }
 
 /* The node at @path, which must resolve. */
@@ -518,10 +530,10 @@ Test(tree, root_and_summary)
 	uint64_t node;
 	char name[256];
 
-	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-device|summary");
+	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-cgroup|by-device|summary");
 	cr_assert_eq(dbf_tree_getattr(t, ROOT, &st), 0);
 	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
-	cr_assert_eq(st.st_nlink, 7);		/* ., .. and the five by-* */
+	cr_assert_eq(st.st_nlink, 8);		/* ., .. and the six by-* */
 	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_ROOT));
 	cr_assert_eq(st.st_size, 0);
 	cr_assert_eq(st.st_uid, MOUNT_UID);
@@ -532,19 +544,19 @@ Test(tree, root_and_summary)
 	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_SUMMARY; key++) {
 		struct stat by_child;
 
-		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
+		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE), &DBF_CALLER_ROOT,
 					    name, &node, &by_child), 0);
 		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
 		cr_assert_eq(by_child.st_ino, FIXED_INO((uint64_t)key));
-		cr_assert_eq(dbf_tree_lookup(t, ROOT, name, &node, &st), 0);
+		cr_assert_eq(dbf_tree_lookup(t, ROOT, name, &DBF_CALLER_ROOT, &node, &st), 0);
 		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
 		cr_assert_eq(st.st_nlink, by_child.st_nlink);
 		cr_assert_eq(dbf_tree_parent(t, node), ROOT);
 	}
-	cr_assert_eq(dbf_tree_child(t, ROOT, 6, name, &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, ROOT, 7, &DBF_CALLER_ROOT, name, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 
 	/* summary is the one file */
 	cr_assert_eq(dbf_tree_getattr(t, SUMMARY, &st), 0);
@@ -553,19 +565,19 @@ Test(tree, root_and_summary)
 	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_SUMMARY));
 	cr_assert_eq(st.st_uid, MOUNT_UID);
 	cr_assert_eq(st.st_mtim.tv_sec, t->snap->taken.tv_sec);
-	cr_assert_eq(dbf_tree_lookup(t, SUMMARY, "x", &node, &st), -ENOTDIR);
+	cr_assert_eq(dbf_tree_lookup(t, SUMMARY, "x", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
 	cr_assert_eq(dbf_tree_nchildren(t, SUMMARY), -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, SUMMARY, 0, name, &node, &st), -ENOTDIR);
+	cr_assert_eq(dbf_tree_child(t, SUMMARY, 0, &DBF_CALLER_ROOT, name, &node, &st), -ENOTDIR);
 	cr_assert_null(dbf_tree_dirver(t, SUMMARY));
 
 	/* fixed keys that are nothing, and kinds that are nothing */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, 0), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_END), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_FIXED, 99)), -ENOENT);
 	cr_assert_null(dbf_tree_dirver(t, dbf_node(DBF_KIND_FIXED, 99)));
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_NKINDS, 1), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(0x7fff, 1)), -ENOENT);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_NKINDS, 1), &DBF_CALLER_PUBLIC), 0);
 	dbf_tree_free(t);
@@ -576,10 +588,13 @@ Test(tree, by_inode)
 {
 	struct dbf_interner *in = dbf_interner_new();
 	struct dbf_tree *t = vgem_tree(in, false), *sh = vgem_tree(in, true);
-	/* by-inode, by-name if named, by-exporter, one per holding process */
-	static const nlink_t links[16] = { 0, 5, 5, 6, 4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 3, 4 };
-	/* shared: by-pid/ counts once, held or not */
-	static const nlink_t shared[16] = { 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 4, 4 };
+	/*
+	 * by-inode, by-name if named, by-exporter, one per holding process,
+	 * one per cgroup directory (3: camera.service and compositor.service)
+	 */
+	static const nlink_t links[16] = { 0, 6, 6, 8, 5, 5, 5, 5, 5, 5, 5, 5, 4, 5, 3, 5 };
+	/* shared: by-pid/ and by-cgroup/ count once each, held or not */
+	static const nlink_t shared[16] = { 0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 5, 5, 5 };
 	static const off_t size[16] = { 0, 1048576, 1048576, 2097152, 65536, 65536,
 		65536, 65536, 65536, 65536, 65536, 65536, 65536, 262144, 131072, 524288 };
 	struct stat st;
@@ -606,7 +621,7 @@ Test(tree, by_inode)
 		st = must_stat(sh, path);
 		cr_assert_eq(st.st_nlink, shared[ino], "shared %s", path);
 		/* a buffer is a file */
-		cr_assert_eq(dbf_tree_lookup(t, node, "1", &node, &st), -ENOTDIR);
+		cr_assert_eq(dbf_tree_lookup(t, node, "1", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
 		cr_assert_eq(dbf_tree_nchildren(t, dbf_buf_node(ino, 0)), -ENOTDIR);
 		cr_assert_null(dbf_tree_dirver(t, dbf_buf_node(ino, 0)));
 	}
@@ -614,10 +629,10 @@ Test(tree, by_inode)
 	for (const char **n = (const char *[]){ "0", "01", "+1", "1x", " 1", "16", "",
 						 "4294967297", "18446744073709551617",
 						 NULL }; *n; n++)
-		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &node, &st), -ENOENT,
+		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st), -ENOENT,
 			     "'%s'", *n);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16, 0), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, path, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, &DBF_CALLER_ROOT, path, &node, &st), -ENOENT);
 	dbf_tree_free(t);
 	dbf_tree_free(sh);
 	dbf_interner_free(in);
@@ -647,7 +662,7 @@ Test(tree, by_name_and_exporter)
 	cr_assert_geq(st.st_ino, UINT64_C(1) << 48);
 	cr_assert_eq(dbf_tree_parent(t, camera), BY_NAME);
 	cr_assert_eq(dbf_tree_nchildren(t, camera), 3);
-	cr_assert_eq(dbf_tree_lookup(t, camera, "4", &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, camera, "4", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 
 	cr_assert_eq(must_walk(t, "by-name/a%2Fb/4"), dbf_buf_node(4, 0));
 	cr_assert_eq(must_walk(t, "by-name/new%0Aline/6"), dbf_buf_node(6, 0));
@@ -658,13 +673,13 @@ Test(tree, by_name_and_exporter)
 	for (const char **n = (const char *[]){ "a%2fb", "%41", "A", "%2E", "..%2E",
 						 "%2e%2e", "new\nline", "camera",
 						 "CAMERA%", "", "%", NULL }; *n; n++)
-		cr_assert_eq(dbf_tree_lookup(t, BY_NAME, *n, &node, &st), -ENOENT,
+		cr_assert_eq(dbf_tree_lookup(t, BY_NAME, *n, &DBF_CALLER_ROOT, &node, &st), -ENOENT,
 			     "'%s'", *n);
 	/* the unnamed buffer is in no name directory */
 	cr_assert_eq(walk_err(t, "by-inode/12"), 0);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_NAME, 999999), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_NAME, 999999)), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &node, &st),
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &DBF_CALLER_ROOT, &node, &st),
 		     -ENOENT);
 
 	assert_ls(t, BY_EXPORTER, "drm");
@@ -946,7 +961,7 @@ static void node_path(const struct dbf_tree *t, uint64_t dir, char *out, size_t 
 	node_path(t, parent, up, sizeof(up));
 	n = dbf_tree_nchildren(t, parent);
 	for (long i = 0; i < n; i++) {
-		if (dbf_tree_child(t, parent, (size_t)i, name, &node, &st) == 0 &&
+		if (dbf_tree_child(t, parent, (size_t)i, &DBF_CALLER_ROOT, name, &node, &st) == 0 &&
 		    node == dir) {
 			/* the test's paths are short */
 			snprintf(out, size, "%.100s%.100s/", up, name);
@@ -997,13 +1012,15 @@ Test(tree, diff_tells_what_changed_and_vanished)
 		"changed /by-name/A/\n"
 		"changed /by-exporter/drm/\n"
 		"changed /by-pid/10/\n"
+		"changed /by-cgroup/%unknown/\n"
 		"gone /by-inode/2\n"
 		"gone /by-inode/5\n"
 		"gone /by-name/B\n"
 		"gone /by-name/a%2Fb\n"
 		"gone /by-exporter/drm/2\n"
 		"gone /by-exporter/drm/5\n"
-		"gone /by-pid/10/2\n");
+		"gone /by-pid/10/2\n"
+		"gone /by-cgroup/%unknown/2\n");
 	/* by-exporter/ still lists drm alone */
 	cr_assert_eq(dbf_tree_dirver(old, BY_EXPORTER)->hash,
 		     dbf_tree_dirver(new, BY_EXPORTER)->hash);
@@ -1098,8 +1115,8 @@ Test(tree, by_device)
 	for (uint64_t ino = 1; ino <= 6; ino++) {
 		snprintf(path, sizeof(path), "by-inode/%llu", (unsigned long long)ino);
 		cr_assert_eq(must_stat(t, path).st_nlink, links[ino], "%s", path);
-		/* shared or not: the devices are everyone's */
-		cr_assert_eq(must_stat(sh, path).st_nlink, links[ino] + 1, "shared %s", path);
+		/* shared: by-pid/ and by-cgroup/ once each; the devices are everyone's */
+		cr_assert_eq(must_stat(sh, path).st_nlink, links[ino] + 2, "shared %s", path);
 	}
 	/* public: every caller enters */
 	cr_assert_eq(dbf_tree_may_enter(sh, node, &DBF_CALLER_PUBLIC), 0);
@@ -1131,7 +1148,10 @@ Test(tree, by_device_fixtures)
 	assert_ls(t, BY_DEVICE, "card1|vgem");
 	assert_ls(t, must_walk(t, "by-device/card1"), "23");
 	assert_ls(t, must_walk(t, "by-device/vgem"), "23");
-	/* by-inode, by-name, by-exporter, 301's mapping, two devices */
+	/*
+	 * by-inode, by-name, by-exporter, 301's mapping, two devices; 301's
+	 * cgroup has a name too long for a directory entry
+	 */
 	cr_assert_eq(must_stat(t, "by-inode/23").st_nlink, 6);
 	dbf_tree_free(t);
 
@@ -1178,5 +1198,441 @@ Test(tree, by_device_diff)
 	cr_assert_eq(must_stat(new, "by-inode/2").st_nlink, 2);
 	dbf_tree_free(old);
 	dbf_tree_free(new);
+	dbf_interner_free(in);
+}
+
+/* ---- by-cgroup/ ---- */
+
+/* Add the sizes of the buffers under @dir, each inode once (du -s). */
+static uint64_t du_walk(const struct dbf_tree *t, uint64_t dir,
+			const struct dbf_caller *c, bool *seen)
+{
+	long n = dbf_tree_nchildren(t, dir);
+	uint64_t sum = 0, node;
+	char name[256];
+	struct stat st;
+
+	cr_assert_geq(n, 0);
+	for (long i = 0; i < n; i++) {
+		if (dbf_tree_child(t, dir, (size_t)i, c, name, &node, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			cr_assert_eq(dbf_tree_parent(t, node), dir, "%s", name);
+			sum += du_walk(t, node, c, seen);
+		} else if (!seen[st.st_ino]) {
+			seen[st.st_ino] = true;
+			sum += (uint64_t)st.st_size;
+		}
+	}
+	return sum;
+}
+
+/* du -sb of the directory at @path, as @c. */
+static uint64_t du_as(const struct dbf_tree *t, const char *path,
+		      const struct dbf_caller *c)
+{
+	bool seen[1024] = { false };
+	struct stat st;
+	uint64_t node;
+
+	cr_assert_eq(walk_as(t, path, c, &node, &st), 0, "%s", path);
+	return du_walk(t, node, c, seen);
+}
+
+static uint64_t du(const struct dbf_tree *t, const char *path)
+{
+	return du_as(t, path, &DBF_CALLER_ROOT);
+}
+
+Test(tree, by_cgroup_vgem)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = vgem_tree(in, false), *sh = vgem_tree(in, true);
+	const char *odd = "by-cgroup/user.slice/user-1000.slice/user@1000.service/"
+			  "app.slice/odd.scope";
+	uint64_t sys, cam, unknown;
+	struct stat st;
+	uint64_t node;
+
+	/* holders only: init, scenario and kernelonly hold nothing; maponly has no file */
+	assert_ls(t, BY_CGROUP, "system.slice|user.slice|%unknown");
+	st = must_stat(t, "by-cgroup");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2 + 3);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_BY_CGROUP));
+	cr_assert_eq(st.st_size, 0);
+	cr_assert_eq(dbf_tree_parent(t, BY_CGROUP), ROOT);
+	sys = must_walk(t, "by-cgroup/system.slice");
+	cam = must_walk(t, "by-cgroup/system.slice/camera.service");
+	unknown = must_walk(t, "by-cgroup/%unknown");
+	cr_assert_eq(dbf_node_kind(sys), DBF_KIND_CGROUP);
+	cr_assert_eq(dbf_node_kind(unknown), DBF_KIND_CGROUP);
+	assert_ls(t, sys, "camera.service|compositor.service");
+	assert_ls(t, cam, "1|2|3");
+	assert_ls(t, must_walk(t, "by-cgroup/system.slice/compositor.service"), "3|15");
+	assert_ls(t, must_walk(t, "by-cgroup/user.slice"), "user-1000.slice");
+	assert_ls(t, must_walk(t, odd), "4|5|6|7|8|9|10|11|12");
+	assert_ls(t, unknown, "13");
+	cr_assert_eq(dbf_tree_parent(t, cam), sys);
+	cr_assert_eq(dbf_tree_parent(t, sys), BY_CGROUP);
+	cr_assert_eq(dbf_tree_parent(t, unknown), BY_CGROUP);
+
+	st = must_stat(t, "by-cgroup/system.slice");
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_nlink, 2 + 2);
+	cr_assert_eq(st.st_ino, sys);
+	cr_assert_geq(st.st_ino, UINT64_C(1) << 48);
+	cr_assert_eq(st.st_uid, MOUNT_UID);
+	cr_assert_eq(must_stat(t, "by-cgroup/system.slice/camera.service").st_nlink, 2);
+	cr_assert_eq(must_stat(t, "by-cgroup/%unknown").st_nlink, 2);
+	cr_assert_eq(must_walk(t, "by-cgroup/system.slice/camera.service/3"), dbf_buf_node(3, 0));
+
+	/* a directory lists its own processes' buffers, not its children's */
+	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/1"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/13"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/camera.service/15"), -ENOENT);
+	/* what holds nothing has no directory */
+	cr_assert_eq(walk_err(t, "by-cgroup/init.scope"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/kernelonly.service"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/user.slice/user-0.slice"), -ENOENT);
+	/* %unknown is spelled so, and only in by-cgroup/ */
+	cr_assert_eq(walk_err(t, "by-cgroup/unknown"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/%25unknown"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/%unknown"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/camera.service/1/x"), -ENOTDIR);
+	/* the root cgroup is by-cgroup/ alone: no node of the kind names it */
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_CGROUP, 0), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_CGROUP, 999999), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_CGROUP, 999999)), -ENOENT);
+
+	/* every caller enters; no generation */
+	cr_assert_eq(dbf_tree_may_enter(sh, cam, &DBF_CALLER_PUBLIC), 0);
+	cr_assert_eq(dbf_tree_generation(t, cam), 0);
+	cr_assert_not_null(dbf_tree_dirver(t, cam));
+	cr_assert_not_null(dbf_tree_dirver(t, BY_CGROUP));
+
+	/* shared, cgroup and pid directories answer per caller, and keep their birth */
+	for (const uint64_t *d = (const uint64_t[]){ BY_CGROUP, sys, cam, unknown,
+			dbf_node(DBF_KIND_PID, 90), 0 }; *d; d++) {
+		cr_assert(dbf_tree_per_caller(sh, *d), "%llx", (unsigned long long)*d);
+		cr_assert(!dbf_tree_per_caller(t, *d));
+		cr_assert_eq(dbf_tree_getattr(sh, *d, &st), 0);
+		cr_assert_eq(st.st_mtim.tv_sec, dbf_tree_dirver(sh, *d)->born.tv_sec);
+	}
+	for (const uint64_t *d = (const uint64_t[]){ ROOT, BY_INODE, BY_NAME, BY_PID,
+			BY_DEVICE, must_walk(sh, "by-name/CAMERA"), SUMMARY,
+			dbf_buf_node(1, 0), 0 }; *d; d++)
+		cr_assert(!dbf_tree_per_caller(sh, *d), "%llx", (unsigned long long)*d);
+
+	/* du -sb: each buffer of the subtree once (README truth, by inode) */
+	cr_assert_eq(du(t, "by-cgroup"), 5570560);		/* 1-13, 15 */
+	cr_assert_eq(du(t, "by-cgroup/system.slice"), 4718592);	/* 1, 2, 3, 15 */
+	cr_assert_eq(du(t, "by-cgroup/system.slice/camera.service"), 4194304); /* 1, 2, 3 */
+	cr_assert_eq(du(t, "by-cgroup/system.slice/compositor.service"), 2621440); /* 3, 15 */
+	cr_assert_eq(du(t, "by-cgroup/user.slice"), 589824);	/* 4-12 */
+	cr_assert_eq(du(t, odd), 589824);
+	cr_assert_eq(du(t, "by-cgroup/%unknown"), 262144);	/* 13 */
+	/* a lookup from the kernel's cached dentry finds the same */
+	cr_assert_eq(dbf_tree_lookup(t, sys, "camera.service", &DBF_CALLER_ROOT, &node, &st), 0);
+	cr_assert_eq(node, cam);
+	dbf_tree_free(t);
+	dbf_tree_free(sh);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_cgroup_root_cgroup_holds)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-heap", "linux-6.1-heap/debug", NULL);
+	struct dbf_tree *t;
+
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	/* maponly (28) is in "/": its buffer sits in by-cgroup/ itself */
+	assert_ls(t, BY_CGROUP, "system.slice|user.slice|11");
+	cr_assert_eq(must_stat(t, "by-cgroup").st_nlink, 2 + 2);
+	assert_ls(t, must_walk(t, "by-cgroup/user.slice"), "odd.scope");
+	assert_ls(t, must_walk(t, "by-cgroup/user.slice/odd.scope"), "1|2|3|4|5|6|7|8|9");
+	assert_ls(t, must_walk(t, "by-cgroup/system.slice/camera.service"), "10|12|13");
+	cr_assert_eq(du(t, "by-cgroup"), 5570560);		/* all 14 */
+	cr_assert_eq(du(t, "by-cgroup/system.slice"), 4718592);	/* 10, 12, 13, 14 */
+	cr_assert_eq(du(t, "by-cgroup/system.slice/compositor.service"), 2621440); /* 13, 14 */
+	cr_assert_eq(du(t, "by-cgroup/user.slice"), 589824);	/* 1-9 */
+	cr_assert_eq(walk_err(t, "by-cgroup/%unknown"), -ENOENT);
+	cr_assert_eq(walk_err(t, "by-cgroup/init.scope"), -ENOENT);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, by_cgroup_hostile_names)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug",
+					      NULL);
+	const char *deep = "by-cgroup/user.slice/new%0Aline/tab%09here/%2541/%2E%2E";
+	char path[512];
+	struct dbf_tree *t;
+	uint64_t dir;
+
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_ls(t, BY_CGROUP, "user.slice");
+	/* viewer's 255-byte name is 257 bytes escaped: it has no entry */
+	assert_ls(t, must_walk(t, "by-cgroup/user.slice"), "new%0Aline");
+	cr_assert_eq(must_stat(t, "by-cgroup/user.slice").st_nlink, 3);
+	assert_ls(t, must_walk(t, deep), "%342");
+	snprintf(path, sizeof(path), "%s/%%342/with space", deep);
+	dir = must_walk(t, path);
+	assert_ls(t, dir, "21|22");
+	/* "42" is a buffer's name; the cgroup is only "%342" */
+	for (const char **n = (const char *[]){ "42", "%34%32", "%3042", "%34", "%342 ",
+						 NULL }; *n; n++) {
+		snprintf(path, sizeof(path), "%s/%s", deep, *n);
+		cr_assert_eq(walk_err(t, path), -ENOENT, "%s", *n);
+	}
+	/* only canonical spellings: not "..", "%2e%2E", "%41" or "new%0aline" */
+	for (const char **p = (const char *[]){ "by-cgroup/user.slice/new%0aline",
+			"by-cgroup/user.slice/new%0Aline/tab%09here/%41",
+			"by-cgroup/user.slice/new%0Aline/tab%09here/%2541/%2e%2E",
+			"by-cgroup/user.slice/new%0Aline/tab%09here/%2541/..",
+			"by-cgroup/user.slice/with space", NULL }; *p; p++)
+		cr_assert_eq(walk_err(t, *p), -ENOENT, "%s", *p);
+	/* 23 and 24 (viewer's) are in no cgroup directory */
+	cr_assert_eq(du(t, "by-cgroup"), 65536 + 4096);	/* 21, 22 */
+	cr_assert_eq(must_stat(t, "by-inode/24").st_nlink, 4);
+	cr_assert_eq(must_stat(t, "by-inode/21").st_nlink, 5);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+struct cg_proc {
+	pid_t pid;
+	uid_t owner;			/* 0: root's (owner gid 0 too) */
+	gid_t gid;
+	const char *cgroup;		/* NULL: unknown */
+	uint64_t inos[4];		/* held through fds 3, 4...; 0 ends */
+};
+
+/* Buffers 1..@nbufs (unnamed, drm, 4096 bytes) held as @procs say. */
+static struct dbf_tree *cg_tree(struct dbf_interner *in, const struct dbf_tree *prev,
+				time_t sec, uint64_t nbufs, const struct cg_proc *procs,
+				bool shared)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = sec };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+
+	for (uint64_t ino = 1; ino <= nbufs; ino++)
+		add_buf(b, ino, NULL, 1);
+	for (; procs->pid; procs++) {
+		struct dbf_proc_fact f = {
+			.pid = procs->pid, .uid = procs->owner, .gid = procs->gid,
+			.owner = procs->owner, .owner_gid = procs->gid, .comm = "p",
+		};
+
+		if (procs->cgroup)
+			f.cgroup = (struct dbf_str){ procs->cgroup,
+						     (uint32_t)strlen(procs->cgroup) };
+		cr_assert_eq(dbf_builder_proc(b, &f), 0);
+		for (int i = 0; procs->inos[i]; i++)
+			cr_assert_eq(dbf_builder_fd(b, procs->pid, 3 + i, procs->inos[i]), 0);
+	}
+	cr_assert_eq(dbf_builder_finish(b, &at, prev ? prev->snap : NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, shared, &t), 0);
+	return t;
+}
+
+Test(tree, by_cgroup_names)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct cg_proc procs[] = {
+		{ 10, 0, 0, "/", { 42 } },
+		{ 11, 0, 0, "/42", { 1 } },
+		{ 12, 0, 0, "/0", { 2 } },
+		{ 13, 0, 0, "/4a", { 3 } },
+		{ 14, 0, 0, "/%34", { 4 } },
+		{ 15, 0, 0, "/a//b", { 5 } },	/* an empty name on the way */
+		{ 16, 0, 0, "/a/", { 6 } },
+		{ 17, 0, 0, "x/y", { 7 } },	/* not a path: unknown */
+		{ 18, 0, 0, NULL, { 8 } },
+		{ 19, 0, 0, "/a/c", { 9 } },
+		{ 0 },
+	};
+	struct dbf_tree *t = cg_tree(in, NULL, 100, 42, procs, false);
+
+	/* child cgroups by raw name, %unknown last, then the own buffers */
+	assert_ls(t, BY_CGROUP, "%2534|%30|%342|4a|a|%unknown|42");
+	cr_assert_eq(must_stat(t, "by-cgroup").st_nlink, 2 + 6);
+	/* a buffer named 42 and the cgroup named 42, side by side */
+	cr_assert_eq(must_walk(t, "by-cgroup/42"), dbf_buf_node(42, 0));
+	assert_ls(t, must_walk(t, "by-cgroup/%342"), "1");
+	assert_ls(t, must_walk(t, "by-cgroup/%30"), "2");
+	assert_ls(t, must_walk(t, "by-cgroup/4a"), "3");
+	assert_ls(t, must_walk(t, "by-cgroup/%2534"), "4");
+	assert_ls(t, must_walk(t, "by-cgroup/%unknown"), "7|8");
+	/* "/a/" and "/a//b" go through an empty name: not listed, not counted */
+	assert_ls(t, must_walk(t, "by-cgroup/a"), "c");
+	cr_assert_eq(must_stat(t, "by-cgroup/a").st_nlink, 3);
+	for (const char **p = (const char *[]){ "by-cgroup/0", "by-cgroup/%34",
+			"by-cgroup/%3042", "by-cgroup/%33%30", "by-cgroup/%3", "by-cgroup/%3a",
+			"by-cgroup/x", "by-cgroup/a/b", "by-cgroup/a/5", NULL }; *p; p++)
+		cr_assert_eq(walk_err(t, *p), -ENOENT, "%s", *p);
+	/* by-inode, drm, the holder, and its cgroup's directory if it has one */
+	cr_assert_eq(must_stat(t, "by-inode/42").st_nlink, 4);
+	cr_assert_eq(must_stat(t, "by-inode/5").st_nlink, 3);
+	cr_assert_eq(must_stat(t, "by-inode/7").st_nlink, 4);
+	cr_assert_eq(du(t, "by-cgroup"), 8 * 4096);	/* 1-4, 7, 8, 9, 42 */
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/*
+ * Owners as in owners_tree(): A is 1000:1000, A2 1000:1001, B 1001:1001;
+ * 12 is setgid (root's alone).
+ */
+static const struct cg_proc owned[] = {
+	{ 10, 1000, 1000, "/a", { 5 } },
+	{ 11, 1000, 1001, "/a/b", { 5, 7 } },
+	{ 12, 0, 0, "/c", { 6 } },
+	{ 13, 1001, 1001, "/a", { 5, 6 } },
+	{ 14, 1000, 1000, NULL, { 8 } },
+	{ 0 },
+};
+
+Test(tree, by_cgroup_callers)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = cg_tree(in, NULL, 100, 8, owned, true);
+	struct dbf_caller a = dbf_caller(1000, 1000), a2 = dbf_caller(1000, 1001);
+	struct dbf_caller b = dbf_caller(1001, 1001);
+	uint64_t da = must_walk(t, "by-cgroup/a"), dab = must_walk(t, "by-cgroup/a/b");
+	uint64_t dc = must_walk(t, "by-cgroup/c"), du_ = must_walk(t, "by-cgroup/%unknown");
+	uint64_t node;
+	struct stat st;
+
+	/* subdirectories for all; buffers where the caller sees an own process hold them */
+	assert_ls_as(t, BY_CGROUP, &a, "a|c|%unknown");
+	assert_ls_as(t, BY_CGROUP, &DBF_CALLER_PUBLIC, "a|c|%unknown");
+	assert_ls_as(t, da, &DBF_CALLER_ROOT, "b|5|6");
+	assert_ls_as(t, da, &a, "b|5");
+	assert_ls_as(t, da, &a2, "b");
+	assert_ls_as(t, da, &b, "b|5|6");
+	assert_ls_as(t, da, &DBF_CALLER_PUBLIC, "b");
+	assert_ls_as(t, dab, &DBF_CALLER_ROOT, "5|7");
+	assert_ls_as(t, dab, &a, "");
+	assert_ls_as(t, dab, &a2, "5|7");
+	assert_ls_as(t, dc, &DBF_CALLER_ROOT, "6");
+	assert_ls_as(t, dc, &a, "");
+	assert_ls_as(t, du_, &a, "8");
+	assert_ls_as(t, du_, &b, "");
+
+	/* lookups agree with listings */
+	cr_assert_eq(walk_as(t, "by-cgroup/a/5", &a, &node, &st), 0);
+	cr_assert_eq(walk_as(t, "by-cgroup/a/6", &a, &node, &st), -ENOENT);
+	cr_assert_eq(walk_as(t, "by-cgroup/a/6", &b, &node, &st), 0);
+	cr_assert_eq(walk_as(t, "by-cgroup/a/b/7", &a, &node, &st), -ENOENT);
+	cr_assert_eq(walk_as(t, "by-cgroup/a/b/7", &a2, &node, &st), 0);
+	cr_assert_eq(walk_as(t, "by-cgroup/c/6", &b, &node, &st), -ENOENT);
+	cr_assert_eq(walk_as(t, "by-cgroup/c/6", &DBF_CALLER_ROOT, &node, &st), 0);
+	cr_assert_eq(walk_as(t, "by-cgroup/%unknown/8", &DBF_CALLER_PUBLIC, &node, &st),
+		     -ENOENT);
+	cr_assert_eq(walk_as(t, "by-cgroup/a/b", &DBF_CALLER_PUBLIC, &node, &st), 0);
+
+	/* du -sb as each caller: the subtree's buffers it may see, once */
+	cr_assert_eq(du_as(t, "by-cgroup", &DBF_CALLER_ROOT), 4 * 4096);	/* 5-8 */
+	cr_assert_eq(du_as(t, "by-cgroup", &a), 2 * 4096);		/* 5, 8 */
+	cr_assert_eq(du_as(t, "by-cgroup/a", &a2), 2 * 4096);		/* 5, 7 */
+	cr_assert_eq(du_as(t, "by-cgroup/a", &b), 2 * 4096);		/* 5, 6 */
+	cr_assert_eq(du_as(t, "by-cgroup", &DBF_CALLER_PUBLIC), 0);
+
+	/* attributes are everyone's: shared, by-cgroup/ is one link */
+	cr_assert_eq(must_stat(t, "by-inode/5").st_nlink, 4);
+	cr_assert_eq(must_stat(t, "by-cgroup/a").st_nlink, 3);
+	dbf_tree_free(t);
+
+	/* not shared: one link per directory that lists it, whoever asks */
+	t = cg_tree(in, NULL, 100, 8, owned, false);
+	cr_assert_eq(must_stat(t, "by-inode/5").st_nlink, 1 + 1 + 3 + 2);	/* a, a/b */
+	cr_assert_eq(must_stat(t, "by-inode/6").st_nlink, 1 + 1 + 2 + 2);	/* a, c */
+	cr_assert_eq(must_stat(t, "by-inode/8").st_nlink, 1 + 1 + 1 + 1);	/* %unknown */
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/* What @l says about by-cgroup/ alone. */
+static const char *cgroup_lines(struct diff_log *l)
+{
+	char *w = l->text;
+
+	for (char *line = l->text, *end; *line; line = end) {
+		end = strchr(line, '\n') + 1;
+		if (!memmem(line, (size_t)(end - line), " /by-cgroup/", 12))
+			continue;
+		memmove(w, line, (size_t)(end - line));
+		w += end - line;
+	}
+	*w = '\0';
+	return l->text;
+}
+
+Test(tree, by_cgroup_versions_and_diff)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct cg_proc p1[] = {
+		{ 10, 0, 0, "/a", { 1 } },
+		{ 11, 0, 0, "/a/b", { 2 } },
+		{ 12, 0, 0, "/x/y", { 4 } },
+		{ 0 },
+	};
+	/* 10 moves to /c, 11 takes 3 too, 12 has gone */
+	const struct cg_proc p2[] = {
+		{ 10, 0, 0, "/c", { 1 } },
+		{ 11, 0, 0, "/a/b", { 2, 3 } },
+		{ 0 },
+	};
+	/* nothing changes but 11's owner, which decides who sees its buffers */
+	const struct cg_proc p3[] = {
+		{ 10, 0, 0, "/c", { 1 } },
+		{ 11, 1000, 1000, "/a/b", { 2, 3 } },
+		{ 0 },
+	};
+	struct dbf_tree *t1 = cg_tree(in, NULL, 100, 4, p1, false);
+	struct dbf_tree *t2 = cg_tree(in, t1, 200, 4, p2, false);
+	struct dbf_tree *t3 = cg_tree(in, t2, 300, 4, p2, false);
+	struct dbf_tree *t4 = cg_tree(in, t3, 400, 4, p3, false);
+	struct diff_log l = { .t = t1 };
+	uint64_t a = must_walk(t1, "by-cgroup/a"), ab = must_walk(t1, "by-cgroup/a/b");
+
+	dbf_tree_diff(t1, t2, log_gone, log_changed, &l);
+	/* a vanished subtree is gone in its parent alone */
+	cr_assert_str_eq(cgroup_lines(&l),
+		"changed /by-cgroup/\n"
+		"changed /by-cgroup/a/\n"
+		"changed /by-cgroup/a/b/\n"
+		"gone /by-cgroup/x\n"
+		"gone /by-cgroup/a/1\n");
+	cr_assert_eq(must_stat(t2, "by-cgroup/a").st_mtim.tv_sec, 200);
+	cr_assert_eq(must_stat(t2, "by-cgroup/a").st_ctim.tv_sec, 200);
+	cr_assert(dbf_tree_dirver(t2, must_walk(t2, "by-cgroup/c"))->changed);
+	cr_assert_eq(dbf_tree_dirver(t2, must_walk(t2, "by-cgroup/c"))->born.tv_sec, 200);
+
+	/* the same again: nothing to say, times kept */
+	l.t = t2;
+	l.text[0] = '\0';
+	dbf_tree_diff(t2, t3, log_gone, log_changed, &l);
+	cr_assert_str_eq(l.text, "");
+	cr_assert_eq(must_stat(t3, "by-cgroup/a").st_mtim.tv_sec, 200);
+	cr_assert_eq(dbf_tree_dirver(t3, a)->hash, dbf_tree_dirver(t2, a)->hash);
+
+	/* an owner change alone reaches the kernel's cached listing */
+	l.t = t3;
+	dbf_tree_diff(t3, t4, log_gone, log_changed, &l);
+	cr_assert_str_eq(cgroup_lines(&l), "changed /by-cgroup/a/b/\n");
+	cr_assert_eq(must_stat(t4, "by-cgroup/a/b").st_mtim.tv_sec, 400);
+	cr_assert(dbf_tree_dirver(t4, ab)->changed);
+	cr_assert(!dbf_tree_dirver(t4, a)->changed);
+	dbf_tree_free(t1);
+	dbf_tree_free(t2);
+	dbf_tree_free(t3);
+	dbf_tree_free(t4);
 	dbf_interner_free(in);
 }
