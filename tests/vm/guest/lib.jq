@@ -97,9 +97,10 @@ def cgchain:
   end;
 
 # The cgroup paths from / down to a process's own, as the summary's
-# [cgroups] rows name them ("unknown" for null).
+# [cgroups] rows name them: "unknown" for null, which / counts too, as
+# by-cgroup/%unknown is below by-cgroup/.
 def cgpaths:
-  if . == null then ["unknown"]
+  if . == null then ["/", "unknown"]
   elif . == "/" then ["/"]
   else (ltrimstr("/") | split("/")) as $c
     | [range(0; ($c | length) + 1) as $n | "/" + ($c[:$n] | join("/"))]
