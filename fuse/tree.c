@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The /dmabuf tree over one snapshot (see docs/layout.md). */
+/*
+ * The /dmabuf tree over one snapshot (see docs/layout.md).
+ *
+ * Each kind of node (enum dbf_node_kind) has one entry of operations in
+ * kinds[], and each fixed node (the root, by-*, summary) one in
+ * fixed_nodes[]; the dbf_tree_* functions at the end only dispatch. A new
+ * kind of directory is a section of its own and one entry in each table
+ * that lists it.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -1162,10 +1170,15 @@ static bool cg_sees(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 	return false;
 }
 
+static bool cg_is_unknown(const struct dbf_tree *t, uint32_t i)
+{
+	return t->cg_unknown && i == t->cg_unknown;
+}
+
 /* The entry of cgroup @i in its parent. */
 static void cg_name(const struct dbf_tree *t, uint32_t i, char name[256])
 {
-	if (i == t->cg_unknown)
+	if (cg_is_unknown(t, i))
 		strcpy(name, UNKNOWN_NAME);
 	else
 		cg_escape(name, t->cgs[i].comp);
@@ -1471,8 +1484,8 @@ struct fixed_ops {
 		      const char *name, const struct dbf_caller *c,
 		      uint64_t *node, struct stat *st);
 	bool per_caller;		/* see dbf_tree_per_caller() */
-	void (*render)(const struct dbf_tree *t, const struct dbf_caller *c,
-		       FILE *f);
+	int (*render)(const struct dbf_tree *t, const struct dbf_caller *c,
+		      FILE *f);
 };
 
 static const struct fixed_ops fixed_nodes[DBF_NODE_END];
@@ -1742,8 +1755,8 @@ static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 	return dbf_tree_getattr(t, *node, st);
 }
 
-static void render_summary(const struct dbf_tree *t,
-			   const struct dbf_caller *caller, FILE *f);
+static int render_summary(const struct dbf_tree *t,
+			  const struct dbf_caller *caller, FILE *f);
 
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
@@ -1908,8 +1921,7 @@ static int fixed_render(const struct dbf_tree *t, uint64_t node,
 
 	if (!f || !f->render)
 		return -EISDIR;
-	f->render(t, c, out);
-	return 0;
+	return f->render(t, c, out);
 }
 
 /* ---- what each kind of node does ---- */
@@ -2259,10 +2271,17 @@ void dbf_tree_diff(const struct dbf_tree *old, const struct dbf_tree *new,
 
 /* ---- text ---- */
 
-static void put_text(FILE *f, struct dbf_str s)
+static size_t escape_text(char *out, size_t size, struct dbf_str in)
+{
+	return dbf_escape_text(out, size, in, false);
+}
+
+/* @s as @escape writes it. */
+static void put_escaped(FILE *f, struct dbf_str s,
+			size_t (*escape)(char *out, size_t size, struct dbf_str in))
 {
 	char small[256], *p = small;
-	size_t n = dbf_escape_text(small, sizeof(small), s, false);
+	size_t n = escape(small, sizeof(small), s);
 
 	if (n >= sizeof(small)) {
 		p = malloc(n + 1);
@@ -2271,12 +2290,18 @@ static void put_text(FILE *f, struct dbf_str s)
 			p = small;
 			n = sizeof(small) - 1;
 		} else {
-			dbf_escape_text(p, n + 1, s, false);
+			escape(p, n + 1, s);
 		}
 	}
 	fwrite(p, 1, n, f);
 	if (p != small)
 		free(p);
+}
+
+/* Names, exporters, devices, cgroup paths: \ooo for control bytes and backslash. */
+static void put_text(FILE *f, struct dbf_str s)
+{
+	put_escaped(f, s, escape_text);
 }
 
 static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
@@ -2333,6 +2358,19 @@ static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
 		if (h[i].maps && dbf_caller_sees(caller, &s->procs[h[i].proc]))
 			fprintf(f, " %d:%" PRIu32 "%s", (int)s->procs[h[i].proc].pid,
 				h[i].maps, h[i].maps_unverified ? "(unverified)" : "");
+	/* A space inside a path is \040, so that the list splits on spaces. */
+	fputs("\ncgroups:", f);
+	for (uint32_t i = 0; i < b->nholders; i++) {
+		const struct dbf_proc *p = &s->procs[h[i].proc];
+
+		if (!dbf_caller_sees(caller, p))
+			continue;
+		fprintf(f, " %d:", (int)p->pid);
+		if (cg_known(p->cgroup))
+			put_escaped(f, p->cgroup, dbf_escape_word);
+		else
+			fputs("unknown", f);
+	}
 	fputc('\n', f);
 }
 
@@ -2354,12 +2392,103 @@ static void render_groups(const struct dbf_tree *t, enum dbf_node_kind k,
 	}
 }
 
-static void render_summary(const struct dbf_tree *t,
-			   const struct dbf_caller *caller, FILE *f)
+/* Which sources listed attachments, or why none did. */
+static void render_attachments(const struct dbf_snapshot *s, FILE *f)
+{
+	fputs("attachments:", f);
+	if (s->device_sources & DBF_SRC_BUFINFO)
+		fputs(" debugfs", f);
+	if (s->device_sources & DBF_SRC_FDINFO)
+		fputs(" fdinfo", f);
+	if (s->device_sources) {
+		fputc('\n', f);
+		return;
+	}
+	/* Only the kernel patches of kernel/ put them in fdinfo. */
+	if (s->bufinfo_err)
+		fprintf(f, " none (debugfs bufinfo: %s; ", strerror(s->bufinfo_err));
+	else
+		fputs(" none (debugfs bufinfo lists no attachments; ", f);
+	fputs("fdinfo lists no attachments on this kernel)\n", f);
+}
+
+/* Subtree totals of one [cgroups] row. */
+struct cg_total {
+	uint32_t procs, bufs;
+	uint64_t bytes, pss;
+};
+
+/*
+ * Add what @c sees of cgroup @i and its listed descendants, counting a
+ * buffer only where mark[buffer] is not yet @row: each buffer once.
+ */
+static void cg_add(const struct dbf_tree *t, uint32_t i, const struct dbf_caller *c,
+		   uint32_t *mark, uint32_t row, struct cg_total *tot)
+{
+	const struct dbf_snapshot *s = t->snap;
+	const struct dbf_cgroup *cg = &t->cgs[i];
+
+	for (uint32_t j = 0; j < cg->nprocs; j++) {
+		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + j]];
+
+		if (!dbf_caller_sees(c, p))
+			continue;
+		tot->procs++;
+		tot->pss += p->pss;
+		for (uint32_t h = 0; h < p->nph; h++) {
+			uint32_t b = s->holders[s->proc_holders[p->ph0 + h]].buf;
+
+			if (mark[b] == row)
+				continue;
+			mark[b] = row;
+			tot->bufs++;
+			tot->bytes += s->bufs[b].size;
+		}
+	}
+	for (uint32_t j = 0; j < cg->nsub; j++)
+		if (t->cgs[t->cg_sub[cg->sub0 + j]].listed)
+			cg_add(t, t->cg_sub[cg->sub0 + j], c, mark, row, tot);
+}
+
+/*
+ * One row per cgroup directory, totals over its subtree as @c sees it:
+ * what du -s of the directory counts, as that caller.
+ */
+static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	uint32_t *mark = calloc(t->snap->nbufs ? t->snap->nbufs : 1, sizeof(*mark));
+
+	if (!mark)
+		return -ENOMEM;
+	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	for (uint32_t i = 0; i < t->ncgs; i++) {
+		struct cg_total tot = { 0 };
+
+		if (!t->cgs[i].listed)
+			continue;
+		cg_add(t, i, c, mark, i + 1, &tot);
+		if (!tot.procs)
+			continue;
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", tot.bufs,
+			tot.bytes, tot.pss);
+		if (cg_is_unknown(t, i))
+			fputs("unknown", f);
+		else
+			put_text(f, t->cgs[i].path);
+		fputc('\n', f);
+	}
+	free(mark);
+	return 0;
+}
+
+static int render_summary(const struct dbf_tree *t,
+			  const struct dbf_caller *caller, FILE *f)
 {
 	const struct dbf_snapshot *s = t->snap;
 	struct timespec now;
 	int64_t age;
+	int r;
 
 	fputs("sources: procfs", f);
 	if (s->sources & DBF_SRC_BUFINFO)
@@ -2368,7 +2497,9 @@ static void render_summary(const struct dbf_tree *t,
 		fputs(" sysfs", f);
 	if (!(s->sources & (DBF_SRC_BUFINFO | DBF_SRC_SYSFS)))
 		fputs(" only", f);
-	fprintf(f, "\nbuffers: %zu\nbytes: %" PRIu64 "\nheld_by_nobody: %zu\n"
+	fputc('\n', f);
+	render_attachments(s, f);
+	fprintf(f, "buffers: %zu\nbytes: %" PRIu64 "\nheld_by_nobody: %zu\n"
 		"processes: %zu\nprocesses_scanned: %zu\nunreadable: %zu\n"
 		"unreadable_pids:",
 		s->nbufs, s->total_bytes, s->held_by_nobody, s->nprocs,
@@ -2386,6 +2517,10 @@ static void render_summary(const struct dbf_tree *t,
 
 	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
 	render_groups(t, DBF_KIND_NAME, "names", "name", f);
+	r = render_cgroups(t, caller, f);
+	if (r < 0)
+		return r;
+	render_groups(t, DBF_KIND_DEVICE, "devices", "device", f);
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
 	      f);
@@ -2403,6 +2538,7 @@ static void render_summary(const struct dbf_tree *t,
 					      (uint32_t)strnlen(p->comm, DBF_COMM_MAX) });
 		fputc('\n', f);
 	}
+	return 0;
 }
 
 /* ---- caller classes of a shared mount ---- */

@@ -5,10 +5,11 @@
  *
  * Node ids come from stable keys (kind + key), so a buffer is one node
  * under every name and an id never changes meaning while the kernel holds
- * it. Name and exporter directories get ids from an interner that lives
- * as long as the mount. Shared (allow_other), a buffer is one node per
- * caller class: the kernel keeps a page cache per node, and a private
- * mmap fills it with the text of whoever opened that node.
+ * it. Name, exporter, device and cgroup directories get ids from an
+ * interner that lives as long as the mount (a cgroup's key is its whole
+ * path). Shared (allow_other), a buffer is one node per caller class:
+ * the kernel keeps a page cache per node, and a private mmap fills it
+ * with the text of whoever opened that node.
  */
 #ifndef DMABUFFS_TREE_H
 #define DMABUFFS_TREE_H

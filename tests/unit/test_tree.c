@@ -7,11 +7,13 @@
  * the name interner's bound under churn.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
 #include "builder.h"
+#include "escape.h"
 #include "helpers.h"
 #include "tree.h"
 
@@ -187,7 +189,8 @@ Test(tree, pid_dir_owner_and_entry)
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 12), &DBF_CALLER_ROOT), 0);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 99), &DBF_CALLER_ROOT), -ENOENT);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_PID), &a), 0);
-	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 10), &DBF_CALLER_PUBLIC), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_KIND_PID, 10), &DBF_CALLER_PUBLIC),
+		     -EACCES);
 
 	/* the generation is the process's start time, 0 when unknown */
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 10)), 4711);
@@ -229,9 +232,10 @@ Test(tree, class_node_encoding)
 	/* the tree hands out class 0; the view applies the caller's */
 	cr_assert_eq(dbf_tree_lookup(t, dir, "5", &DBF_CALLER_ROOT, &node, &st), 0);
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
-	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
-				    name, &node, &st), 0);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st),
+		     -ENOTDIR);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+				    &DBF_CALLER_ROOT, name, &node, &st), 0);
 	cr_assert_str_eq(name, "5");
 	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
 	/* a class node renders the buffer, for whatever caller is given */
@@ -389,11 +393,11 @@ Test(tree, wide_inode_is_not_shown)
 				     "4294967301", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE),
 				     "4294967295", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0, &DBF_CALLER_ROOT,
-				    name, &node, &st), 0);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
+				    &DBF_CALLER_ROOT, name, &node, &st), 0);
 	cr_assert_str_eq(name, "3");
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1, &DBF_CALLER_ROOT,
-				    name, &node, &st), 1);
+	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1,
+				    &DBF_CALLER_ROOT, name, &node, &st), 1);
 	/* node 5 of class 1 is not the wide buffer */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, 1), &st), -ENOENT);
 	dbf_tree_free(t);
@@ -544,8 +548,8 @@ Test(tree, root_and_summary)
 	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_SUMMARY; key++) {
 		struct stat by_child;
 
-		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE), &DBF_CALLER_ROOT,
-					    name, &node, &by_child), 0);
+		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
+					    &DBF_CALLER_ROOT, name, &node, &by_child), 0);
 		cr_assert_eq(node, dbf_node(DBF_KIND_FIXED, (uint64_t)key));
 		cr_assert_eq(by_child.st_ino, FIXED_INO((uint64_t)key));
 		cr_assert_eq(dbf_tree_lookup(t, ROOT, name, &DBF_CALLER_ROOT, &node, &st), 0);
@@ -573,11 +577,13 @@ Test(tree, root_and_summary)
 	/* fixed keys that are nothing, and kinds that are nothing */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, 0), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_END), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_FIXED, 99), "x", &DBF_CALLER_ROOT,
+				     &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_FIXED, 99)), -ENOENT);
 	cr_assert_null(dbf_tree_dirver(t, dbf_node(DBF_KIND_FIXED, 99)));
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_NKINDS, 1), &st), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_NKINDS, 1), "1", &DBF_CALLER_ROOT,
+				     &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(0x7fff, 1)), -ENOENT);
 	cr_assert_eq(dbf_tree_may_enter(t, dbf_node(DBF_NKINDS, 1), &DBF_CALLER_PUBLIC), 0);
 	dbf_tree_free(t);
@@ -629,7 +635,8 @@ Test(tree, by_inode)
 	for (const char **n = (const char *[]){ "0", "01", "+1", "1x", " 1", "16", "",
 						 "4294967297", "18446744073709551617",
 						 NULL }; *n; n++)
-		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st), -ENOENT,
+		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st),
+			     -ENOENT,
 			     "'%s'", *n);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16, 0), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, &DBF_CALLER_ROOT, path, &node, &st), -ENOENT);
@@ -679,7 +686,8 @@ Test(tree, by_name_and_exporter)
 	cr_assert_eq(walk_err(t, "by-inode/12"), 0);
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_NAME, 999999), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_NAME, 999999)), -ENOENT);
-	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &DBF_CALLER_ROOT, &node, &st),
+	cr_assert_eq(dbf_tree_lookup(t, dbf_node(DBF_KIND_NAME, 999999), "1", &DBF_CALLER_ROOT,
+				     &node, &st),
 		     -ENOENT);
 
 	assert_ls(t, BY_EXPORTER, "drm");
@@ -786,20 +794,30 @@ Test(tree, render_files)
 	text = render(t, dbf_buf_node(3, 0));
 	cr_assert_str_eq(text, "inode: 3\nsize: 2097152\nexporter: drm\nname: CAMERA\n"
 			 "refcount: 5\ndevices:\npids: 90 91 95\nfds: 90:8 95:8\n"
-			 "maps: 91:1\n");
+			 "maps: 91:1\ncgroups: 90:/system.slice/camera.service "
+			 "91:/system.slice/compositor.service 95:/system.slice/camera.service\n");
 	free(text);
 	text = render(t, dbf_buf_node(6, 0));
 	cr_assert_str_eq(text, "inode: 6\nsize: 65536\nexporter: drm\nname: new\\012line\n"
-			 "refcount: 3\ndevices:\npids: 92\nfds: 92:8\nmaps:\n");
+			 "refcount: 3\ndevices:\npids: 92\nfds: 92:8\nmaps:\n"
+			 "cgroups: 92:/user.slice/user-1000.slice/user@1000.service/app.slice/"
+			 "odd.scope\n");
 	free(text);
 	text = render(t, dbf_buf_node(14, 0));
 	cr_assert_str_eq(text, "inode: 14\nsize: 131072\nexporter: drm\nname: KERNELONLY\n"
-			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\n");
+			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\ncgroups:\n");
+	free(text);
+	/* maponly has no cgroup file */
+	text = render(t, dbf_buf_node(13, 0));
+	cr_assert_str_eq(text, "inode: 13\nsize: 262144\nexporter: drm\nname: MAPONLY\n"
+			 "refcount: 3\ndevices:\npids: 93\nfds:\nmaps: 93:1\n"
+			 "cgroups: 93:unknown\n");
 	free(text);
 
 	text = render_steady(t, SUMMARY);
 	cr_assert_str_eq(text,
-		"sources: procfs debugfs\nbuffers: 15\nbytes: 5701632\nheld_by_nobody: 1\n"
+		"sources: procfs debugfs\nattachments: debugfs\n"
+		"buffers: 15\nbytes: 5701632\nheld_by_nobody: 1\n"
 		"processes: 5\nprocesses_scanned: 8\nunreadable: 0\nunreadable_pids:\n"
 		"anon_fds: 0\nanon_maps: 0\n"
 		"\n[exporters]\nbuffers\tbytes\texporter\n15\t5701632\tdrm\n"
@@ -809,7 +827,22 @@ Test(tree, render_files)
 		"1\t262144\tMAPONLY\n1\t65536\ta/b\n1\t65536\tnew\\012line\n"
 		"1\t65536\ttab\\011here\n1\t65536\twith space\n"
 		"1\t65536\t\xe3\x82\xab\xe3\x83\xa1\xe3\x83\xa9\n"
-		"\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n"
+		/* subtree totals; pss sums the processes' (floor(size / holders)) */
+		"\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n"
+		"14\t5570560\t5570558\t/\n"
+		"4\t4718592\t4718590\t/system.slice\n"
+		"3\t4194304\t3495252\t/system.slice/camera.service\n"
+		"2\t2621440\t1223338\t/system.slice/compositor.service\n"
+		"9\t589824\t589824\t/user.slice\n"
+		"9\t589824\t589824\t/user.slice/user-1000.slice\n"
+		"9\t589824\t589824\t/user.slice/user-1000.slice/user@1000.service\n"
+		"9\t589824\t589824\t/user.slice/user-1000.slice/user@1000.service/app.slice\n"
+		"9\t589824\t589824\t/user.slice/user-1000.slice/user@1000.service/app.slice/"
+		"odd.scope\n"
+		"1\t262144\t262144\tunknown\n"
+		"\n[devices]\nbuffers\tbytes\tdevice\n"
+		"\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\t"
+		"anon_fds\tanon_maps\tcomm\n"
 		"90\t0\t3\t4\t1\t4194304\t1747626\t0\t0\tcamera\n"
 		"91\t0\t2\t1\t1\t2621440\t1223338\t0\t0\tcompositor\n"
 		"92\t0\t9\t9\t0\t589824\t589824\t0\t0\toddnames\n"
@@ -1634,5 +1667,415 @@ Test(tree, by_cgroup_versions_and_diff)
 	dbf_tree_free(t2);
 	dbf_tree_free(t3);
 	dbf_tree_free(t4);
+	dbf_interner_free(in);
+}
+
+/* ---- summary tables and the cgroups key ---- */
+
+/* The text of @node as @c reads it, NUL-terminated. */
+static char *render_as(const struct dbf_tree *t, uint64_t node, const struct dbf_caller *c)
+{
+	char *text;
+	size_t len;
+
+	cr_assert_eq(dbf_tree_render(t, node, c, &text, &len), 0);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	return text;
+}
+
+/* The lines of @text from "[@table]" to the blank line after it, or to the end. */
+static char *table(const char *text, const char *name)
+{
+	char head[64], *out;
+	const char *from, *to;
+
+	snprintf(head, sizeof(head), "[%s]\n", name);
+	from = strstr(text, head);
+	cr_assert_not_null(from, "no %s", head);
+	to = strstr(from, "\n\n");
+	to = to ? to + 1 : from + strlen(from);
+	out = strndup(from, (size_t)(to - from));
+	return out;
+}
+
+#define assert_table(t, c, name, want)                                         \
+	do {                                                                   \
+		char *text_ = render_as(t, SUMMARY, c), *got_ = table(text_, name); \
+		cr_assert_str_eq(got_, want);                                  \
+		free(got_);                                                    \
+		free(text_);                                                   \
+	} while (0)
+
+/* The line of @text that starts with @key. */
+static char *line_of(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	cr_assert_not_null(p, "no %s", key);
+	return strndup(p, strcspn(p, "\n"));
+}
+
+#define assert_line(t, node, c, key, want)                                     \
+	do {                                                                   \
+		char *text_ = render_as(t, node, c), *got_ = line_of(text_, key); \
+		cr_assert_str_eq(got_, want);                                  \
+		free(got_);                                                    \
+		free(text_);                                                   \
+	} while (0)
+
+/* A summary's attachments line for these facts. */
+static char *attachments(unsigned int sources, int bufinfo_err, unsigned int listed)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_builder *b = dbf_builder_new();
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+	char *text, *line;
+
+	dbf_builder_set_sources(b, sources, bufinfo_err, 0);
+	dbf_builder_add_device_sources(b, listed);
+	cr_assert_eq(dbf_builder_finish(b, &taken, NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
+	line = line_of(text, "attachments:");
+	free(text);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+	return line;
+}
+
+#define assert_attachments(sources, err, listed, want)                         \
+	do {                                                                   \
+		char *got_ = attachments(sources, err, listed);                \
+		cr_assert_str_eq(got_, want);                                  \
+		free(got_);                                                    \
+	} while (0)
+
+Test(tree, summary_attachments)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+	char *text;
+
+	assert_attachments(DBF_SRC_BUFINFO, 0, DBF_SRC_BUFINFO, "attachments: debugfs");
+	assert_attachments(0, ENOENT, DBF_SRC_FDINFO, "attachments: fdinfo");
+	assert_attachments(DBF_SRC_BUFINFO, 0, DBF_SRC_BUFINFO | DBF_SRC_FDINFO,
+			   "attachments: debugfs fdinfo");
+	assert_attachments(0, EACCES, 0, "attachments: none (debugfs bufinfo: Permission "
+			   "denied; fdinfo lists no attachments on this kernel)");
+	/* read, but every block garbled */
+	assert_attachments(DBF_SRC_BUFINFO, 0, 0, "attachments: none (debugfs bufinfo lists "
+			   "no attachments; fdinfo lists no attachments on this kernel)");
+
+	/* the captures: right after sources */
+	s = scan_fixture("linux-6.1-vgem", NULL, NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
+	{
+		const char *want = "sources: procfs only\nattachments: none (debugfs bufinfo: "
+				   "No such file or directory; fdinfo lists no attachments "
+				   "on this kernel)\nbuffers: 14\n";
+
+		cr_assert(!strncmp(text, want, strlen(want)), "%.200s", text);
+	}
+	free(text);
+	dbf_tree_free(t);
+	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_line(t, SUMMARY, &DBF_CALLER_ROOT, "attachments:", "attachments: debugfs fdinfo");
+	assert_table(t, &DBF_CALLER_ROOT, "devices",
+		     "[devices]\nbuffers\tbytes\tdevice\n1\t65536\t0000:00:02.0\n1\t65536\tvgem\n");
+	dbf_tree_free(t);
+	s = scan_fixture("linux-6.1-patched", NULL, NULL);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	assert_line(t, SUMMARY, &DBF_CALLER_ROOT, "attachments:", "attachments: fdinfo");
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, summary_devices)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = devices_tree(in, DBF_SRC_BUFINFO, true);
+	char want[1024], d299[300] = { 0 };
+
+	/* public: the same for every caller; a name too long for a directory still counts */
+	memset(d299, 'd', 299);
+	snprintf(want, sizeof(want), "[devices]\nbuffers\tbytes\tdevice\n1\t4096\ta/b\n"
+		 "1\t4096\tcard1\n1\t4096\t%s\n2\t8192\tvgem\n", d299);
+	assert_table(t, &DBF_CALLER_ROOT, "devices", want);
+	assert_table(t, &DBF_CALLER_PUBLIC, "devices", want);
+	dbf_tree_free(t);
+	/* tables in the agreed order */
+	t = vgem_tree(in, false);
+	{
+		char *text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
+		char *e = strstr(text, "\n[exporters]\n"), *n = strstr(text, "\n[names]\n");
+		char *c = strstr(text, "\n[cgroups]\n"), *d = strstr(text, "\n[devices]\n");
+		char *p = strstr(text, "\n[processes]\n");
+
+		cr_assert(e && n && c && d && p && e < n && n < c && c < d && d < p);
+		free(text);
+	}
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, summary_cgroups_per_caller)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = cg_tree(in, NULL, 100, 8, owned, true);
+	struct dbf_caller a = dbf_caller(1000, 1000), a2 = dbf_caller(1000, 1001);
+
+	/*
+	 * pss: 5 is held by 10, 11 and 13 (1365 each), 6 by 12 and 13 (2048),
+	 * 7 by 11, 8 by 14: 10 has 1365, 11 5461, 12 2048, 13 3413, 14 4096.
+	 */
+	assert_table(t, &DBF_CALLER_ROOT, "cgroups",
+		     "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n"
+		     "4\t16384\t16383\t/\n"
+		     "3\t12288\t10239\t/a\n"
+		     "2\t8192\t5461\t/a/b\n"
+		     "1\t4096\t2048\t/c\n"
+		     "1\t4096\t4096\tunknown\n");
+	/* 10 and 14 */
+	assert_table(t, &a, "cgroups",
+		     "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n"
+		     "2\t8192\t5461\t/\n"
+		     "1\t4096\t1365\t/a\n"
+		     "1\t4096\t4096\tunknown\n");
+	/* 11 */
+	assert_table(t, &a2, "cgroups",
+		     "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n"
+		     "2\t8192\t5461\t/\n"
+		     "2\t8192\t5461\t/a\n"
+		     "2\t8192\t5461\t/a/b\n");
+	assert_table(t, &DBF_CALLER_PUBLIC, "cgroups", "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n");
+
+	/* the buffer file: the holders the reader sees, by pid */
+	assert_line(t, dbf_buf_node(5, 0), &DBF_CALLER_ROOT, "cgroups:",
+		    "cgroups: 10:/a 11:/a/b 13:/a");
+	assert_line(t, dbf_buf_node(5, 0), &a, "cgroups:", "cgroups: 10:/a");
+	assert_line(t, dbf_buf_node(8, 0), &a, "cgroups:", "cgroups: 14:unknown");
+	assert_line(t, dbf_buf_node(6, 0), &a, "cgroups:", "cgroups:");
+	assert_line(t, dbf_buf_node(6, 0), &DBF_CALLER_PUBLIC, "cgroups:", "cgroups:");
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+Test(tree, cgroups_key_escapes)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug",
+					      NULL);
+	struct dbf_tree *t;
+
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	/* control bytes and backslash as \ooo, and a space as \040: the list splits on spaces */
+	assert_line(t, dbf_buf_node(21, 0), &DBF_CALLER_ROOT, "cgroups:",
+		    "cgroups: 300:/user.slice/new\\012line/tab\\011here/%41/../42/with\\040space");
+	/* the table is tab-separated: a space stays */
+	assert_table(t, &DBF_CALLER_ROOT, "cgroups",
+		     "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n"
+		     "2\t69632\t69632\t/\n"
+		     "2\t69632\t69632\t/user.slice\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/..\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/../42\n"
+		     "2\t69632\t69632\t/user.slice/new\\012line/tab\\011here/%41/../42/"
+		     "with space\n");
+	/* the viewer's cgroup has no directory, so no row, but the buffer file names it */
+	{
+		char *text = render_as(t, dbf_buf_node(23, 0), &DBF_CALLER_ROOT);
+		char *line = line_of(text, "cgroups:");
+
+		cr_assert_eq(strlen(line), strlen("cgroups: 301:/user.slice/%") + 254);
+		cr_assert(!strncmp(line, "cgroups: 301:/user.slice/%vvv", 29));
+		free(line);
+		free(text);
+	}
+	assert_table(t, &DBF_CALLER_ROOT, "devices",
+		     "[devices]\nbuffers\tbytes\tdevice\n1\t131072\tcard1\n1\t131072\tvgem\n");
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/* ---- du -s of every cgroup directory == its [cgroups] row == the definition ---- */
+
+/* The raw component of a cgroup directory's entry @name (the tests' own decoding). */
+static struct dbf_str raw_component(const char *name, char raw[256])
+{
+	size_t len = strlen(name);
+	int n;
+
+	if (len >= 3 && name[0] == '%' && name[1] == '3' && name[2] >= '0' && name[2] <= '9') {
+		memcpy(raw, name + 2, len - 2);
+		return (struct dbf_str){ raw, (uint32_t)(len - 2) };
+	}
+	n = dbf_unescape_component(raw, name, len);
+	cr_assert_gt(n, 0, "%s", name);
+	return (struct dbf_str){ raw, (uint32_t)n };
+}
+
+/* Does every component of @path have a directory entry (not empty, fits NAME_MAX)? */
+static bool path_listed(struct dbf_str path)
+{
+	for (uint32_t i = 1, start = 1; i <= path.len; i++) {
+		if (i < path.len && path.p[i] != '/')
+			continue;
+		{
+			struct dbf_str comp = { path.p + start, i - start };
+			size_t n = dbf_escape_component(NULL, 0, comp);
+			bool digits = comp.len > 0;
+
+			for (uint32_t j = 0; j < comp.len; j++)
+				digits &= comp.p[j] >= '0' && comp.p[j] <= '9';
+			if (path.len == 1)
+				return true;	/* "/" */
+			if (!comp.len || n + (digits ? 2 : 0) > 255)
+				return false;
+		}
+		start = i + 1;
+	}
+	return true;
+}
+
+/*
+ * The definition: the distinct buffers held by the processes @c sees
+ * whose cgroup is @path or below it (every process is below "/";
+ * %unknown, path NULL, has those without a path), among the processes
+ * whose cgroup has a directory.
+ */
+static struct cg_def {
+	uint32_t procs, bufs;
+	uint64_t bytes, pss;
+} definition(const struct dbf_snapshot *s, const char *path, size_t len,
+	     const struct dbf_caller *c)
+{
+	struct cg_def d = { 0 };
+	bool *held = calloc(s->nbufs + 1, sizeof(*held));
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[i];
+		bool known = p->cgroup.len && p->cgroup.p[0] == '/', in;
+
+		if (!path)
+			in = !known;
+		else if (len == 1)
+			in = true;
+		else
+			in = known && p->cgroup.len >= len && !memcmp(p->cgroup.p, path, len) &&
+			     (p->cgroup.len == len || p->cgroup.p[len] == '/');
+		if (!in || (known && !path_listed(p->cgroup)) || !dbf_caller_sees(c, p))
+			continue;
+		d.procs++;
+		d.pss += p->pss;
+		for (uint32_t j = 0; j < p->nph; j++) {
+			uint32_t b = s->holders[s->proc_holders[p->ph0 + j]].buf;
+
+			if (!held[b]) {
+				held[b] = true;
+				d.bufs++;
+				d.bytes += s->bufs[b].size;
+			}
+		}
+	}
+	free(held);
+	return d;
+}
+
+/*
+ * Check directory @dir (raw path @path, NULL for %unknown) and every one
+ * below it; returns how many had a row.
+ */
+static int check_cgroup_dir(const struct dbf_tree *t, uint64_t dir, const char *path,
+			    size_t len, const struct dbf_caller *c, const char *rows)
+{
+	struct cg_def d = definition(t->snap, path, len, c);
+	bool seen[1024] = { false };
+	char want[4096 + 64], shown[4096], name[256], raw[256];
+	long n = dbf_tree_nchildren(t, dir);
+	struct stat st;
+	uint64_t node;
+	int found = 0;
+
+	if (path)
+		dbf_escape_text(shown, sizeof(shown), (struct dbf_str){ path, (uint32_t)len },
+				false);
+	else
+		strcpy(shown, "unknown");
+	/* du -sb, as the caller */
+	cr_assert_eq(du_walk(t, dir, c, seen), d.bytes, "du %s", shown);
+	snprintf(want, sizeof(want), "\n%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t%s\n",
+		 d.bufs, d.bytes, d.pss, shown);
+	if (d.procs) {
+		cr_assert_not_null(strstr(rows, want), "row %s in:\n%s", want + 1, rows);
+		found++;
+	} else {
+		snprintf(want, sizeof(want), "\t%s\n", shown);
+		cr_assert_null(strstr(rows, want), "a row for %s", shown);
+	}
+	for (long i = 0; i < n; i++) {
+		struct dbf_str comp;
+		char sub[4096];
+
+		if (dbf_tree_child(t, dir, (size_t)i, c, name, &node, &st) != 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (!strcmp(name, "%unknown") && dir == BY_CGROUP) {
+			found += check_cgroup_dir(t, node, NULL, 0, c, rows);
+			continue;
+		}
+		comp = raw_component(name, raw);
+		snprintf(sub, sizeof(sub), "%.*s/%.*s", len == 1 ? 0 : (int)len, path,
+			 (int)comp.len, comp.p);
+		found += check_cgroup_dir(t, node, sub, strlen(sub), c, rows);
+	}
+	return found;
+}
+
+static void check_cgroup_totals(const struct dbf_tree *t, const struct dbf_caller *c)
+{
+	char *text = render_as(t, SUMMARY, c), *rows = table(text, "cgroups");
+	int nrows = 0;
+
+	for (const char *p = rows; (p = strchr(p, '\n')); p++)
+		nrows++;
+	/* every row belongs to a directory: none is left unchecked */
+	cr_assert_eq(check_cgroup_dir(t, BY_CGROUP, "/", 1, c, rows), nrows - 2,
+		     "%s", rows);
+	free(rows);
+	free(text);
+}
+
+Test(tree, cgroup_du_equals_row_and_definition)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct dbf_caller callers[] = {
+		DBF_CALLER_ROOT, DBF_CALLER_PUBLIC, { DBF_SEES_OWN, 1000, 1000 },
+		{ DBF_SEES_OWN, 1000, 1001 }, { DBF_SEES_OWN, 1001, 1001 },
+	};
+	const char *trees[] = { "linux-6.1-vgem", "linux-6.1-heap", "linux-6.1-hostile",
+				"linux-6.1-patched", "linux-5.10-noino" };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+	char dbg[64];
+
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		snprintf(dbg, sizeof(dbg), "%s/debug", trees[i]);
+		s = scan_fixture(trees[i], dbg, NULL);
+		cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, i % 2, &t), 0);
+		for (size_t j = 0; j < sizeof(callers) / sizeof(callers[0]); j++)
+			check_cgroup_totals(t, &callers[j]);
+		dbf_tree_free(t);
+	}
+	t = cg_tree(in, NULL, 100, 8, owned, false);
+	for (size_t j = 0; j < sizeof(callers) / sizeof(callers[0]); j++)
+		check_cgroup_totals(t, &callers[j]);
+	dbf_tree_free(t);
 	dbf_interner_free(in);
 }
