@@ -9,6 +9,11 @@
  *   scenario --forge INODE:NAME OUT
  *   scenario --rename SECONDS[:BUFS]
  *
+ * When the kernel has cgroup v2, the holders are placed in a small tree of
+ * cgroups (tests/vm/README.md), and when a second device can import a
+ * buffer (vgem importing a virtio-gpu, system heap or udmabuf buffer), a
+ * few buffers get attachments; the truth records both.
+ *
  * After setup it writes TRUTH (atomically) and waits. Each SIGUSR1 moves to
  * the next phase and rewrites TRUTH: phase 1 renames OLDNAME to NEWNAME,
  * phase 2 makes the "leaver" and the last bulk processes exit. SIGTERM or
@@ -44,6 +49,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -52,6 +58,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <linux/magic.h>
 #include <linux/udmabuf.h>
 
 /* The DRM uapi (include/uapi/drm/drm.h, drm_mode.h); libdrm is not needed. */
@@ -72,10 +79,25 @@ struct scn_drm_gem_close {
 	uint32_t pad;
 };
 
+struct scn_drm_version {
+	int version_major, version_minor, version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+#define SCN_DRM_IOCTL_VERSION \
+	_IOWR('d', 0x00, struct scn_drm_version)
+
 #define SCN_DRM_IOCTL_GEM_CLOSE \
 	_IOW('d', 0x09, struct scn_drm_gem_close)
 #define SCN_DRM_IOCTL_PRIME_HANDLE_TO_FD \
 	_IOWR('d', 0x2d, struct scn_drm_prime_handle)
+#define SCN_DRM_IOCTL_PRIME_FD_TO_HANDLE \
+	_IOWR('d', 0x2e, struct scn_drm_prime_handle)
 #define SCN_DRM_IOCTL_MODE_CREATE_DUMB \
 	_IOWR('d', 0xB2, struct scn_drm_mode_create_dumb)
 
@@ -86,6 +108,12 @@ enum exporter { EXP_VGEM, EXP_SYSTEM, EXP_UDMABUF };
 
 static enum exporter exp_kind = EXP_VGEM;
 static int drm_fd = -1;		/* vgem, opened once per process */
+static char vgem_path[32];	/* vgem's /dev/dri/cardN, "" when absent */
+static char vgem_dev[64];	/* vgem's device name, as attachments name it */
+static char virtio_path[32];	/* virtio-gpu's card, "" when absent */
+static bool attach;		/* this run makes attachments */
+static bool have_cgroups;	/* cgroup v2 is there and the holders are placed */
+static char my_cgroup[64] = "unknown";	/* this process's cgroup, as placed */
 static int report_fd = -1;	/* this process's report file */
 static int done_fd = -1;	/* write end of the readiness pipe */
 static char report_dir[64];
@@ -155,13 +183,59 @@ static void set_name(int fd, const char *name)
 		die("DMA_BUF_SET_NAME %s: %m", name);
 }
 
+/*
+ * The DRM card whose driver is @driver: its /dev path in @path and, in @dev,
+ * the name of the device behind it (what an attachment to it is called:
+ * dev_name() of the card's parent, the target of /sys/class/drm/cardN/device).
+ * Card numbers follow probe order, so vgem is not always card0.
+ */
+static bool find_card(const char *driver, char *path, size_t pathsz, char *dev, size_t devsz)
+{
+	char name[32], link[256], target[256];
+	const char *base;
+	ssize_t n;
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		struct scn_drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, pathsz, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (ioctl(fd, SCN_DRM_IOCTL_VERSION, &v) < 0 || v.name_len >= sizeof(name) ||
+		    strcmp(name, driver)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (dev) {
+			snprintf(link, sizeof(link), "/sys/class/drm/card%d/device", i);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n <= 0)
+				die("%s: %m", link);
+			target[n] = '\0';
+			base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+			if (strlen(base) >= devsz)
+				die("%s: device name '%s' too long", link, base);
+			memcpy(dev, base, strlen(base) + 1);
+		}
+		return true;
+	}
+	path[0] = '\0';
+	return false;
+}
+
 static void open_drm(void)
 {
 	if (drm_fd >= 0)
 		return;
-	drm_fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	if (!vgem_path[0])
+		die("no vgem card in /dev/dri (is vgem loaded?)");
+	drm_fd = open(vgem_path, O_RDWR | O_CLOEXEC);
 	if (drm_fd < 0)
-		die("/dev/dri/card0 (is vgem loaded?): %m");
+		die("%s: %m", vgem_path);
 }
 
 /*
@@ -235,12 +309,11 @@ static int alloc_buf(uint64_t size, uint32_t *gem_handle)
  * Make a buffer, name it (name NULL: unnamed) and record it. Returns the
  * dma-buf fd; the caller records how it holds it.
  */
-static int make_buf(uint64_t size, const char *name, size_t name_len,
-		    uint32_t *gem_handle)
+static int record_buf(int fd, uint64_t size, const char *exporter, const char *name,
+		      size_t name_len, bool kernel)
 {
 	char namehex[2 * 32 + 1];
 	struct stat st;
-	int fd = alloc_buf(size, gem_handle);
 
 	if (name)
 		set_name(fd, name);
@@ -252,8 +325,60 @@ static int make_buf(uint64_t size, const char *name, size_t name_len,
 	if (name)
 		hex(namehex, name, name_len);
 	report("buf %lu %lu %s %s %s\n", (unsigned long)st.st_ino, (unsigned long)size,
-	       exporter_name(), name ? namehex : "-", gem_handle ? "kernel" : "user");
+	       exporter, name ? namehex : "-", kernel ? "kernel" : "user");
 	return fd;
+}
+
+static int make_buf(uint64_t size, const char *name, size_t name_len,
+		    uint32_t *gem_handle)
+{
+	return record_buf(alloc_buf(size, gem_handle), size, exporter_name(), name,
+			  name_len, gem_handle != NULL);
+}
+
+/*
+ * A buffer exported by virtio-gpu (a dumb buffer: 32 bpp, 1 KiB a row). Its
+ * dma_buf_ops are virtio-gpu's own, so vgem importing it attaches to it;
+ * vgem importing one of its own buffers takes the same-device short cut of
+ * drm_gem_prime_import_dev() and attaches nothing.
+ */
+static int make_virtio_buf(uint64_t size, const char *name, size_t name_len)
+{
+	struct scn_drm_mode_create_dumb c = {
+		.width = 256, .height = size / 1024, .bpp = 32,
+	};
+	struct scn_drm_prime_handle p = { .flags = O_RDWR | O_CLOEXEC };
+	struct scn_drm_gem_close gc = { 0 };
+	int card = open(virtio_path, O_RDWR | O_CLOEXEC);
+
+	if (card < 0)
+		die("%s: %m", virtio_path);
+	if (ioctl(card, SCN_DRM_IOCTL_MODE_CREATE_DUMB, &c) < 0)
+		die("virtio-gpu DRM_IOCTL_MODE_CREATE_DUMB: %m");
+	p.handle = c.handle;
+	if (ioctl(card, SCN_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) < 0)
+		die("virtio-gpu DRM_IOCTL_PRIME_HANDLE_TO_FD: %m");
+	/* The dma-buf keeps the object; the card is not needed any more. */
+	gc.handle = c.handle;
+	if (ioctl(card, SCN_DRM_IOCTL_GEM_CLOSE, &gc) < 0)
+		die("virtio-gpu DRM_IOCTL_GEM_CLOSE: %m");
+	close(card);
+	return record_buf(p.fd, size, "virtio_gpu", name, name_len, false);
+}
+
+/*
+ * Import @fd into this process's vgem file and keep the handle: vgem stays
+ * attached to the buffer (and holds a reference on it) while the process
+ * lives. Each import from another file is an attachment of its own.
+ */
+static void attach_vgem(int fd)
+{
+	struct scn_drm_prime_handle p = { .fd = fd };
+
+	open_drm();
+	if (ioctl(drm_fd, SCN_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p) < 0)
+		die("vgem DRM_IOCTL_PRIME_FD_TO_HANDLE: %m");
+	report("attach %lu %d %s\n", (unsigned long)ino_of(fd), getpid(), vgem_dev);
 }
 
 static void hold_fd(int fd)
@@ -353,6 +478,97 @@ static uid_t owner_of(const char *comm)
 	return 0;
 }
 
+/* --- cgroups --------------------------------------------------------------- */
+
+#define CGROUP_MNT "/sys/fs/cgroup"
+
+/*
+ * The holders' cgroups (with cgroup v2): CAMERA's 2 MiB buffer is shared
+ * across two services (camera and compositor), b.service and c.service
+ * each have two processes sharing buffers, d.service holds buffers of its
+ * own and has a child, and a.slice and x.slice hold nothing themselves. A
+ * digits-only name and a name with a space test the escaping.
+ */
+static const char *const cgroup_dirs[] = {
+	"/a.slice", "/a.slice/b.service", "/a.slice/c.service", "/a.slice/d.service",
+	"/a.slice/d.service/e.scope", "/x.slice", "/x.slice/42", "/x.slice/y service",
+};
+
+static const char *cgroup_of(const char *comm, int index)
+{
+	if (!strcmp(comm, "camera"))
+		return "/a.slice/b.service";	/* camera-child inherits it */
+	if (!strcmp(comm, "compositor") || !strcmp(comm, "leaver"))
+		return "/a.slice/c.service";
+	if (!strcmp(comm, "oddnames"))
+		return "/a.slice/d.service";
+	if (!strcmp(comm, "maponly") || !strcmp(comm, "sealed"))
+		return "/a.slice/d.service/e.scope";
+	if (!strncmp(comm, "bulk", 4))
+		return index % 3 == 0 ? "/x.slice/42" : index % 3 == 1 ? "/x.slice/y service" : "/";
+	return "/";
+}
+
+static bool kernel_has_cgroup2(void)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("/proc/filesystems: %m");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		die("/proc/filesystems: %m");
+	buf[n] = '\0';
+	return strstr(buf, "\tcgroup2\n") != NULL;
+}
+
+/* Move this process into @path (a cgroup v2 path); its children inherit it. */
+static void enter_cgroup(const char *path)
+{
+	char file[128], pid[16];
+	int fd, n;
+
+	if (!have_cgroups)
+		return;
+	snprintf(file, sizeof(file), CGROUP_MNT "%s/cgroup.procs", strcmp(path, "/") ? path : "");
+	n = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, pid, n) != n)
+		die("cannot move into cgroup %s (%s): %m", path, file);
+	close(fd);
+	snprintf(my_cgroup, sizeof(my_cgroup), "%s", path);
+}
+
+/*
+ * Mount cgroup v2 if the guest has not, make the cgroups, and put the
+ * orchestrator in the root cgroup. Without cgroup v2 (a kernel without
+ * cgroups) every process's cgroup is unknown.
+ */
+static void setup_cgroups(void)
+{
+	char path[128];
+	struct statfs sf;
+	size_t i;
+
+	if (!kernel_has_cgroup2()) {
+		fprintf(stderr, "scenario: no cgroup2 in this kernel: every process's cgroup is unknown\n");
+		return;
+	}
+	if ((statfs(CGROUP_MNT, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC) &&
+	    mount("cgroup2", CGROUP_MNT, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die("mount cgroup2 on " CGROUP_MNT ": %m");
+	for (i = 0; i < sizeof(cgroup_dirs) / sizeof(cgroup_dirs[0]); i++) {
+		snprintf(path, sizeof(path), CGROUP_MNT "%s", cgroup_dirs[i]);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			die("mkdir %s: %m", path);
+	}
+	have_cgroups = true;
+	enter_cgroup("/");
+}
+
 /* --- processes ------------------------------------------------------------ */
 
 #define MAX_CHILDREN 512
@@ -406,6 +622,7 @@ static _Noreturn void report_done_and_wait(const char *comm)
 	char c = 'r';
 
 	report("proc %d %u %s\n", getpid(), (unsigned int)getuid(), comm);
+	report("cgroup %d %s\n", getpid(), my_cgroup);
 	close(report_fd);
 	if (write(done_fd, &c, 1) != 1)
 		die("readiness pipe: %m");
@@ -413,9 +630,9 @@ static _Noreturn void report_done_and_wait(const char *comm)
 		pause();
 }
 
-/* Fork a holder process running @fn; @keep are fds it needs. */
-static pid_t spawn(const char *comm, bool leaver, void (*fn)(void *), void *arg,
-		   const int *keep, int nkeep)
+/* Fork a holder process running @fn in cgroup @cgroup; @keep are fds it needs. */
+static pid_t spawn(const char *comm, const char *cgroup, bool leaver, void (*fn)(void *),
+		   void *arg, const int *keep, int nkeep)
 {
 	pid_t pid;
 
@@ -432,6 +649,8 @@ static pid_t spawn(const char *comm, bool leaver, void (*fn)(void *), void *arg,
 		prctl(PR_SET_NAME, comm);
 		close_others(keep, nkeep);
 		open_report();
+		/* As root, before any uid change: a user may not move itself. */
+		enter_cgroup(cgroup);
 		fn(arg);
 		if (owners && owner_of(comm))
 			become(owner_of(comm), !strcmp(comm, "sealed"));
@@ -481,6 +700,9 @@ static void camera(void *arg)
 	hold_fd(b2);
 	c = make_buf(2 * MiB, "CAMERA", 6, NULL);
 	hold_fd(c);
+	/* A vgem buffer gets no attachment from vgem (see make_virtio_buf). */
+	if (attach && exp_kind != EXP_VGEM)
+		attach_vgem(c);
 	send_fd(ca->to_compositor, c);
 	close(ca->to_compositor);
 
@@ -502,7 +724,7 @@ static void compositor(void *arg)
 {
 	struct compositor_arg *co = arg;
 	int c = recv_fd(co->from_camera);
-	int fb;
+	int fb, scanout = -1;
 
 	/* Held by a mapping only: the fd that came over SCM_RIGHTS is closed. */
 	map_buf(c, 2 * MiB);
@@ -510,8 +732,22 @@ static void compositor(void *arg)
 	close(co->from_camera);
 	fb = make_buf(512 * KiB, "FRAMEBUFFER", 11, NULL);
 	hold_fd(fb);
+	/*
+	 * The buffer vgem attaches to: FRAMEBUFFER itself when another exporter
+	 * made it, else a virtio-gpu SCANOUT. The leaver imports it too, so it
+	 * has two attachments to one device until the leaver exits.
+	 */
+	if (attach && exp_kind == EXP_VGEM) {
+		scanout = make_virtio_buf(256 * KiB, "SCANOUT", 7);
+		hold_fd(scanout);
+		attach_vgem(scanout);
+	} else if (attach) {
+		attach_vgem(fb);
+	}
 	if (co->to_leaver >= 0) {
 		send_fd(co->to_leaver, fb);
+		if (scanout >= 0)
+			send_fd(co->to_leaver, scanout);
 		close(co->to_leaver);
 	}
 }
@@ -520,9 +756,16 @@ static void leaver(void *arg)
 {
 	int sock = *(int *)arg;
 	int fb = recv_fd(sock);
+	int scanout = attach && exp_kind == EXP_VGEM ? recv_fd(sock) : -1;
 
 	close(sock);
 	hold_fd(fb);
+	if (scanout >= 0) {
+		hold_fd(scanout);
+		attach_vgem(scanout);
+	} else if (attach) {
+		attach_vgem(fb);
+	}
 }
 
 static void maponly(void *arg)
@@ -589,11 +832,12 @@ static void bulk(void *arg)
 /* --- the truth -------------------------------------------------------------- */
 
 struct rec {
-	char kind;		/* 'b'uf, 'f'd, 'm'ap, 'p'roc */
+	char kind;		/* 'b'uf, 'f'd, 'm'ap, 'p'roc, 'c'group, 'a'ttachment */
 	uint64_t ino;
 	pid_t pid;
 	int fd;
-	char text[96];		/* buf: "size exporter namehex kind"; proc: "uid comm" */
+	char text[96];		/* buf: "size exporter namehex kind"; proc: "uid comm";
+				   cgroup: the path; attachment: the device */
 	bool gone;
 };
 
@@ -642,6 +886,15 @@ static void load_report(const char *path)
 			r->kind = 'p';
 			r->pid = pid;
 			snprintf(r->text, sizeof(r->text), "%s", line + n);
+		} else if (sscanf(line, "cgroup %d %n", &pid, &n) == 1) {
+			r->kind = 'c';
+			r->pid = pid;
+			snprintf(r->text, sizeof(r->text), "%s", line + n);
+		} else if (sscanf(line, "attach %lu %d %n", &ino, &pid, &n) == 2) {
+			r->kind = 'a';
+			r->ino = ino;
+			r->pid = pid;
+			snprintf(r->text, sizeof(r->text), "%s", line + n);
 		} else {
 			die("%s: bad line '%s'", path, line);
 		}
@@ -662,7 +915,10 @@ static int rec_cmp(const void *x, const void *y)
 	return a->fd - b->fd;
 }
 
-/* A buffer lives while a process holds it or the kernel (a GEM handle) does. */
+/*
+ * A buffer lives while a process holds it or the kernel does: a GEM handle
+ * of its exporter, or an importer's attachment.
+ */
 static bool buf_alive(size_t bi)
 {
 	size_t i;
@@ -670,7 +926,7 @@ static bool buf_alive(size_t bi)
 	if (strstr(recs[bi].text, " kernel"))
 		return true;
 	for (i = bi + 1; i < nrecs && recs[i].ino == recs[bi].ino; i++)
-		if (!recs[i].gone && (recs[i].kind == 'f' || recs[i].kind == 'm'))
+		if (!recs[i].gone && strchr("fma", recs[i].kind))
 			return true;
 	return false;
 }
@@ -714,10 +970,16 @@ static void write_truth(const char *path, int phase)
 			if (!first || maps)
 				fprintf(f, " %d\n", maps);
 		}
+		for (j = i + 1; j < nrecs && recs[j].ino == recs[i].ino; j++)
+			if (recs[j].kind == 'a' && !recs[j].gone)
+				fprintf(f, "attach %lu %s\n", (unsigned long)recs[i].ino, recs[j].text);
 	}
 	for (i = 0; i < nrecs; i++)
 		if (recs[i].kind == 'p' && !recs[i].gone)
 			fprintf(f, "proc %d %s\n", recs[i].pid, recs[i].text);
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].kind == 'c' && !recs[i].gone)
+			fprintf(f, "cgroup %d %s\n", recs[i].pid, recs[i].text);
 	fprintf(f, "end\n");
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		die("%s: %m", path);
@@ -1181,6 +1443,7 @@ int main(int argc, char **argv)
 		bulk_procs = 0;
 
 	/* Fail once, with one line, when the kernel has no such exporter. */
+	find_card("vgem", vgem_path, sizeof(vgem_path), vgem_dev, sizeof(vgem_dev));
 	if (exp_kind == EXP_VGEM) {
 		open_drm();
 	} else {
@@ -1197,6 +1460,22 @@ int main(int argc, char **argv)
 	}
 	if (rename_secs)
 		return rename_main(rename_secs, rename_bufs);
+
+	setup_cgroups();
+	/*
+	 * Attachments need a second device: vgem importing another exporter's
+	 * buffer. The demo makes none.
+	 */
+	if (!demo && exp_kind == EXP_VGEM) {
+		attach = find_card("virtio_gpu", virtio_path, sizeof(virtio_path), NULL, 0);
+		if (!attach)
+			fprintf(stderr, "scenario: no virtio-gpu card (module or device missing): "
+				"no attachments (vgem does not attach to its own buffers)\n");
+	} else if (!demo) {
+		attach = vgem_path[0] != '\0';
+		if (!attach)
+			fprintf(stderr, "scenario: no vgem card to import into: no attachments\n");
+	}
 
 	snprintf(report_dir, sizeof(report_dir), "/tmp/scenario.XXXXXX");
 	if (!mkdtemp(report_dir))
@@ -1220,37 +1499,38 @@ int main(int argc, char **argv)
 	if (!demo && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, comp_leave) < 0)
 		die("socketpair: %m");
 
-#define SPAWN(comm, leaver, fn, arg, ...) do {					\
+#define SPAWN(comm, index, leaver, fn, arg, ...) do {				\
 		int keep_[] = { __VA_ARGS__ };					\
 		sigprocmask(SIG_SETMASK, &old, NULL);				\
-		spawn(comm, leaver, fn, arg, keep_, sizeof(keep_) / sizeof(int)); \
+		spawn(comm, cgroup_of(comm, index), leaver, fn, arg, keep_,	\
+		      sizeof(keep_) / sizeof(int));				\
 		sigprocmask(SIG_BLOCK, &block, NULL);				\
 	} while (0)
 
 	expected = 0;
 	ca.to_compositor = cam_comp[0];
-	SPAWN("camera", false, camera, &ca, cam_comp[0]);
+	SPAWN("camera", 0, false, camera, &ca, cam_comp[0]);
 	expected += 2;	/* camera and camera-child */
 	co.from_camera = cam_comp[1];
 	co.to_leaver = comp_leave[0];
-	SPAWN("compositor", false, compositor, &co, cam_comp[1], comp_leave[0]);
+	SPAWN("compositor", 0, false, compositor, &co, cam_comp[1], comp_leave[0]);
 	expected++;
 	close(cam_comp[0]);
 	close(cam_comp[1]);
 	if (!demo) {
-		SPAWN("leaver", true, leaver, &comp_leave[1], comp_leave[1]);
+		SPAWN("leaver", 0, true, leaver, &comp_leave[1], comp_leave[1]);
 		expected++;
 		close(comp_leave[0]);
 		close(comp_leave[1]);
 	}
-	SPAWN("maponly", false, maponly, demo ? NULL : (void *)1, -1);
+	SPAWN("maponly", 0, false, maponly, demo ? NULL : (void *)1, -1);
 	expected++;
 	if (!demo) {
-		SPAWN("oddnames", false, oddnames, NULL, -1);
+		SPAWN("oddnames", 0, false, oddnames, NULL, -1);
 		expected++;
 	}
 	if (owners) {
-		SPAWN("sealed", false, sealed, NULL, -1);
+		SPAWN("sealed", 0, false, sealed, NULL, -1);
 		expected++;
 	}
 	ba = calloc(bulk_procs ? bulk_procs : 1, sizeof(*ba));
@@ -1261,7 +1541,7 @@ int main(int argc, char **argv)
 		ba[i].nbufs = bulk_bufs;
 		snprintf(comm, sizeof(comm), "bulk%02d", i);
 		/* The last fifth of them exit in phase 2. */
-		SPAWN(comm, i >= bulk_procs - bulk_procs / 5, bulk, &ba[i], -1);
+		SPAWN(comm, i, i >= bulk_procs - bulk_procs / 5, bulk, &ba[i], -1);
 		expected++;
 	}
 
@@ -1277,6 +1557,7 @@ int main(int argc, char **argv)
 		hold_fd(old_fd);
 	}
 	report("proc %d %u scenario\n", getpid(), (unsigned int)getuid());
+	report("cgroup %d %s\n", getpid(), my_cgroup);
 	close(report_fd);
 	close(done_fd);
 

@@ -14,12 +14,17 @@ def tokens: [split(" ")[] | split(",")[] | select(length > 0)] | sort;
        | {key: .[:$c], value: (.[$c + 1:] | if startswith(" ") or startswith("\t") then .[1:] else . end)})
  | from_entries]
 | map({inode: (.inode | tonumber), size, exporter, name: (.name // ""),
+       devices: (.devices // "" | tokens),
        pids: (.pids // "" | tokens), fds: (.fds // "" | tokens),
-       maps: (.maps // "" | tokens)}) as $got
+       maps: (.maps // "" | tokens), cgroups: (.cgroups // "" | tokens)}) as $got
+| ($truth[0].processes | map({key: (.pid | tostring), value: .cgroup}) | from_entries) as $cg
 | [$truth[0].buffers[]
    | {inode, size: (.size | tostring), exporter,
       name: (if .name_hex then .name_hex | textescape else "" end),
+      devices: .devices,
       pids: ([.holders[].pid | tostring] | sort),
       fds: ([.holders[] | .pid as $p | .fds[] | "\($p):\(.)"] | sort),
-      maps: ([.holders[] | select(.maps > 0) | "\(.pid):\(.maps)"] | sort)}] as $want
+      maps: ([.holders[] | select(.maps > 0) | "\(.pid):\(.maps)"] | sort),
+      cgroups: ([.holders[] | "\(.pid):\($cg[.pid | tostring] // "unknown" | octescape([32]))"]
+                | sort)}] as $want
 | check("mount-cat"; $got == $want; $got | firstdiff($want; "inode"))

@@ -7,8 +7,9 @@ include "lib";
 $truth[0] as $t
 | . as $d
 | [$d.buffers[] | {inode, size, exporter, name_hex,
-                   holders: [.holders[] | {pid, fds, maps}]}] as $bufs
-| [$d.processes[] | {pid, comm, uid, buffers, fds, maps, size, pss}] as $procs
+                   holders: [.holders[] | {pid, fds, maps}],
+                   devices: (.devices | if . then sort else . end)}] as $bufs
+| [$d.processes[] | {pid, comm, uid, cgroup, buffers, fds, maps, size, pss}] as $procs
 | check("dump-version"; $d.version == 3; "version \($d.version)"),
   # As root the daemon exports a buffer of its own to learn the device.
   check("dump-device"; $d.dmabuf_dev_source == "probe" and $d.dmabuf_dev != null and
