@@ -1464,14 +1464,14 @@ int main(int argc, char **argv)
 	setup_cgroups();
 	/*
 	 * Attachments need a second device: vgem importing another exporter's
-	 * buffer. The demo makes none.
+	 * buffer.
 	 */
-	if (!demo && exp_kind == EXP_VGEM) {
+	if (exp_kind == EXP_VGEM) {
 		attach = find_card("virtio_gpu", virtio_path, sizeof(virtio_path), NULL, 0);
 		if (!attach)
 			fprintf(stderr, "scenario: no virtio-gpu card (module or device missing): "
 				"no attachments (vgem does not attach to its own buffers)\n");
-	} else if (!demo) {
+	} else {
 		attach = vgem_path[0] != '\0';
 		if (!attach)
 			fprintf(stderr, "scenario: no vgem card to import into: no attachments\n");
