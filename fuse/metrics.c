@@ -230,7 +230,7 @@ static int totals(struct ctx *x, const struct dbf_snapshot *s,
 	end_u64(x, !!(s->device_sources & DBF_SRC_FDINFO));
 	family(x, "dmabuf_scanner_info", NULL, "The scanner that built the snapshot.");
 	begin(x, "dmabuf_scanner_info");
-	label_c(x, "scanner", "procfs");
+	label_c(x, "scanner", dbf_scanner_name(s->scanner));
 	end_u64(x, 1);
 	return 0;
 }

@@ -2491,11 +2491,13 @@ static int render_summary(const struct dbf_tree *t,
 	int r;
 
 	fputs("sources: procfs", f);
+	if (s->sources & DBF_SRC_ITER)
+		fputs(" dmabuf-iter", f);
 	if (s->sources & DBF_SRC_BUFINFO)
 		fputs(" debugfs", f);
 	if (s->sources & DBF_SRC_SYSFS)
 		fputs(" sysfs", f);
-	if (!(s->sources & (DBF_SRC_BUFINFO | DBF_SRC_SYSFS)))
+	if (!(s->sources & (DBF_SRC_BUFINFO | DBF_SRC_SYSFS | DBF_SRC_ITER)))
 		fputs(" only", f);
 	fputc('\n', f);
 	render_attachments(s, f);
@@ -2506,8 +2508,8 @@ static int render_summary(const struct dbf_tree *t,
 		s->nprocs_scanned, s->nunreadable);
 	for (size_t i = 0; i < s->nunreadable; i++)
 		fprintf(f, " %d", (int)s->unreadable[i]);
-	fprintf(f, "\nanon_fds: %" PRIu32 "\nanon_maps: %" PRIu32 "\n",
-		s->anon_fds, s->anon_maps);
+	fprintf(f, "\nanon_fds: %" PRIu32 "\nanon_maps: %" PRIu32 "\nscanner: %s\n",
+		s->anon_fds, s->anon_maps, dbf_scanner_name(s->scanner));
 	/* Requests never wait for a scan: say how old this one is. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	age = (int64_t)(now.tv_sec - s->taken.tv_sec) * 1000 +

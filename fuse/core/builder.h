@@ -94,6 +94,7 @@ int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid);
 /* Whole-scan facts. */
 void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 			     int bufinfo_err, size_t nprocs_scanned);
+void dbf_builder_set_scanner(struct dbf_builder *b, unsigned int scanner);
 
 /*
  * @src (DBF_SRC_BUFINFO, DBF_SRC_FDINFO) lists attachments on this kernel:

@@ -158,9 +158,11 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 			minor(snap->dmabuf_dev), dev_source(snap->dev_src));
 	else
 		fputs("dma-buf device: unknown; mappings alone are unverified\n", out);
-	fprintf(out, "sources: procfs%s%s\n",
+	fprintf(out, "sources: procfs%s%s%s\n",
+		snap->sources & DBF_SRC_ITER ? ", dmabuf-iter" : "",
 		snap->sources & DBF_SRC_BUFINFO ? ", debugfs" : "",
 		snap->sources & DBF_SRC_SYSFS ? ", sysfs" : "");
+	fprintf(out, "scanner: %s\n", dbf_scanner_name(snap->scanner));
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -235,9 +237,12 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 
 int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 {
-	fprintf(out, "{\"version\":3,\"sources\":{\"procfs\":true,\"debugfs\":%s,\"sysfs\":%s},\n",
+	fprintf(out, "{\"version\":3,\"scanner\":\"%s\",\"sources\":{\"procfs\":true,"
+		"\"debugfs\":%s,\"sysfs\":%s,\"dmabuf_iter\":%s},\n",
+		dbf_scanner_name(snap->scanner),
 		snap->sources & DBF_SRC_BUFINFO ? "true" : "false",
-		snap->sources & DBF_SRC_SYSFS ? "true" : "false");
+		snap->sources & DBF_SRC_SYSFS ? "true" : "false",
+		snap->sources & DBF_SRC_ITER ? "true" : "false");
 	fprintf(out, "\"attachments\":[%s%s%s],",
 		snap->device_sources & DBF_SRC_BUFINFO ? "\"debugfs\"" : "",
 		snap->device_sources == (DBF_SRC_BUFINFO | DBF_SRC_FDINFO) ? "," : "",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf_scan.h"
 #include "builder.h"
 #include "bufinfo.h"
 #include "fileio.h"
@@ -276,7 +277,15 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 		return -ENOMEM;
 	if (opts->dev_src != DBF_DEV_NONE)
 		dbf_builder_set_dmabuf_dev(b, opts->dmabuf_dev, opts->dev_src);
-	r = scan_procfs(opts, procfd, b, &nscanned);
+	if (opts->bpf) {
+		/* The same facts, from the kernel's iterators instead of /proc. */
+		dbf_builder_set_scanner(b, DBF_SCANNER_BPF);
+		r = dbf_bpf_scan(opts->bpf, procfd, b, &nscanned);
+		if (dbf_bpf_lists_buffers(opts->bpf))
+			sources |= DBF_SRC_ITER;
+	} else {
+		r = scan_procfs(opts, procfd, b, &nscanned);
+	}
 	if (r < 0)
 		goto fail;
 

@@ -58,6 +58,7 @@ struct dbf_builder {
 	pid_t *unreadable;
 	size_t nunreadable, capunreadable;
 	unsigned int sources;
+	unsigned int scanner;
 	int bufinfo_err;
 	size_t nprocs_scanned;
 	size_t noino;
@@ -175,6 +176,7 @@ void dbf_builder_reset(struct dbf_builder *b)
 	b->nprocs = 0;
 	b->nunreadable = 0;
 	b->sources = 0;
+	b->scanner = DBF_SCANNER_PROCFS;
 	b->bufinfo_err = 0;
 	b->nprocs_scanned = 0;
 	b->noino = 0;
@@ -397,6 +399,16 @@ void dbf_builder_set_sources(struct dbf_builder *b, unsigned int sources,
 	b->sources = sources;
 	b->bufinfo_err = bufinfo_err;
 	b->nprocs_scanned = nprocs_scanned;
+}
+
+void dbf_builder_set_scanner(struct dbf_builder *b, unsigned int scanner)
+{
+	b->scanner = scanner;
+}
+
+const char *dbf_scanner_name(unsigned int scanner)
+{
+	return scanner == DBF_SCANNER_BPF ? "bpf" : "procfs";
 }
 
 /* qsort() with no array at all (NULL, 0) is undefined; nothing to sort is fine. */
@@ -738,6 +750,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->nunreadable = b->nunreadable;
 
 	s->sources = b->sources;
+	s->scanner = b->scanner;
 	s->device_sources = b->device_sources;
 	s->dmabuf_dev = b->dmabuf_dev;
 	s->dev_src = b->dev_src;

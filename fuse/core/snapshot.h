@@ -26,6 +26,13 @@ enum {
 	DBF_SRC_MAPS	= 1u << 2,	/* /proc/<pid>/maps */
 	DBF_SRC_BUFINFO	= 1u << 3,	/* debugfs dma_buf/bufinfo */
 	DBF_SRC_SYSFS	= 1u << 4,	/* /sys/kernel/dmabuf/buffers */
+	DBF_SRC_ITER	= 1u << 5,	/* the kernel's dma-buf BPF iterator (6.16) */
+};
+
+/* Which backend read the processes' fds and mappings. */
+enum {
+	DBF_SCANNER_PROCFS = 0,	/* /proc/<pid>/fd, fdinfo and maps */
+	DBF_SCANNER_BPF,	/* BPF task_file and task_vma iterators */
 };
 
 /* How the dma-buf filesystem's device was learned. */
@@ -117,6 +124,7 @@ struct dbf_snapshot {
 	size_t nunreadable;
 
 	unsigned int sources;		/* DBF_SRC_* that answered */
+	unsigned int scanner;		/* DBF_SCANNER_* */
 	/* DBF_SRC_BUFINFO and/or DBF_SRC_FDINFO: which listed attachments */
 	unsigned int device_sources;
 	/* The dma-buf filesystem's device, against which maps lines are checked. */
@@ -145,7 +153,15 @@ struct dbf_scan_opts {
 	 */
 	uint64_t dmabuf_dev;
 	unsigned int dev_src;
+	/*
+	 * Loaded BPF iterators (bpf_scan.h): read fds and mappings through
+	 * them instead of /proc. NULL: procfs.
+	 */
+	struct dbf_bpf *bpf;
 };
+
+/* The scanner's name as the summary, --dump and metrics print it. */
+const char *dbf_scanner_name(unsigned int scanner);
 
 /*
  * Scan every source once and build a snapshot. @prev, if not NULL, is the

@@ -5,7 +5,8 @@
  * Payload, native byte order, no padding:
  *   taken (s64 sec, s64 nsec), scan_ns u64, sources u32, device_sources
  *   u32, bufinfo_err s32,
- *   nprocs_scanned u64, dmabuf_dev u64, dev_src u32, bufinfo_noino u64,
+ *   nprocs_scanned u64, dmabuf_dev u64, dev_src u32, scanner u32 (0 procfs,
+ *   1 bpf), bufinfo_noino u64,
  *   bufinfo_noino_bytes u64,
  *   nprocs u32, then per process (ascending pid): pid s32, uid, gid, owner,
  *     owner_gid u32, start_time u64, anon_fds, anon_maps u32, comm (u8
@@ -129,6 +130,7 @@ int dbf_wire_encode(const struct dbf_snapshot *s, char **out, size_t *len)
 	PUT(&w, uint64_t, s->nprocs_scanned);
 	PUT(&w, uint64_t, s->dmabuf_dev);
 	PUT(&w, uint32_t, s->dev_src);
+	PUT(&w, uint32_t, s->scanner);
 	PUT(&w, uint64_t, s->bufinfo_noino);
 	PUT(&w, uint64_t, s->bufinfo_noino_bytes);
 	PUT(&w, uint32_t, s->nprocs);
@@ -339,7 +341,7 @@ int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 	struct dbf_snapshot *s;
 	struct timespec taken;
 	uint64_t scan_ns, nscanned, dev, noino, noino_bytes, last_ino = 0;
-	uint32_t sources, device_sources, dev_src, npids, n;
+	uint32_t sources, device_sources, dev_src, scanner, npids, n;
 	int32_t bufinfo_err;
 	size_t nwh = 0;
 	int ret = -EINVAL;
@@ -355,13 +357,16 @@ int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 	nscanned = GET(&r, uint64_t);
 	dev = GET(&r, uint64_t);
 	dev_src = GET(&r, uint32_t);
+	scanner = GET(&r, uint32_t);
 	noino = GET(&r, uint64_t);
 	noino_bytes = GET(&r, uint64_t);
 	if (r.bad || taken.tv_nsec < 0 || taken.tv_nsec >= 1000000000 ||
 	    bufinfo_err < 0 || nscanned > SIZE_MAX || noino > SIZE_MAX ||
+	    scanner > DBF_SCANNER_BPF ||
 	    (device_sources & ~(DBF_SRC_BUFINFO | DBF_SRC_FDINFO)))
 		goto fail;
 	dbf_builder_set_sources(b, sources, bufinfo_err, (size_t)nscanned);
+	dbf_builder_set_scanner(b, scanner);
 	dbf_builder_add_device_sources(b, device_sources);
 	dbf_builder_set_noino(b, (size_t)noino, noino_bytes);
 	dbf_builder_set_dmabuf_dev(b, dev, dev_src);

@@ -14,7 +14,7 @@
 #include "snapshot.h"
 
 #define DBF_WIRE_MAGIC		0x57464244u	/* "DBFW" */
-#define DBF_WIRE_VERSION	2u
+#define DBF_WIRE_VERSION	3u
 /* Far above any real machine's snapshot; a bigger frame is refused. */
 #define DBF_WIRE_MAX		(256u << 20)
 

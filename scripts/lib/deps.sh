@@ -6,6 +6,8 @@ DBF_PACKAGES=(
 	libfuse3-dev fuse3 libcap-dev libseccomp-dev libcriterion-dev
 	coreutils findutils jq procps util-linux perl
 	clang libclang-rt-14-dev
+	# the BPF scanner: clang -target bpf builds it, bpftool its skeleton
+	libbpf-dev bpftool
 	qemu-system-x86 busybox-static cpio xz-utils
 	# the service suite: a Debian package, its lint, a debootstrapped VM
 	libsystemd-dev debhelper dpkg-dev lintian debootstrap qemu-utils e2fsprogs

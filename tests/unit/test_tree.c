@@ -819,7 +819,7 @@ Test(tree, render_files)
 		"sources: procfs debugfs\nattachments: debugfs\n"
 		"buffers: 15\nbytes: 5701632\nheld_by_nobody: 1\n"
 		"processes: 5\nprocesses_scanned: 8\nunreadable: 0\nunreadable_pids:\n"
-		"anon_fds: 0\nanon_maps: 0\n"
+		"anon_fds: 0\nanon_maps: 0\nscanner: procfs\n"
 		"\n[exporters]\nbuffers\tbytes\texporter\n15\t5701632\tdrm\n"
 		"\n[names]\nbuffers\tbytes\tname\n"
 		"1\t65536\t%41\n1\t65536\t..\n1\t65536\t0123456789012345678901234567890\n"

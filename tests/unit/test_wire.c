@@ -338,9 +338,10 @@ Test(wire, truncated)
 }
 
 /* Offsets of the fixed header (see wire.c). */
-#define OFF_NPROCS	72
-#define OFF_PROC0_PID	76
+#define OFF_NPROCS	76
+#define OFF_PROC0_PID	80
 #define OFF_DEVICE_SOURCES 28
+#define OFF_SCANNER	56
 /* In a process record: pid to the comm's length byte, then comm, then the cgroup. */
 #define PROC_COMM_LEN	36
 
@@ -386,6 +387,20 @@ Test(wire, corrupted)
 	memcpy(copy, bytes, len);
 	v = DBF_SRC_BUFINFO | DBF_SRC_MAPS;
 	memcpy(copy + OFF_DEVICE_SOURCES, &v, 4);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
+
+	/* The scanner that ran travels; one that does not exist is refused. */
+	memcpy(&v, bytes + OFF_SCANNER, 4);
+	cr_assert_eq(v, DBF_SCANNER_PROCFS);
+	memcpy(copy, bytes, len);
+	v = DBF_SCANNER_BPF;
+	memcpy(copy + OFF_SCANNER, &v, 4);
+	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), 0);
+	cr_assert_eq(d->scanner, DBF_SCANNER_BPF);
+	cr_assert_str_eq(dbf_scanner_name(d->scanner), "bpf");
+	dbf_snapshot_free(d);
+	v = DBF_SCANNER_BPF + 1;
+	memcpy(copy + OFF_SCANNER, &v, 4);
 	cr_assert_eq(dbf_wire_decode(copy, len, NULL, &d), -EINVAL);
 
 	/* A cgroup path that does not start with '/', as no kernel prints one */

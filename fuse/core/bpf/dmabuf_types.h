@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The few kernel types the iterators read, for CO-RE. Checked in rather
+ * than generated from /sys/kernel/btf/vmlinux so that the build does not
+ * depend on the build machine's kernel (a package builder's chroot may
+ * run any kernel, or one without BTF): only the fields named here are
+ * read, and libbpf relocates each one against the running kernel's BTF
+ * at load time, so their order and the members left out do not matter.
+ */
+#ifndef DMABUFFS_BPF_TYPES_H
+#define DMABUFFS_BPF_TYPES_H
+
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+typedef signed int __s32;
+typedef signed long long __s64;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+typedef __u32 dev_t;
+typedef long long loff_t;
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+typedef struct {
+	long counter;
+} atomic_long_t;
+
+struct super_block {
+	dev_t s_dev;
+	unsigned long s_magic;
+};
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+};
+
+/* 6.13 and later count references in f_ref (file_ref_t): the count less one. */
+struct file_ref {
+	atomic_long_t refcnt;
+};
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+	struct file_ref f_ref;
+};
+
+/* Before 6.13. */
+struct file___f_count {
+	atomic_long_t f_count;
+};
+
+struct dma_buf {
+	unsigned long size;
+	struct file *file;
+	const char *exp_name;
+	const char *name;
+};
+
+struct files_struct;
+struct mm_struct;
+
+struct task_struct {
+	int pid;
+	int tgid;
+	struct task_struct *group_leader;
+	struct files_struct *files;
+	struct mm_struct *mm;
+};
+
+struct vm_area_struct {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	struct file *vm_file;
+};
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
+
+struct bpf_iter__task_file {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	__u32 fd;
+	struct file *file;
+};
+
+struct bpf_iter__task_vma {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	struct vm_area_struct *vma;
+};
+
+/* 6.16 and later. */
+struct bpf_iter__dmabuf {
+	struct bpf_iter_meta *meta;
+	struct dma_buf *dmabuf;
+};
+
+#pragma clang attribute pop
+
+#endif

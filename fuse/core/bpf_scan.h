@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The BPF scanner backend: iterators over every task's fds and mappings
+ * (and, from 6.16, every dma-buf) that write fixed-size records, read
+ * into the same builder the procfs backend feeds.
+ *
+ * Loading needs privilege (CAP_BPF and CAP_PERFMON, or root); the links
+ * it keeps are then read with BPF_ITER_CREATE alone (docs/security.md).
+ */
+#ifndef DMABUFFS_BPF_SCAN_H
+#define DMABUFFS_BPF_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct dbf_bpf;
+struct dbf_builder;
+
+/* Whether this build has the BPF backend at all. */
+bool dbf_bpf_built(void);
+
+/*
+ * Load the programs, fitted to the kernel BTF at @btf_path (NULL: the
+ * running kernel's, /sys/kernel/btf/vmlinux), and attach one iterator
+ * link each. Only the links' fds are kept, above fd 2. On failure returns
+ * a negative errno and sets *step to what failed, for the one notice.
+ * @verbose lets libbpf print its own diagnostics on stderr.
+ */
+int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
+		 const char **step);
+void dbf_bpf_free(struct dbf_bpf *p);
+
+/* The kernel has iter/dmabuf (6.16): every buffer is listed. */
+bool dbf_bpf_lists_buffers(const struct dbf_bpf *p);
+
+/* The link fds kept, for the scanner's fd hygiene: up to 4, -1 unused. */
+void dbf_bpf_fds(const struct dbf_bpf *p, int fds[4]);
+/* Move the link fds to @first, @first + 1, ...; 0 or a negative errno. */
+int dbf_bpf_move_fds(struct dbf_bpf *p, int first);
+
+/*
+ * One pass: every process's dma-buf fds and mappings into @b, each
+ * process staged and merged only once its /proc/<pid> facts (comm, ids,
+ * cgroup) were read under @procfd; and with iter/dmabuf every buffer.
+ * *nscanned: thread groups the kernel listed. 0 or a negative errno.
+ */
+int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
+		 size_t *nscanned);
+
+#endif
