@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "bpf_scan.h"
 #include "devprobe.h"
 #include "dump.h"
 #include "fileio.h"
@@ -20,6 +21,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "sandbox.h"
+#include "scanner.h"
 #include "snapshot.h"
 #include "svg.h"
 
@@ -54,6 +56,10 @@ static void usage(FILE *out)
 "                     stat -c %%Hd:%%Ld prints it (for captures; by default\n"
 "                     learned from a dma-buf fd or a buffer of our own)\n"
 "  --scan-threads=N   threads that read /proc (default: idle CPUs, 1 per 256 processes)\n"
+"  --scanner=WHICH    auto (default: BPF iterators where they load, else\n"
+"                     procfs, saying why), bpf or procfs\n"
+"  --btf=FILE         kernel BTF the BPF scanner is fitted to (default\n"
+"                     /sys/kernel/btf/vmlinux)\n"
 "  --user=NAME        scan and serve as NAME (default dmabuffs if that user\n"
 "                     exists, else nobody); the scanner keeps only\n"
 "                     CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the server none\n"
@@ -165,16 +171,22 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 	struct dbf_snapshot *snap;
 	int r;
 
+	if (dbf_scanner_load_bpf(o->scanner, o->scan.proc_root, o->btf, o->debug,
+				 &o->scan.bpf) < 0)
+		return 1;
 	dbf_scan_opts_probe(&o->scan);
 	r = dbf_scan(&o->scan, NULL, &snap);
+	dbf_bpf_free(o->scan.bpf);
+	o->scan.bpf = NULL;
 	if (r < 0) {
 		dbf_log(LOG_ERR, "cannot scan %s: %s",
 			o->scan.proc_root, strerror(-r));
 		return 1;
 	}
 	if (snap->bufinfo_err)
-		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; procfs only",
-			o->scan.debugfs_root, strerror(snap->bufinfo_err));
+		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; %s",
+			o->scan.debugfs_root, strerror(snap->bufinfo_err),
+			snap->sources & DBF_SRC_ITER ? "no attachments" : "procfs only");
 	r = print_dump(snap, fmt, o->metrics_top);
 	dbf_snapshot_free(snap);
 	if (r < 0 || fflush(stdout) == EOF) {
@@ -187,7 +199,7 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_FORMAT, OPT_PROC, OPT_DEBUGFS,
        OPT_SYSFS, OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV,
-       OPT_METRICS_TOP, OPT_SECCOMP_SELFTEST };
+       OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST };
 
 /* --dump=F, --format=F and --json name one format, or the same one twice. */
 static int set_format(int *fmt, int f, const char *opt)
@@ -212,6 +224,8 @@ int main(int argc, char **argv)
 		{ "sysfs",	required_argument,	NULL, OPT_SYSFS },
 		{ "scan-threads", required_argument,	NULL, OPT_THREADS },
 		{ "dmabuf-dev",	required_argument,	NULL, OPT_DMABUF_DEV },
+		{ "scanner",	required_argument,	NULL, OPT_SCANNER },
+		{ "btf",	required_argument,	NULL, OPT_BTF },
 		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
 #ifdef DBF_SECCOMP_SELFTEST
@@ -309,6 +323,20 @@ int main(int argc, char **argv)
 				return usage_error("--dmabuf-dev takes MAJOR:MINOR in decimal, not '%s'",
 						   optarg);
 			o.scan.dev_src = DBF_DEV_OPTION;
+			break;
+		case OPT_SCANNER:
+			if (!strcmp(optarg, "auto"))
+				o.scanner = DBF_SCANNER_AUTO;
+			else if (!strcmp(optarg, "bpf"))
+				o.scanner = DBF_SCANNER_WANT_BPF;
+			else if (!strcmp(optarg, "procfs"))
+				o.scanner = DBF_SCANNER_WANT_PROCFS;
+			else
+				return usage_error("--scanner takes auto, bpf or procfs, not '%s'",
+						   optarg);
+			break;
+		case OPT_BTF:
+			o.btf = optarg;
 			break;
 		case 'V':
 			printf("dmabuffs %s\n", DMABUFFS_VERSION);

@@ -6,6 +6,13 @@
 #include <stdbool.h>
 #include "snapshot.h"
 
+/* --scanner: BPF where it loads (auto), or one of them or nothing. */
+enum dbf_scanner_choice {
+	DBF_SCANNER_AUTO = 0,
+	DBF_SCANNER_WANT_BPF,
+	DBF_SCANNER_WANT_PROCFS,
+};
+
 #define DBF_REFRESH_DEFAULT_MS	1000
 #define DBF_REFRESH_MIN_MS	100
 
@@ -21,6 +28,8 @@ struct dbf_options {
 	bool no_drop;			/* --no-drop: keep root, for debugging */
 	/* --metrics-top: per-process, name and cgroup series in metrics */
 	unsigned int metrics_top;
+	enum dbf_scanner_choice scanner;	/* --scanner */
+	const char *btf;		/* --btf: kernel BTF, NULL: the running kernel's */
 };
 
 /* Mount the view and serve it until unmounted; returns the exit code. */

@@ -17,8 +17,9 @@
 #include "privs.h"
 #include "sandbox.h"
 
-static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
-#define NKEEP ((int)(sizeof(keep) / sizeof(keep[0])))
+/* The scanner's two, and CAP_BPF when it reads BPF iterators on a kernel that checks it. */
+static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_BPF };
+#define NKEEP 2
 
 static int fail(const char *what)
 {
@@ -124,9 +125,9 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 	return 0;
 }
 
-int dbf_privs_drop(const struct dbf_privs *p, bool scanner)
+int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf)
 {
-	int nkeep = scanner ? NKEEP : 0;
+	int nkeep = scanner ? NKEEP + keep_bpf : 0;
 	bool kept;
 
 	/* Every capability not kept leaves the bounding set for good. */

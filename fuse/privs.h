@@ -38,9 +38,11 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p);
  * emptied of every capability but those kept. The @scanner keeps only
  * CAP_SYS_PTRACE (other users' fd links, fdinfo and maps) and
  * CAP_DAC_READ_SEARCH (their 0500 fd directories and the 0700 debugfs);
- * the server keeps none at all. Call it before any other thread starts:
- * capabilities are per thread. Returns 0, or -1 after printing why.
+ * with @keep_bpf also CAP_BPF, which reading BPF iterators needs on
+ * kernels that check it (docs/security.md); the server keeps none at
+ * all. Call it before any other thread starts: capabilities are per
+ * thread. Returns 0, or -1 after printing why.
  */
-int dbf_privs_drop(const struct dbf_privs *p, bool scanner);
+int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf);
 
 #endif

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <linux/bpf.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -168,7 +169,14 @@ int dbf_sandbox_scanner(void)
 	if (!ctx)
 		return load(NULL, "scanner", -ENOMEM);
 	r = ADD(ctx, base_calls) < 0 || add_threads(ctx) < 0 ||
-	    ADD(ctx, scanner_calls) < 0 || add_read_only_open(ctx) < 0 ? -EINVAL : 0;
+	    ADD(ctx, scanner_calls) < 0 || add_read_only_open(ctx) < 0 ||
+	    /*
+	     * The BPF scanner reads the iterator links it loaded while root:
+	     * bpf() for BPF_ITER_CREATE only, so no program, map or link can
+	     * be made, nor any object looked up by id.
+	     */
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
+			     SCMP_A0(SCMP_CMP_EQ, BPF_ITER_CREATE)) < 0 ? -EINVAL : 0;
 	return load(ctx, "scanner", r);
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf_scan.h"
 #include "sandbox.h"
 #include "scanner.h"
 #include "log.h"
@@ -106,6 +107,67 @@ static void note_unknown_cgroups(const struct dbf_snapshot *s, bool *said)
 }
 
 /*
+ * The iterators report the kernel's pids: those of /proc only in the
+ * initial pid namespace, where NSpid: has a single field.
+ */
+static bool in_init_pidns(void)
+{
+	char line[256];
+	bool init = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "NSpid:", 6)) {
+			init = !strchr(line + 7, '\t');
+			break;
+		}
+	}
+	fclose(f);
+	return init;
+}
+
+int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
+			 const char *btf, bool verbose, struct dbf_bpf **out)
+{
+	const char *step = NULL, *why = NULL;
+	int r;
+
+	*out = NULL;
+	if (choice == DBF_SCANNER_WANT_PROCFS)
+		return 0;
+	/* A capture, or another procfs: the kernel's iterators do not read it. */
+	if (strcmp(proc_root, "/proc")) {
+		if (choice == DBF_SCANNER_AUTO)
+			return 0;
+		dbf_log(LOG_ERR, "--scanner=bpf reads the running kernel, not --proc %s",
+			proc_root);
+		return -1;
+	}
+	if (!in_init_pidns()) {
+		why = "in a pid namespace, its pids are not the kernel's";
+	} else {
+		r = dbf_bpf_load(btf, verbose, out, &step);
+		if (r == 0)
+			return 0;
+	}
+	if (choice == DBF_SCANNER_AUTO) {
+		if (why)
+			dbf_log(LOG_NOTICE, "BPF scanner unavailable (%s); scanning procfs", why);
+		else
+			dbf_log(LOG_NOTICE, "BPF scanner unavailable (%s: %s); scanning procfs",
+				step, strerror(-r));
+		return 0;
+	}
+	if (why)
+		dbf_log(LOG_ERR, "--scanner=bpf: %s", why);
+	else
+		dbf_log(LOG_ERR, "--scanner=bpf: %s: %s", step, strerror(-r));
+	return -1;
+}
+
+/*
  * _exit() everywhere: no atexit handlers, and no leak check that would
  * need to ptrace in a sanitizer build.
  */
@@ -114,7 +176,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 {
 	struct dbf_scan_opts opts = *cfg->scan;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	bool said_cgroups = false;
+	bool said_cgroups = false, keep_bpf = false;
 
 	prctl(PR_SET_NAME, "dmabuffs-scan", 0, 0, 0);
 	/* A server gone mid-write is an exit, not a signal. */
@@ -142,12 +204,32 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	if (close_range(null < 0 ? FD_NULL : FD_NULL + 1, ~0U, 0) < 0)
 		_exit(1);
 	/*
+	 * The iterators load while root: only their links are kept, and
+	 * reading them later takes no capability but the bpf() call that
+	 * the filter allows (docs/security.md).
+	 */
+	if (dbf_scanner_load_bpf(cfg->choice, opts.proc_root, cfg->btf, cfg->verbose,
+				 &opts.bpf) < 0) {
+		send_frame(EOPNOTSUPP, NULL, 0);
+		_exit(1);
+	}
+	/*
 	 * In the background its notices go to syslog: connect while the
 	 * filter allows it, but say why a start failed on stderr until then.
 	 */
 	if (!cfg->foreground)
 		dbf_log_open_syslog();
-	if (cfg->privs && dbf_privs_drop(cfg->privs, true) < 0)
+	/*
+	 * With kernel.unprivileged_bpf_disabled set, older kernels refuse
+	 * every bpf() command without CAP_BPF, reading an iterator too (5.19
+	 * narrowed that to commands that create objects): keep it then, and
+	 * only then. It is tried, not guessed from a version.
+	 */
+	if (opts.bpf && cfg->privs && dbf_bpf_probe_unprivileged(opts.bpf) == -EPERM) {
+		keep_bpf = true;
+		dbf_log(LOG_NOTICE, "this kernel checks CAP_BPF to read BPF iterators: the scanner keeps it");
+	}
+	if (cfg->privs && dbf_privs_drop(cfg->privs, true, keep_bpf) < 0)
 		_exit(1);
 	if (cfg->sandbox && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 			     dbf_sandbox_scanner() < 0))
@@ -161,6 +243,9 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		close(2);
 	if (null >= 0)
 		close(FD_NULL);
+	/* Right after the pipes: fds 5 and up are the iterator links. */
+	if (opts.bpf && dbf_bpf_move_fds(opts.bpf, FD_NULL) < 0)
+		_exit(1);
 
 	for (;;) {
 		struct dbf_snapshot *snap;

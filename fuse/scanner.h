@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "options.h"
 #include "privs.h"
 #include "snapshot.h"
 
@@ -27,7 +28,19 @@ struct dbf_scanner_cfg {
 	const struct dbf_privs *privs;	/* NULL: keep the caller's privileges */
 	bool sandbox;			/* install the seccomp filter */
 	bool foreground;		/* keep stderr; else only until started */
+	enum dbf_scanner_choice choice;	/* --scanner */
+	const char *btf;		/* --btf */
+	bool verbose;			/* -d: libbpf's own diagnostics */
 };
+
+/*
+ * Load the BPF iterators as @choice asks, while privileged: *out is NULL
+ * for procfs. auto falls back to procfs with one notice saying why (none
+ * when @proc_root is not the live /proc, which only procfs can read);
+ * --scanner=bpf that cannot load is an error: -1 after saying why.
+ */
+int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
+			 const char *btf, bool verbose, struct dbf_bpf **out);
 
 /* Fork it. 0, or -1 after printing why. */
 int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc);

@@ -197,6 +197,7 @@ static void note_sources(const struct view *v, const struct dbf_snapshot *prev,
 	if (snap->bufinfo_err)
 		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; %s",
 			v->opts->scan.debugfs_root, strerror(snap->bufinfo_err),
+			snap->sources & DBF_SRC_ITER ? "no attachments" :
 			snap->sources & DBF_SRC_SYSFS ? "sysfs and procfs only" :
 							"procfs only");
 	else
@@ -1079,7 +1080,7 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	dbf_log(LOG_INFO, "serving %s (dmabuffs %s)", o->mountpoint, DMABUFFS_VERSION);
 	/* Before any other thread starts: capabilities are per thread. */
 	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
-		      dbf_privs_drop(privs, false) < 0 || dbf_sandbox_server() < 0))
+		      dbf_privs_drop(privs, false, false) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
 	r = recv_start(v);
 	if (r < 0) {
@@ -1160,6 +1161,9 @@ int dbf_view_run(const struct dbf_options *opts)
 		.privs = drop ? &privs : NULL,
 		.sandbox = drop,
 		.foreground = o.foreground,
+		.choice = o.scanner,
+		.btf = o.btf,
+		.verbose = o.debug,
 	};
 	bool lost;
 	int r, ret = 1;

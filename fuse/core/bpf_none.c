@@ -44,6 +44,12 @@ int dbf_bpf_move_fds(struct dbf_bpf *p, int first)
 	return 0;
 }
 
+int dbf_bpf_probe_unprivileged(struct dbf_bpf *p)
+{
+	(void)p;
+	return -EOPNOTSUPP;
+}
+
 int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 		 size_t *nscanned)
 {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/types.h>
 
 #include <bpf/bpf.h>
@@ -158,6 +161,34 @@ int dbf_bpf_move_fds(struct dbf_bpf *p, int first)
 		first++;
 	}
 	return 0;
+}
+
+static void *try_without_caps(void *arg)
+{
+	struct dbf_bpf *p = arg;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	int fd;
+
+	/* Capabilities are per thread: this one gives up all of its own. */
+	if (syscall(SYS_capset, &h, d) < 0)
+		return (void *)(intptr_t)-errno;
+	fd = bpf_iter_create(p->link[IT_TASKS]);
+	if (fd < 0)
+		return (void *)(intptr_t)-errno;
+	close(fd);
+	return NULL;
+}
+
+int dbf_bpf_probe_unprivileged(struct dbf_bpf *p)
+{
+	pthread_t t;
+	void *r;
+
+	if (pthread_create(&t, NULL, try_without_caps, p))
+		return -EAGAIN;
+	pthread_join(t, &r);
+	return (int)(intptr_t)r;
 }
 
 /* One iterator instance, read whole into p->io: a whole number of records. */

@@ -39,6 +39,13 @@ void dbf_bpf_fds(const struct dbf_bpf *p, int fds[4]);
 int dbf_bpf_move_fds(struct dbf_bpf *p, int first);
 
 /*
+ * Whether the links can be read (BPF_ITER_CREATE) with no capability at
+ * all, tried from a thread that drops its own: 0, or -EPERM where the
+ * kernel still wants CAP_BPF for it (see docs/security.md).
+ */
+int dbf_bpf_probe_unprivileged(struct dbf_bpf *p);
+
+/*
  * One pass: every process's dma-buf fds and mappings into @b, each
  * process staged and merged only once its /proc/<pid> facts (comm, ids,
  * cgroup) were read under @procfd; and with iter/dmabuf every buffer.
