@@ -62,7 +62,8 @@ static void usage(FILE *out)
 "                     /sys/kernel/btf/vmlinux)\n"
 "  --user=NAME        scan and serve as NAME (default dmabuffs if that user\n"
 "                     exists, else nobody); the scanner keeps only\n"
-"                     CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, the server none\n"
+"                     CAP_DAC_READ_SEARCH, and CAP_SYS_PTRACE for procfs,\n"
+"                     the server none\n"
 "  --no-drop          keep every privilege (debugging only)\n"
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",

@@ -17,9 +17,6 @@
 #include "privs.h"
 #include "sandbox.h"
 
-/* The scanner's two, and CAP_BPF when it reads BPF iterators on a kernel that checks it. */
-static const cap_value_t keep[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_BPF };
-#define NKEEP 2
 
 static int fail(const char *what)
 {
@@ -27,7 +24,7 @@ static int fail(const char *what)
 	return -1;
 }
 
-static int set_caps(int nkeep)
+static int set_caps(const cap_value_t *keep, int nkeep)
 {
 	cap_t caps = cap_init();	/* all clear */
 	int r;
@@ -125,11 +122,18 @@ int dbf_privs_lookup(const char *user, struct dbf_privs *p)
 	return 0;
 }
 
-int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf)
+int dbf_privs_drop(const struct dbf_privs *p, unsigned int keep_caps)
 {
-	int nkeep = scanner ? NKEEP + keep_bpf : 0;
+	cap_value_t keep[3];
+	int nkeep = 0;
 	bool kept;
 
+	if (keep_caps & DBF_KEEP_PTRACE)
+		keep[nkeep++] = CAP_SYS_PTRACE;
+	if (keep_caps & DBF_KEEP_DAC)
+		keep[nkeep++] = CAP_DAC_READ_SEARCH;
+	if (keep_caps & DBF_KEEP_BPF)
+		keep[nkeep++] = CAP_BPF;
 	/* Every capability not kept leaves the bounding set for good. */
 	for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
 		kept = false;
@@ -146,8 +150,8 @@ int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf)
 		return fail("setresgid");
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return fail("setresuid");
-	/* setresuid() cleared the effective set; keep just the two, or none. */
-	if (set_caps(nkeep) < 0)
+	/* setresuid() cleared the effective set; keep just those, or none. */
+	if (set_caps(keep, nkeep) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return fail("PR_SET_KEEPCAPS");
@@ -165,7 +169,7 @@ int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf)
 	 * the server's threads at exit. Test builds only; the scanner ends
 	 * with _exit() and is never checked for leaks.
 	 */
-	if (!scanner)
+	if (!keep_caps)
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 #endif
 	return 0;

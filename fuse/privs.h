@@ -33,16 +33,22 @@ void dbf_watcher_unmount(struct dbf_watcher *w);
  */
 int dbf_privs_lookup(const char *user, struct dbf_privs *p);
 
+/* What the scanner keeps (the server keeps nothing: 0). */
+enum {
+	/* other users' fd links, fdinfo and maps (procfs scanner) */
+	DBF_KEEP_PTRACE	= 1u << 0,
+	/* their 0500 fd directories (procfs scanner) and the 0700 debugfs */
+	DBF_KEEP_DAC	= 1u << 1,
+	/* reading BPF iterators, on kernels that check it (docs/security.md) */
+	DBF_KEEP_BPF	= 1u << 2,
+};
+
 /*
  * Become @p's user with no_new_privs, not dumpable, and the bounding set
- * emptied of every capability but those kept. The @scanner keeps only
- * CAP_SYS_PTRACE (other users' fd links, fdinfo and maps) and
- * CAP_DAC_READ_SEARCH (their 0500 fd directories and the 0700 debugfs);
- * with @keep_bpf also CAP_BPF, which reading BPF iterators needs on
- * kernels that check it (docs/security.md); the server keeps none at
- * all. Call it before any other thread starts: capabilities are per
- * thread. Returns 0, or -1 after printing why.
+ * emptied of every capability but the DBF_KEEP_* in @keep_caps, which
+ * stay permitted and effective. Call it before any other thread starts:
+ * capabilities are per thread. Returns 0, or -1 after printing why.
  */
-int dbf_privs_drop(const struct dbf_privs *p, bool scanner, bool keep_bpf);
+int dbf_privs_drop(const struct dbf_privs *p, unsigned int keep_caps);
 
 #endif

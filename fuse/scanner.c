@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The scanner process: forked before mounting, it drops to the service
- * user with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone, installs its
- * seccomp filter, and then scans, sends and sleeps until the server goes.
+ * The scanner process: forked before mounting, it loads the BPF iterators
+ * (--scanner), drops to the service user with CAP_DAC_READ_SEARCH and, for
+ * the procfs scanner, CAP_SYS_PTRACE alone, installs its seccomp filter,
+ * and then scans, sends and sleeps until the server goes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +129,35 @@ static bool in_init_pidns(void)
 	return init;
 }
 
+/*
+ * Whether /proc hides other users' processes (hidepid=1, 2 or
+ * invisible): opening /proc/<pid> then takes the ptrace access the BPF
+ * scanner otherwise does without. Unknown counts as hiding.
+ */
+static bool proc_hides_pids(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool hides = true;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return true;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - FSTYPE SOURCE SUPEROPTS" */
+	while (getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - proc ");
+		char *h;
+
+		if (!sep || !strstr(line, " /proc ") || strstr(line, " /proc ") > sep)
+			continue;
+		h = strstr(sep, "hidepid=");
+		hides = h && strncmp(h + 8, "0", 1) && strncmp(h + 8, "off", 3);
+	}
+	free(line);
+	fclose(f);
+	return hides;
+}
+
 int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
 			 const char *btf, bool verbose, struct dbf_bpf **out)
 {
@@ -176,7 +206,8 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 {
 	struct dbf_scan_opts opts = *cfg->scan;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	bool said_cgroups = false, keep_bpf = false;
+	bool said_cgroups = false;
+	unsigned int keep;
 
 	prctl(PR_SET_NAME, "dmabuffs-scan", 0, 0, 0);
 	/* A server gone mid-write is an exit, not a signal. */
@@ -220,16 +251,24 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	if (!cfg->foreground)
 		dbf_log_open_syslog();
 	/*
+	 * The procfs scanner needs CAP_SYS_PTRACE for other users' fd links,
+	 * fdinfo and maps. The BPF scanner does not: the kernel walks them,
+	 * and the /proc/<pid> files it still reads (status, stat, cgroup,
+	 * comm) are world-readable, unless /proc hides other users' pids.
+	 * Both read debugfs.
+	 */
+	keep = opts.bpf && !proc_hides_pids() ? DBF_KEEP_DAC : DBF_KEEP_PTRACE | DBF_KEEP_DAC;
+	/*
 	 * With kernel.unprivileged_bpf_disabled set, older kernels refuse
 	 * every bpf() command without CAP_BPF, reading an iterator too (5.19
 	 * narrowed that to commands that create objects): keep it then, and
 	 * only then. It is tried, not guessed from a version.
 	 */
 	if (opts.bpf && cfg->privs && dbf_bpf_probe_unprivileged(opts.bpf) == -EPERM) {
-		keep_bpf = true;
+		keep |= DBF_KEEP_BPF;
 		dbf_log(LOG_NOTICE, "this kernel checks CAP_BPF to read BPF iterators: the scanner keeps it");
 	}
-	if (cfg->privs && dbf_privs_drop(cfg->privs, true, keep_bpf) < 0)
+	if (cfg->privs && dbf_privs_drop(cfg->privs, keep) < 0)
 		_exit(1);
 	if (cfg->sandbox && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 			     dbf_sandbox_scanner() < 0))

@@ -1080,7 +1080,7 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	dbf_log(LOG_INFO, "serving %s (dmabuffs %s)", o->mountpoint, DMABUFFS_VERSION);
 	/* Before any other thread starts: capabilities are per thread. */
 	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
-		      dbf_privs_drop(privs, false, false) < 0 || dbf_sandbox_server() < 0))
+		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
 	r = recv_start(v);
 	if (r < 0) {

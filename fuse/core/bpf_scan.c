@@ -23,6 +23,9 @@
 #include "dmabuf_rec.h"
 #include "dmabuf_iter.skel.h"
 
+/* The programs write this layout as clang -target bpf lays it out: no padding. */
+_Static_assert(sizeof(struct dbf_bpf_rec) == 120, "struct dbf_bpf_rec changed size");
+
 enum { IT_TASKS, IT_FDS, IT_MAPS, IT_BUFS, IT_N };
 
 struct dbf_bpf {
