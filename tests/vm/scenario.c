@@ -8,6 +8,7 @@
  *   scenario --churn SECONDS:PROCS
  *   scenario --forge INODE:NAME OUT
  *   scenario --rename SECONDS[:BUFS]
+ *   scenario --own-fd-table OUT
  *
  * When the kernel has cgroup v2, the holders are placed in a small tree of
  * cgroups (tests/vm/README.md), and when a second device can import a
@@ -29,7 +30,12 @@
  * to anyone who trusts the path and inode columns of /proc/<pid>/maps, holds
  * them by fd and mapping, writes "forge PID INO DEV" to OUT and waits for
  * SIGTERM. --rename renames BUFS buffers (default one) in turn in a tight
- * loop for SECONDS, with a new name every time.
+ * loop for SECONDS, with a new name every time. --own-fd-table starts a
+ * thread that unshares its fd table and makes a buffer named THREADFD there,
+ * which /proc/<pid>/fd (the group leader's table) never shows; the copy of
+ * the table it starts from holds LEADERFD, the leader's buffer, at the same
+ * fd. It writes "ownfd PID TID FD INO LEADERFD-FD LEADERFD-INO" to OUT and
+ * waits for SIGTERM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -55,6 +61,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
@@ -1262,6 +1271,54 @@ static int forge_main(unsigned long ino, const char *name, const char *out)
  * @nbufs buffers, held by fd, renamed in turn "n<counter>" as fast as the
  * kernel allows: every scan of them meets @nbufs names it never saw.
  */
+static const char *ownfd_out;
+static int leader_fd;
+static unsigned long leader_ino;
+
+static void *ownfd_thread(void *arg)
+{
+	char tmp[256], line[128];
+	struct stat st;
+	int fd, out;
+
+	(void)arg;
+	if (unshare(CLONE_FILES) < 0)
+		die("unshare(CLONE_FILES): %m");
+	fd = alloc_buf(65536, NULL);
+	set_name(fd, "THREADFD");
+	if (fstat(fd, &st) < 0)
+		die("fstat: %m");
+	snprintf(line, sizeof(line), "ownfd %d %d %d %lu %d %lu\n", (int)getpid(),
+		 (int)gettid(), fd, (unsigned long)st.st_ino, leader_fd, leader_ino);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ownfd_out);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || write(out, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    close(out) < 0 || rename(tmp, ownfd_out) < 0)
+		die("%s: %m", ownfd_out);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int ownfd_main(const char *out)
+{
+	pthread_t t;
+
+	struct stat st;
+
+	ownfd_out = out;
+	prctl(PR_SET_NAME, "ownfd", 0, 0, 0);
+	leader_fd = alloc_buf(65536, NULL);
+	set_name(leader_fd, "LEADERFD");
+	if (fstat(leader_fd, &st) < 0)
+		die("fstat: %m");
+	leader_ino = (unsigned long)st.st_ino;
+	if (pthread_create(&t, NULL, ownfd_thread, NULL))
+		die("pthread_create failed");
+	for (;;)
+		pause();
+}
+
 static int rename_main(int secs, int nbufs)
 {
 	uint64_t deadline = now_ms() + (uint64_t)secs * 1000;
@@ -1373,7 +1430,7 @@ int main(int argc, char **argv)
 	int bulk_procs = 50, bulk_bufs = 20, churn_secs = 0, churn_procs = 0;
 	int rename_secs = 0, rename_bufs = 1, n;
 	unsigned long forge_ino = 0;
-	const char *forge_name = NULL;
+	const char *forge_name = NULL, *ownfd = NULL;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
 	int expected, got, old_fd = -1, phase = 0;
 	uint32_t kernel_handle;
@@ -1407,6 +1464,8 @@ int main(int argc, char **argv)
 			if (n < 1 || rename_secs < 1 || rename_secs > 3600 || rename_bufs < 1 ||
 			    rename_bufs > 1000)
 				die("--rename wants SECONDS[:BUFS], not '%s'", argv[i]);
+		} else if (!strcmp(argv[i], "--own-fd-table") && i + 1 < argc) {
+			ownfd = argv[++i];
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -1428,7 +1487,8 @@ int main(int argc, char **argv)
 				"[--exporter vgem|system|udmabuf] [--bulk PROCS:BUFS] TRUTH\n"
 				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n"
 				"       scenario --forge INODE:NAME OUT\n"
-				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n");
+				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n"
+				"       scenario [--exporter vgem|system|udmabuf] --own-fd-table OUT\n");
 			return 1;
 		}
 	}
@@ -1437,7 +1497,7 @@ int main(int argc, char **argv)
 			die("--forge wants an output file");
 		return forge_main(forge_ino, forge_name, truth);
 	}
-	if (!truth && !churn_secs && !rename_secs)
+	if (!truth && !churn_secs && !rename_secs && !ownfd)
 		die("no truth file given");
 	if (demo)
 		bulk_procs = 0;
@@ -1460,6 +1520,8 @@ int main(int argc, char **argv)
 	}
 	if (rename_secs)
 		return rename_main(rename_secs, rename_bufs);
+	if (ownfd)
+		return ownfd_main(ownfd);
 
 	setup_cgroups();
 	/*
