@@ -7,6 +7,9 @@
  *   scanbench floor PROC                list every fd dir, readlink each fd
  *   scanbench fdinfo PROC               list every fd dir, read each fdinfo
  *   scanbench time CMD [ARG...]         run CMD once: "<wall ms> <maxrss KiB> <cpu ms>"
+ *   scanbench bpf ROUNDS                load the BPF scanner once, scan the real /proc
+ *                                       ROUNDS times: "<load ms> <median scan ms>
+ *                                       <fastest> <median CPU ms>"
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +23,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bpf_scan.h"
+#include "snapshot.h"
 
 static int load(int nproc, int nfd, const char *ready)
 {
@@ -104,6 +110,70 @@ static int walk(const char *proc, int read_fdinfo)
 	return 0;
 }
 
+static double ms_since_on(clockid_t clock, const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(clock, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static double ms_since(const struct timespec *a)
+{
+	return ms_since_on(CLOCK_MONOTONIC, a);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Whole dbf_scan() calls through the BPF iterators, as the scanner makes them. */
+static int bpf_rounds(int rounds)
+{
+	struct dbf_scan_opts o = { .proc_root = "/proc", .debugfs_root = "/sys/kernel/debug",
+				   .sysfs_root = "/sys" };
+	struct timespec t, c;
+	const char *step;
+	double load_ms, *ms, *cpu;
+	int r;
+
+	if (rounds < 1 || rounds > 1000)
+		return fprintf(stderr, "bpf: ROUNDS from 1 to 1000\n"), 1;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	r = dbf_bpf_load(NULL, false, &o.bpf, &step);
+	if (r < 0)
+		return fprintf(stderr, "bpf: %s: %s\n", step, strerror(-r)), 77;
+	load_ms = ms_since(&t);
+	ms = calloc((size_t)rounds, sizeof(*ms));
+	cpu = calloc((size_t)rounds, sizeof(*cpu));
+	if (!ms || !cpu)
+		return 1;
+	for (int i = 0; i < rounds; i++) {
+		struct dbf_snapshot *snap;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		/* the kernel runs the iterators in our read(): system time is ours */
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+		r = dbf_scan(&o, NULL, &snap);
+		ms[i] = ms_since(&t);
+		cpu[i] = ms_since_on(CLOCK_PROCESS_CPUTIME_ID, &c);
+		if (r < 0)
+			return fprintf(stderr, "bpf: scan: %s\n", strerror(-r)), 1;
+		dbf_snapshot_free(snap);
+	}
+	qsort(ms, (size_t)rounds, sizeof(*ms), cmp_double);
+	qsort(cpu, (size_t)rounds, sizeof(*cpu), cmp_double);
+	printf("%.3f %.3f %.3f %.3f\n", load_ms, ms[(rounds - 1) / 2], ms[0],
+	       cpu[(rounds - 1) / 2]);
+	free(ms);
+	free(cpu);
+	dbf_bpf_free(o.bpf);
+	return 0;
+}
+
 static int timeit(char **argv)
 {
 	struct timespec a, b;
@@ -140,6 +210,8 @@ int main(int argc, char **argv)
 		return walk(argv[2], 0);
 	if (argc == 3 && !strcmp(argv[1], "fdinfo"))
 		return walk(argv[2], 1);
+	if (argc == 3 && !strcmp(argv[1], "bpf"))
+		return bpf_rounds(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "time"))
 		return timeit(argv + 2);
 	fprintf(stderr, "usage: scanbench load NPROC NFD READY | floor PROC | fdinfo PROC | time CMD...\n");
