@@ -2450,35 +2450,103 @@ static void cg_add(const struct dbf_tree *t, uint32_t i, const struct dbf_caller
 			cg_add(t, t->cg_sub[cg->sub0 + j], c, mark, row, tot);
 }
 
-/*
- * One row per cgroup directory, totals over its subtree as @c sees it:
- * what du -s of the directory counts, as that caller.
- */
-static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
-			  FILE *f)
+int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
+			 struct dbf_cgroup_row **rows, size_t *n)
 {
 	uint32_t *mark = calloc(t->snap->nbufs ? t->snap->nbufs : 1, sizeof(*mark));
+	struct dbf_cgroup_row *out = calloc(t->ncgs ? t->ncgs : 1, sizeof(*out));
+	size_t k = 0;
 
-	if (!mark)
+	*rows = NULL;
+	*n = 0;
+	if (!mark || !out) {
+		free(mark);
+		free(out);
 		return -ENOMEM;
-	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	}
 	for (uint32_t i = 0; i < t->ncgs; i++) {
+		const struct dbf_cgroup *cg = &t->cgs[i];
 		struct cg_total tot = { 0 };
 
-		if (!t->cgs[i].listed)
+		if (!cg->listed)
 			continue;
 		cg_add(t, i, c, mark, i + 1, &tot);
 		if (!tot.procs)
 			continue;
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", tot.bufs,
-			tot.bytes, tot.pss);
-		if (cg_is_unknown(t, i))
-			fputs("unknown", f);
-		else
-			put_text(f, t->cgs[i].path);
-		fputc('\n', f);
+		out[k++] = (struct dbf_cgroup_row){
+			.path = cg->path, .buffers = tot.bufs, .bytes = tot.bytes,
+			.pss = tot.pss, .procs = &t->cg_procs[cg->proc0],
+			.nprocs = cg->nprocs,
+		};
 	}
 	free(mark);
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
+			 size_t *n)
+{
+	const struct dbf_groups *gs = &t->groups[DBF_KIND_DEVICE];
+	struct dbf_device_row *out = calloc(gs->n ? gs->n : 1, sizeof(*out));
+
+	*rows = NULL;
+	*n = 0;
+	if (!out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gs->n; i++) {
+		const struct dbf_group *g = &gs->g[i];
+
+		out[i].device = g->key;
+		out[i].buffers = g->count;
+		for (uint32_t j = 0; j < g->count; j++)
+			out[i].bytes += t->snap->bufs[gs->idx[g->first + j]].size;
+	}
+	*rows = out;
+	*n = gs->n;
+	return 0;
+}
+
+/* The [cgroups] rows; the unknown one's cgroup is "unknown", no path. */
+static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_cgroup_row *rows;
+	size_t n;
+	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", rows[i].buffers,
+			rows[i].bytes, rows[i].pss);
+		if (rows[i].path.len)
+			put_text(f, rows[i].path);
+		else
+			fputs("unknown", f);
+		fputc('\n', f);
+	}
+	free(rows);
+	return 0;
+}
+
+static int render_devices(const struct dbf_tree *t, FILE *f)
+{
+	struct dbf_device_row *rows;
+	size_t n;
+	int r = dbf_tree_device_rows(t, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[devices]\nbuffers\tbytes\tdevice\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
+		put_text(f, rows[i].device);
+		fputc('\n', f);
+	}
+	free(rows);
 	return 0;
 }
 
@@ -2518,9 +2586,10 @@ static int render_summary(const struct dbf_tree *t,
 	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
 	render_groups(t, DBF_KIND_NAME, "names", "name", f);
 	r = render_cgroups(t, caller, f);
+	if (r == 0)
+		r = render_devices(t, f);
 	if (r < 0)
 		return r;
-	render_groups(t, DBF_KIND_DEVICE, "devices", "device", f);
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
 	      f);

@@ -281,6 +281,52 @@ int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
 		    const struct dbf_caller *caller, char **text, size_t *len);
 
 /*
+ * The totals of one cgroup directory, a row of the summary's [cgroups]:
+ * what du -s of the directory counts, as the caller of
+ * dbf_tree_cgroup_rows() sees it.
+ */
+struct dbf_cgroup_row {
+	struct dbf_str path;		/* raw, into the snapshot; len 0: %unknown */
+	uint32_t buffers;		/* distinct buffers held in the subtree */
+	uint64_t bytes;			/* their sizes */
+	uint64_t pss;			/* sum of the pss of the subtree's processes */
+	/* the cgroup's own processes, snap->procs indices, whoever sees them */
+	const uint32_t *procs;
+	uint32_t nprocs;
+};
+
+/*
+ * The [cgroups] rows as @c sees them: by-cgroup/ itself ("/", whose
+ * subtree is every directory, %unknown included) first, then every other
+ * cgroup directory in byte order of its path, %unknown last. Only the
+ * processes @c sees count (dbf_caller_sees), and a row where it sees
+ * none is left out. A cgroup with no directory (a component too long
+ * once escaped, or empty) is in no row, nor is its subtree. *rows is
+ * malloc'd; it points into @t. Returns 0 or -ENOMEM.
+ */
+int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
+			 struct dbf_cgroup_row **rows, size_t *n);
+
+/*
+ * One attached device, a row of the summary's [devices]; its by-device
+ * directory, when the name fits NAME_MAX once escaped.
+ */
+struct dbf_device_row {
+	struct dbf_str device;		/* raw, into the snapshot */
+	uint32_t buffers;		/* distinct buffers attached to it */
+	uint64_t bytes;			/* their sizes */
+};
+
+/*
+ * The [devices] rows, in byte order of the device name; public, as the
+ * buffer files' devices line is. None when no source lists attachments
+ * (snap->device_sources 0). *rows is malloc'd and points into @t.
+ * Returns 0 or -ENOMEM.
+ */
+int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
+			 size_t *n);
+
+/*
  * Caller classes of a shared mount: (uid, gid) pairs interned for the life
  * of the mount, at most @max of them (DBF_CLASS_MAX); later pairs get
  * DBF_CLASS_PUBLIC. Safe to use from several threads.
