@@ -22,6 +22,7 @@
 #include "sandbox.h"
 #include "snapshot.h"
 #include "svg.h"
+#include "tree.h"
 
 static void usage(FILE *out)
 {
@@ -139,25 +140,55 @@ static int parse_format(const char *arg)
 	return -EINVAL;
 }
 
-/* The dump is root's view, whoever runs it: it shows what the scan read. */
-static int print_dump(const struct dbf_snapshot *snap, enum dump_format fmt,
+/*
+ * metrics and usage.svg are files of the view: they count cgroups and
+ * devices as its directories do, so they are rendered from a tree over
+ * @snap (which it takes).
+ */
+static int print_view(struct dbf_snapshot *snap, enum dump_format fmt,
 		      unsigned int top)
 {
 	const struct dbf_caller root = DBF_CALLER_ROOT;
 	struct dbf_metrics_opts mo = { .top = top };
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = NULL;
+	int r;
+
+	if (!in) {
+		dbf_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	r = dbf_tree_build(snap, in, NULL, getuid(), getgid(), false, &t);
+	if (r == 0 && fmt == DUMP_OPENMETRICS) {
+		clock_gettime(CLOCK_REALTIME, &mo.now);
+		r = dbf_metrics_render(t, &root, &mo, stdout);
+	} else if (r == 0) {
+		r = dbf_svg_render(t, &root, &(struct dbf_svg_opts){ .top = top }, stdout);
+	}
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+	return r;
+}
+
+/* The dump is root's view, whoever runs it: it shows what the scan read. */
+static int print_dump(struct dbf_snapshot *snap, enum dump_format fmt,
+		      unsigned int top)
+{
+	int r;
 
 	switch (fmt) {
-	case DUMP_JSON:
-		return dbf_dump_json(snap, stdout);
 	case DUMP_OPENMETRICS:
-		clock_gettime(CLOCK_REALTIME, &mo.now);
-		return dbf_metrics_render(snap, &root, &mo, stdout);
 	case DUMP_SVG:
-		return dbf_svg_render(snap, &root, &(struct dbf_svg_opts){ .top = top },
-				      stdout);
+		return print_view(snap, fmt, top);
+	case DUMP_JSON:
+		r = dbf_dump_json(snap, stdout);
+		break;
 	default:
-		return dbf_dump_text(snap, stdout);
+		r = dbf_dump_text(snap, stdout);
+		break;
 	}
+	dbf_snapshot_free(snap);
+	return r;
 }
 
 static int run_dump(struct dbf_options *o, enum dump_format fmt)
@@ -176,7 +207,6 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; procfs only",
 			o->scan.debugfs_root, strerror(snap->bufinfo_err));
 	r = print_dump(snap, fmt, o->metrics_top);
-	dbf_snapshot_free(snap);
 	if (r < 0 || fflush(stdout) == EOF) {
 		dbf_log(LOG_ERR, "writing the dump: %s",
 			strerror(r < 0 ? -r : errno));
