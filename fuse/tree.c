@@ -3,7 +3,7 @@
  * The /dmabuf tree over one snapshot (see docs/layout.md).
  *
  * Each kind of node (enum dbf_node_kind) has one entry of operations in
- * kinds[], and each fixed node (the root, by-*, summary) one in
+ * kinds[], and each fixed node (the root, by-*, the files) one in
  * fixed_nodes[]; the dbf_tree_* functions at the end only dispatch. A new
  * kind of directory is a section of its own and one entry in each table
  * that lists it.
@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "escape.h"
-#include "tree.h"
 #include "log.h"
+#include "metrics.h"
+#include "svg.h"
+#include "tree.h"
 
 /*
  * st_ino of a buffer is the kernel's inode number (32 bits wide, from
@@ -1463,7 +1465,7 @@ static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
 	return dbf_caller_sees(c, p) ? 0 : -EACCES;
 }
 
-/* ---- the fixed nodes: the root, its directories and summary ---- */
+/* ---- the fixed nodes: the root, its directories and files ---- */
 
 /*
  * One entry per DBF_NODE_* key. A directory has hash and the listing
@@ -1758,6 +1760,24 @@ static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 static int render_summary(const struct dbf_tree *t,
 			  const struct dbf_caller *caller, FILE *f);
 
+/* metrics and usage.svg: docs/metrics.md; rendered at open, like summary. */
+
+static int render_metrics(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_metrics_opts o = { .top = t->metrics_top };
+
+	/* the snapshot's age is as of the open */
+	clock_gettime(CLOCK_REALTIME, &o.now);
+	return dbf_metrics_render(t, c, &o, f);
+}
+
+static int render_usage_svg(const struct dbf_tree *t, const struct dbf_caller *c,
+			    FILE *f)
+{
+	return dbf_svg_render(t, c, &(struct dbf_svg_opts){ .top = t->metrics_top }, f);
+}
+
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
 		.hash = root_hash, .subdirs = root_subdirs,
@@ -1803,6 +1823,14 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_SUMMARY] = {
 		.name = "summary",
 		.render = render_summary,
+	},
+	[DBF_NODE_METRICS] = {
+		.name = "metrics",
+		.render = render_metrics,
+	},
+	[DBF_NODE_USAGE_SVG] = {
+		.name = "usage.svg",
+		.render = render_usage_svg,
 	},
 };
 
@@ -2057,7 +2085,7 @@ static void note_wide(const struct dbf_snapshot *snap)
 
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   bool shared, struct dbf_tree **out)
+		   bool shared, unsigned int metrics_top, struct dbf_tree **out)
 {
 	struct dbf_tree *t = calloc(1, sizeof(*t));
 	int r = 0;
@@ -2070,6 +2098,7 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	t->uid = uid;
 	t->gid = gid;
 	t->shared = shared;
+	t->metrics_top = metrics_top;
 	t->refs = 1;
 	t->epoch = ++in->epoch;
 	note_wide(snap);

@@ -439,9 +439,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hcg[i] = path(&in, 12 + i, false, cgbuf[i]);
 		pcg[i] = path(&in, 12 + i, true, cgbuf[2 + i]);
 	}
+	/* the renderers are called with their own bound: the tree's is unused */
 	if (!hi || !pi ||
-	    dbf_tree_build(build(hs, hcg), hi, NULL, 0, 0, false, &h) < 0 ||
-	    dbf_tree_build(build(ps, pcg), pi, NULL, 0, 0, false, &p) < 0)
+	    dbf_tree_build(build(hs, hcg), hi, NULL, 0, 0, false, 1, &h) < 0 ||
+	    dbf_tree_build(build(ps, pcg), pi, NULL, 0, 0, false, 1, &p) < 0)
 		abort();
 
 	ht = render(h, false);

@@ -59,7 +59,7 @@ static struct dbf_tree *tree_of(struct dbf_snapshot *s)
 	struct dbf_tree *t;
 
 	cr_assert_not_null(in);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	/* only a build uses it */
 	dbf_interner_free(in);
 	return t;
@@ -591,7 +591,8 @@ Test(metrics, cgroup_rows_subtrees)
 	assert_str(rows[2].path, "/system.slice");
 	cr_assert_eq(rows[2].bytes, 2621440);
 	assert_str(rows[3].path, "/system.slice/compositor.service");
-	assert_str(rows[8].path, "/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope");
+	assert_str(rows[8].path,
+		   "/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope");
 	free(rows);
 	dbf_tree_free(v);
 }
