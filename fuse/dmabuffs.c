@@ -171,7 +171,10 @@ static int print_view(struct dbf_snapshot *snap, enum dump_format fmt,
 	return r;
 }
 
-/* The dump is root's view, whoever runs it: it shows what the scan read. */
+/*
+ * The dump is root's view, whoever runs it: it shows what the scan read.
+ * Takes @snap.
+ */
 static int print_dump(struct dbf_snapshot *snap, enum dump_format fmt,
 		      unsigned int top)
 {
