@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
 #include "fileio.h"
 #include "labels.h"
 #include "metrics.h"
@@ -335,9 +334,11 @@ static struct dbf_str cgroup_label(const struct dbf_cgroup_row *r)
 	return r->path.len ? r->path : (struct dbf_str){ "unknown", 7 };
 }
 
-static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
+/* The [cgroups] rows of the summary, the top ones by bytes, then the rest. */
+static int cgroups(struct ctx *x, const struct dbf_tree *t,
 		   const struct dbf_caller *c, unsigned int top)
 {
+	const struct dbf_snapshot *s = t->snap;
 	__do_free struct dbf_cgroup_row *rows = NULL;
 	__do_free struct ranked *rk = NULL;
 	__do_free bool *kept = NULL;
@@ -355,7 +356,7 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 		  "Sum of the PSS of the processes of a cgroup and its descendants." },
 	};
 	size_t n, keep;
-	int r = dbf_cgroup_rows(s, c, &rows, &n);
+	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
 
 	if (r < 0)
 		return r;
@@ -374,25 +375,27 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 	keep = n < top ? n : top;
 	for (size_t i = 0; i < keep; i++)
 		kept[rk[i].idx] = true;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct dbf_proc *p = &s->procs[i];
-		long row;
+	/*
+	 * The rest: the own processes of every row without a series. A
+	 * cgroup with no directory has no row, and is in no rest either.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t j = 0; !kept[i] && j < rows[i].nprocs; j++) {
+			const struct dbf_proc *p = &s->procs[rows[i].procs[j]];
 
-		if (!p->nph || !dbf_caller_sees(c, p))
-			continue;
-		row = dbf_cgroup_row_of(rows, n, p);
-		if (row >= 0 && kept[row])
-			continue;
-		for (uint32_t j = 0; j < p->nph; j++) {
-			uint32_t b = s->holders[s->proc_holders[p->ph0 + j]].buf;
-
-			if (stamp[b])
+			if (!dbf_caller_sees(c, p))
 				continue;
-			stamp[b] = 1;
-			rest.buffers++;
-			rest.bytes += s->bufs[b].size;
+			for (uint32_t h = 0; h < p->nph; h++) {
+				uint32_t b = s->holders[s->proc_holders[p->ph0 + h]].buf;
+
+				if (stamp[b])
+					continue;
+				stamp[b] = 1;
+				rest.buffers++;
+				rest.bytes += s->bufs[b].size;
+			}
+			rest.pss += p->pss;
 		}
-		rest.pss += p->pss;
 	}
 	for (size_t f = 0; f < 3; f++) {
 		family(x, fam[f].name, fam[f].unit, fam[f].help);
@@ -409,11 +412,12 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 	return 0;
 }
 
-static int devices(struct ctx *x, const struct dbf_snapshot *s)
+/* The [devices] rows of the summary, every one. */
+static int devices(struct ctx *x, const struct dbf_tree *t)
 {
 	__do_free struct dbf_device_row *rows = NULL;
 	size_t n;
-	int r = dbf_device_rows(s, &rows, &n);
+	int r = dbf_tree_device_rows(t, &rows, &n);
 
 	if (r < 0)
 		return r;
@@ -508,16 +512,17 @@ static int processes(struct ctx *x, const struct dbf_snapshot *s,
 	return 0;
 }
 
-int dbf_metrics_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		       const struct dbf_metrics_opts *o, FILE *out)
 {
+	const struct dbf_snapshot *s = t->snap;
 	struct ctx x = { .f = out };
 	int r;
 
 	if ((r = totals(&x, s, o)) < 0 ||
 	    (r = names(&x, s, o->top)) < 0 ||
-	    (r = cgroups(&x, s, c, o->top)) < 0 ||
-	    (r = devices(&x, s)) < 0 ||
+	    (r = cgroups(&x, t, c, o->top)) < 0 ||
+	    (r = devices(&x, t)) < 0 ||
 	    (r = processes(&x, s, c, o->top)) < 0)
 		return r;
 	if (x.err)

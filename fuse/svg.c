@@ -495,9 +495,10 @@ static void header(struct ctx *x, uint64_t nobody, size_t nprocs)
 		"\u00b7 %s</text>\n", MARGIN, nprocs, free_, s->total_bytes, when);
 }
 
-int dbf_svg_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_svg_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		   const struct dbf_svg_opts *o, FILE *out)
 {
+	const struct dbf_snapshot *s = t->snap;
 	__do_free struct item *b = calloc(s->nprocs + 3, sizeof(*b));
 	struct ctx x = { .s = s, .f = out, .top = o->top ? o->top : 1 };
 	struct item others = { .kind = K_OTHERS }, nobody = { .kind = K_NOBODY };

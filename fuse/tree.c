@@ -3,7 +3,7 @@
  * The /dmabuf tree over one snapshot (see docs/layout.md).
  *
  * Each kind of node (enum dbf_node_kind) has one entry of operations in
- * kinds[], and each fixed node (the root, by-*, summary) one in
+ * kinds[], and each fixed node (the root, by-*, the files) one in
  * fixed_nodes[]; the dbf_tree_* functions at the end only dispatch. A new
  * kind of directory is a section of its own and one entry in each table
  * that lists it.
@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "escape.h"
-#include "tree.h"
 #include "log.h"
+#include "metrics.h"
+#include "svg.h"
+#include "tree.h"
 
 /*
  * st_ino of a buffer is the kernel's inode number (32 bits wide, from
@@ -1463,7 +1465,7 @@ static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
 	return dbf_caller_sees(c, p) ? 0 : -EACCES;
 }
 
-/* ---- the fixed nodes: the root, its directories and summary ---- */
+/* ---- the fixed nodes: the root, its directories and files ---- */
 
 /*
  * One entry per DBF_NODE_* key. A directory has hash and the listing
@@ -1758,6 +1760,24 @@ static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 static int render_summary(const struct dbf_tree *t,
 			  const struct dbf_caller *caller, FILE *f);
 
+/* metrics and usage.svg: docs/metrics.md; rendered at open, like summary. */
+
+static int render_metrics(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_metrics_opts o = { .top = t->metrics_top };
+
+	/* the snapshot's age is as of the open */
+	clock_gettime(CLOCK_REALTIME, &o.now);
+	return dbf_metrics_render(t, c, &o, f);
+}
+
+static int render_usage_svg(const struct dbf_tree *t, const struct dbf_caller *c,
+			    FILE *f)
+{
+	return dbf_svg_render(t, c, &(struct dbf_svg_opts){ .top = t->metrics_top }, f);
+}
+
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
 		.hash = root_hash, .subdirs = root_subdirs,
@@ -1803,6 +1823,14 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_SUMMARY] = {
 		.name = "summary",
 		.render = render_summary,
+	},
+	[DBF_NODE_METRICS] = {
+		.name = "metrics",
+		.render = render_metrics,
+	},
+	[DBF_NODE_USAGE_SVG] = {
+		.name = "usage.svg",
+		.render = render_usage_svg,
 	},
 };
 
@@ -2057,7 +2085,7 @@ static void note_wide(const struct dbf_snapshot *snap)
 
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   bool shared, struct dbf_tree **out)
+		   bool shared, unsigned int metrics_top, struct dbf_tree **out)
 {
 	struct dbf_tree *t = calloc(1, sizeof(*t));
 	int r = 0;
@@ -2070,6 +2098,7 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	t->uid = uid;
 	t->gid = gid;
 	t->shared = shared;
+	t->metrics_top = metrics_top;
 	t->refs = 1;
 	t->epoch = ++in->epoch;
 	note_wide(snap);
@@ -2450,35 +2479,103 @@ static void cg_add(const struct dbf_tree *t, uint32_t i, const struct dbf_caller
 			cg_add(t, t->cg_sub[cg->sub0 + j], c, mark, row, tot);
 }
 
-/*
- * One row per cgroup directory, totals over its subtree as @c sees it:
- * what du -s of the directory counts, as that caller.
- */
-static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
-			  FILE *f)
+int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
+			 struct dbf_cgroup_row **rows, size_t *n)
 {
 	uint32_t *mark = calloc(t->snap->nbufs ? t->snap->nbufs : 1, sizeof(*mark));
+	struct dbf_cgroup_row *out = calloc(t->ncgs ? t->ncgs : 1, sizeof(*out));
+	size_t k = 0;
 
-	if (!mark)
+	*rows = NULL;
+	*n = 0;
+	if (!mark || !out) {
+		free(mark);
+		free(out);
 		return -ENOMEM;
-	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	}
 	for (uint32_t i = 0; i < t->ncgs; i++) {
+		const struct dbf_cgroup *cg = &t->cgs[i];
 		struct cg_total tot = { 0 };
 
-		if (!t->cgs[i].listed)
+		if (!cg->listed)
 			continue;
 		cg_add(t, i, c, mark, i + 1, &tot);
 		if (!tot.procs)
 			continue;
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", tot.bufs,
-			tot.bytes, tot.pss);
-		if (cg_is_unknown(t, i))
-			fputs("unknown", f);
-		else
-			put_text(f, t->cgs[i].path);
-		fputc('\n', f);
+		out[k++] = (struct dbf_cgroup_row){
+			.path = cg->path, .buffers = tot.bufs, .bytes = tot.bytes,
+			.pss = tot.pss, .procs = &t->cg_procs[cg->proc0],
+			.nprocs = cg->nprocs,
+		};
 	}
 	free(mark);
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
+			 size_t *n)
+{
+	const struct dbf_groups *gs = &t->groups[DBF_KIND_DEVICE];
+	struct dbf_device_row *out = calloc(gs->n ? gs->n : 1, sizeof(*out));
+
+	*rows = NULL;
+	*n = 0;
+	if (!out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gs->n; i++) {
+		const struct dbf_group *g = &gs->g[i];
+
+		out[i].device = g->key;
+		out[i].buffers = g->count;
+		for (uint32_t j = 0; j < g->count; j++)
+			out[i].bytes += t->snap->bufs[gs->idx[g->first + j]].size;
+	}
+	*rows = out;
+	*n = gs->n;
+	return 0;
+}
+
+/* The [cgroups] rows; the unknown one's cgroup is "unknown", no path. */
+static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_cgroup_row *rows;
+	size_t n;
+	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", rows[i].buffers,
+			rows[i].bytes, rows[i].pss);
+		if (rows[i].path.len)
+			put_text(f, rows[i].path);
+		else
+			fputs("unknown", f);
+		fputc('\n', f);
+	}
+	free(rows);
+	return 0;
+}
+
+static int render_devices(const struct dbf_tree *t, FILE *f)
+{
+	struct dbf_device_row *rows;
+	size_t n;
+	int r = dbf_tree_device_rows(t, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[devices]\nbuffers\tbytes\tdevice\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
+		put_text(f, rows[i].device);
+		fputc('\n', f);
+	}
+	free(rows);
 	return 0;
 }
 
@@ -2518,9 +2615,10 @@ static int render_summary(const struct dbf_tree *t,
 	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
 	render_groups(t, DBF_KIND_NAME, "names", "name", f);
 	r = render_cgroups(t, caller, f);
+	if (r == 0)
+		r = render_devices(t, f);
 	if (r < 0)
 		return r;
-	render_groups(t, DBF_KIND_DEVICE, "devices", "device", f);
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
 	      f);
