@@ -238,16 +238,18 @@ static const struct dbf_group *tree_group(const struct dbf_tree *t,
 	return group_by_id(&t->groups[dbf_node_kind(node)], dbf_node_key(node));
 }
 
-/* The buffer with inode @ino in a group's run (sorted by ino), or NULL. */
-static const struct dbf_buf *group_find(const struct dbf_tree *t,
-					const struct dbf_groups *gs,
-					const struct dbf_group *g, uint64_t ino)
+/*
+ * The buffer with inode @ino in the run [@lo, @hi) of @idx (snap->bufs
+ * indices sorted by inode), or NULL. Groups and cgroups keep their
+ * buffers so.
+ */
+static const struct dbf_buf *run_find(const struct dbf_tree *t,
+				      const uint32_t *idx, uint32_t lo,
+				      uint32_t hi, uint64_t ino)
 {
-	uint32_t lo = g->first, hi = g->first + g->count;
-
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[gs->idx[mid]];
+		const struct dbf_buf *b = &t->snap->bufs[idx[mid]];
 
 		if (b->ino == ino)
 			return b;
@@ -606,8 +608,8 @@ static int group_lookup(const struct dbf_tree *t, uint64_t dir,
 	(void)c;
 	if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
-	return buf_found(t, group_find(t, &t->groups[dbf_node_kind(dir)], g, v),
-			 node, st);
+	return buf_found(t, run_find(t, t->groups[dbf_node_kind(dir)].idx, g->first,
+				     g->first + g->count, v), node, st);
 }
 
 static long group_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -1135,26 +1137,6 @@ static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 	return 0;
 }
 
-/* Buffer @ino among @cg's, or NULL. */
-static const struct dbf_buf *cg_find(const struct dbf_tree *t,
-				     const struct dbf_cgroup *cg, uint64_t ino)
-{
-	uint32_t lo = cg->buf0, hi = cg->buf0 + cg->nbufs;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[t->cg_bufs[mid]];
-
-		if (b->ino == ino)
-			return b;
-		if (b->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Does @c see one of @cg's own processes hold @b? */
 static bool cg_sees(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 		    const struct dbf_buf *b, const struct dbf_caller *c)
@@ -1232,7 +1214,7 @@ static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 
 	/* Decimal is a buffer: no cgroup's name is, once escaped. */
 	if (parse_u64(name, DBF_BUF_INO_MAX, &v)) {
-		b = cg_find(t, cg, v);
+		b = run_find(t, t->cg_bufs, cg->buf0, cg->buf0 + cg->nbufs, v);
 		return b && cg_sees(t, cg, b, c) ? buf_found(t, b, node, st) : -ENOENT;
 	}
 	if (cg == t->cgs && t->cg_unknown) {
