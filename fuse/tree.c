@@ -322,6 +322,19 @@ static uint64_t mix(uint64_t h, uint64_t v)
 
 #define HASH0 UINT64_C(14695981039346656037)
 
+/*
+ * What a process's holdings add to @h: its owner too, since a new one
+ * must reach the kernel's cached mode check and decides who sees what.
+ */
+static uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
+			  const struct dbf_proc *p)
+{
+	h = mix(mix(mix(h, p->owner), p->owner_gid), p->nph);
+	for (uint32_t j = 0; j < p->nph; j++)
+		h = mix(h, holder_buf(s, p, j)->ino);
+	return h;
+}
+
 /* Stands for "no such directory in the previous tree". */
 static const struct dbf_dirver new_dir;
 
@@ -1072,9 +1085,7 @@ static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
 	for (uint32_t i = 0; i < cg->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
 
-		h = mix(mix(mix(mix(h, (uint64_t)p->pid), p->owner), p->owner_gid), p->nph);
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
+		h = proc_hash(mix(h, (uint64_t)p->pid), s, p);
 	}
 	return h;
 }
@@ -1306,13 +1317,9 @@ static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
-		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t h = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
 
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
-		ver_set(&t->pid_ver[i], h, prev_ver(prev, dbf_node(k, (uint64_t)p->pid)),
-			s->taken);
+		ver_set(&t->pid_ver[i], proc_hash(HASH0, s, p),
+			prev_ver(prev, dbf_node(k, (uint64_t)p->pid)), s->taken);
 	}
 	return 0;
 }
