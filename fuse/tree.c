@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,23 +213,62 @@ static const struct dbf_group *group_by_key(const struct dbf_groups *gs,
 	return NULL;
 }
 
-static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
-					   uint64_t id)
+/*
+ * An array of records that each begin with their uint64_t id (struct
+ * dbf_group, struct dbf_cgroup), for the index arrays that order them by
+ * id: one sort and one bisect serve both kinds.
+ */
+struct id_recs {
+	const void *p;
+	size_t size;
+};
+
+static uint64_t rec_id(const struct id_recs *r, uint32_t i)
 {
-	uint32_t lo = 0, hi = gs->n;
+	uint64_t id;
+
+	memcpy(&id, (const char *)r->p + (size_t)i * r->size, sizeof(id));
+	return id;
+}
+
+/* qsort_r() order of indices into @arg, a struct id_recs, by id. */
+static int id_cmp(const void *a, const void *b, void *arg)
+{
+	uint64_t x = rec_id(arg, *(const uint32_t *)a);
+	uint64_t y = rec_id(arg, *(const uint32_t *)b);
+
+	return (x > y) - (x < y);
+}
+
+/* The index of the record with @id, through @by (@n indices by id), or -1. */
+static int64_t id_find(const struct id_recs *r, const uint32_t *by, uint32_t n,
+		       uint64_t id)
+{
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t x = gs->g[gs->by_id[mid]].id;
+		uint64_t x = rec_id(r, by[mid]);
 
 		if (x == id)
-			return &gs->g[gs->by_id[mid]];
+			return by[mid];
 		if (x < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+_Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first");
+
+static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
+					   uint64_t id)
+{
+	struct id_recs r = { gs->g, sizeof(*gs->g) };
+	int64_t i = id_find(&r, gs->by_id, gs->n, id);
+
+	return i < 0 ? NULL : &gs->g[i];
 }
 
 /* The group directory @node (its kind says which set), or NULL. */
@@ -486,14 +526,6 @@ static int group_key_cmp(const void *a, const void *b)
 			   ((const struct dbf_group *)b)->key);
 }
 
-static int group_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_group *g = arg;
-	uint64_t x = g[*(const uint32_t *)a].id, y = g[*(const uint32_t *)b].id;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Runs of equal keys in @idx (@n entries in key order, each run by inode)
  * become directories.
@@ -536,7 +568,8 @@ static int build_groups(const struct dbf_tree *t, const uint32_t *idx, size_t n,
 	qsort(g, ng, sizeof(*g), group_key_cmp);
 	for (uint32_t i = 0; i < ng; i++)
 		gs->by_id[i] = i;
-	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), group_id_cmp, g);
+	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), id_cmp,
+		&(struct id_recs){ g, sizeof(*g) });
 	gs->n = ng;
 	return 0;
 }
@@ -771,6 +804,8 @@ struct dbf_cgroup {
 	bool listed;			/* it and every ancestor have an entry */
 };
 
+_Static_assert(offsetof(struct dbf_cgroup, id) == 0, "id_recs reads the id first");
+
 #define UNKNOWN_NAME "%unknown"
 
 /* A cgroup v2 path as the kernel prints it; anything else counts as unknown. */
@@ -852,14 +887,6 @@ static int str_cmp(const void *a, const void *b)
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cg_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_cgroup *cgs = arg;
-	uint64_t x = cgs[*(const uint32_t *)a].id, y = cgs[*(const uint32_t *)b].id;
 
 	return (x > y) - (x < y);
 }
@@ -1031,7 +1058,8 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 		t->cg_sub[up->sub0 + up->nsub++] = i;
 		t->cg_by_id[i - 1] = i;
 	}
-	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), cg_id_cmp, t->cgs);
+	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), id_cmp,
+		&(struct id_recs){ t->cgs, sizeof(*t->cgs) });
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
@@ -1046,22 +1074,13 @@ out:
 /* The cgroup of directory @node (by-cgroup/ is the root's), or NULL. */
 static const struct dbf_cgroup *cg_at(const struct dbf_tree *t, uint64_t node)
 {
-	uint32_t lo = 0, hi = t->ncgs ? t->ncgs - 1 : 0;
+	struct id_recs r = { t->cgs, sizeof(*t->cgs) };
+	int64_t i;
 
 	if (node == fixed_node(DBF_NODE_BY_CGROUP))
 		return t->cgs;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_cgroup *cg = &t->cgs[t->cg_by_id[mid]];
-
-		if (cg->id == dbf_node_key(node))
-			return cg->listed ? cg : NULL;
-		if (cg->id < dbf_node_key(node))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	i = id_find(&r, t->cg_by_id, t->ncgs ? t->ncgs - 1 : 0, dbf_node_key(node));
+	return i >= 0 && t->cgs[i].listed ? &t->cgs[i] : NULL;
 }
 
 static uint64_t cg_node(const struct dbf_tree *t, uint32_t i)
