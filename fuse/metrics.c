@@ -52,6 +52,11 @@ struct ctx {
 	unsigned int nlabels;
 };
 
+/* A family's header, for the functions that write families in a loop. */
+struct fam {
+	const char *name, *unit, *help;
+};
+
 static void family(struct ctx *x, const char *name, const char *unit,
 		   const char *help)
 {
@@ -338,9 +343,7 @@ static int cgroups(struct ctx *x, const struct dbf_tree *t,
 	__do_free bool *kept = NULL;
 	__do_free uint32_t *stamp = NULL;
 	struct dbf_cgroup_row rest = { .path = { "other", 5 } };
-	static const struct {
-		const char *name, *unit, *help;
-	} fam[] = {
+	static const struct fam fam[] = {
 		{ "dmabuf_cgroup_buffers", NULL,
 		  "dma-bufs held by the processes of a cgroup and its descendants, each once; "
 		  "cgroup other: held by processes of cgroups without a series." },
@@ -448,9 +451,7 @@ static uint64_t proc_value(const struct dbf_proc *p, size_t f)
 static int processes(struct ctx *x, const struct dbf_snapshot *s,
 		     const struct dbf_caller *c, unsigned int top)
 {
-	static const struct {
-		const char *name, *unit, *help;
-	} fam[] = {
+	static const struct fam fam[] = {
 		{ "dmabuf_process_buffers", NULL,
 		  "dma-bufs a process holds by an fd or a mapping; pid other: "
 		  "the sum over the processes without a series." },
