@@ -127,26 +127,18 @@ static void size_text(char *buf, size_t len, uint64_t b)
 /* Text as XML element content. */
 static void put_xml(FILE *f, const char *s, size_t n)
 {
+	static const char *const entity[256] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+		['"'] = "&quot;", ['\''] = "&#39;",
+	};
+
 	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
+		const char *e = entity[(unsigned char)s[i]];
+
+		if (e)
+			fputs(e, f);
+		else
 			fputc(s[i], f);
-		}
 	}
 }
 

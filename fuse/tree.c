@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,23 +213,62 @@ static const struct dbf_group *group_by_key(const struct dbf_groups *gs,
 	return NULL;
 }
 
-static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
-					   uint64_t id)
+/*
+ * An array of records that each begin with their uint64_t id (struct
+ * dbf_group, struct dbf_cgroup), for the index arrays that order them by
+ * id: one sort and one bisect serve both kinds.
+ */
+struct id_recs {
+	const void *p;
+	size_t size;
+};
+
+static uint64_t rec_id(const struct id_recs *r, uint32_t i)
 {
-	uint32_t lo = 0, hi = gs->n;
+	uint64_t id;
+
+	memcpy(&id, (const char *)r->p + (size_t)i * r->size, sizeof(id));
+	return id;
+}
+
+/* qsort_r() order of indices into @arg, a struct id_recs, by id. */
+static int id_cmp(const void *a, const void *b, void *arg)
+{
+	uint64_t x = rec_id(arg, *(const uint32_t *)a);
+	uint64_t y = rec_id(arg, *(const uint32_t *)b);
+
+	return (x > y) - (x < y);
+}
+
+/* The index of the record with @id, through @by (@n indices by id), or -1. */
+static int64_t id_find(const struct id_recs *r, const uint32_t *by, uint32_t n,
+		       uint64_t id)
+{
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t x = gs->g[gs->by_id[mid]].id;
+		uint64_t x = rec_id(r, by[mid]);
 
 		if (x == id)
-			return &gs->g[gs->by_id[mid]];
+			return by[mid];
 		if (x < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+_Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first");
+
+static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
+					   uint64_t id)
+{
+	struct id_recs r = { gs->g, sizeof(*gs->g) };
+	int64_t i = id_find(&r, gs->by_id, gs->n, id);
+
+	return i < 0 ? NULL : &gs->g[i];
 }
 
 /* The group directory @node (its kind says which set), or NULL. */
@@ -238,16 +278,18 @@ static const struct dbf_group *tree_group(const struct dbf_tree *t,
 	return group_by_id(&t->groups[dbf_node_kind(node)], dbf_node_key(node));
 }
 
-/* The buffer with inode @ino in a group's run (sorted by ino), or NULL. */
-static const struct dbf_buf *group_find(const struct dbf_tree *t,
-					const struct dbf_groups *gs,
-					const struct dbf_group *g, uint64_t ino)
+/*
+ * The buffer with inode @ino in the run [@lo, @hi) of @idx (snap->bufs
+ * indices sorted by inode), or NULL. Groups and cgroups keep their
+ * buffers so.
+ */
+static const struct dbf_buf *run_find(const struct dbf_tree *t,
+				      const uint32_t *idx, uint32_t lo,
+				      uint32_t hi, uint64_t ino)
 {
-	uint32_t lo = g->first, hi = g->first + g->count;
-
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[gs->idx[mid]];
+		const struct dbf_buf *b = &t->snap->bufs[idx[mid]];
 
 		if (b->ino == ino)
 			return b;
@@ -319,6 +361,19 @@ static uint64_t mix(uint64_t h, uint64_t v)
 }
 
 #define HASH0 UINT64_C(14695981039346656037)
+
+/*
+ * What a process's holdings add to @h: its owner too, since a new one
+ * must reach the kernel's cached mode check and decides who sees what.
+ */
+static uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
+			  const struct dbf_proc *p)
+{
+	h = mix(mix(mix(h, p->owner), p->owner_gid), p->nph);
+	for (uint32_t j = 0; j < p->nph; j++)
+		h = mix(h, holder_buf(s, p, j)->ino);
+	return h;
+}
 
 /* Stands for "no such directory in the previous tree". */
 static const struct dbf_dirver new_dir;
@@ -471,14 +526,6 @@ static int group_key_cmp(const void *a, const void *b)
 			   ((const struct dbf_group *)b)->key);
 }
 
-static int group_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_group *g = arg;
-	uint64_t x = g[*(const uint32_t *)a].id, y = g[*(const uint32_t *)b].id;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Runs of equal keys in @idx (@n entries in key order, each run by inode)
  * become directories.
@@ -521,7 +568,8 @@ static int build_groups(const struct dbf_tree *t, const uint32_t *idx, size_t n,
 	qsort(g, ng, sizeof(*g), group_key_cmp);
 	for (uint32_t i = 0; i < ng; i++)
 		gs->by_id[i] = i;
-	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), group_id_cmp, g);
+	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), id_cmp,
+		&(struct id_recs){ g, sizeof(*g) });
 	gs->n = ng;
 	return 0;
 }
@@ -606,8 +654,8 @@ static int group_lookup(const struct dbf_tree *t, uint64_t dir,
 	(void)c;
 	if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
-	return buf_found(t, group_find(t, &t->groups[dbf_node_kind(dir)], g, v),
-			 node, st);
+	return buf_found(t, run_find(t, t->groups[dbf_node_kind(dir)].idx, g->first,
+				     g->first + g->count, v), node, st);
 }
 
 static long group_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -756,6 +804,8 @@ struct dbf_cgroup {
 	bool listed;			/* it and every ancestor have an entry */
 };
 
+_Static_assert(offsetof(struct dbf_cgroup, id) == 0, "id_recs reads the id first");
+
 #define UNKNOWN_NAME "%unknown"
 
 /* A cgroup v2 path as the kernel prints it; anything else counts as unknown. */
@@ -837,14 +887,6 @@ static int str_cmp(const void *a, const void *b)
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cg_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_cgroup *cgs = arg;
-	uint64_t x = cgs[*(const uint32_t *)a].id, y = cgs[*(const uint32_t *)b].id;
 
 	return (x > y) - (x < y);
 }
@@ -1016,7 +1058,8 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 		t->cg_sub[up->sub0 + up->nsub++] = i;
 		t->cg_by_id[i - 1] = i;
 	}
-	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), cg_id_cmp, t->cgs);
+	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), id_cmp,
+		&(struct id_recs){ t->cgs, sizeof(*t->cgs) });
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
@@ -1031,22 +1074,13 @@ out:
 /* The cgroup of directory @node (by-cgroup/ is the root's), or NULL. */
 static const struct dbf_cgroup *cg_at(const struct dbf_tree *t, uint64_t node)
 {
-	uint32_t lo = 0, hi = t->ncgs ? t->ncgs - 1 : 0;
+	struct id_recs r = { t->cgs, sizeof(*t->cgs) };
+	int64_t i;
 
 	if (node == fixed_node(DBF_NODE_BY_CGROUP))
 		return t->cgs;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_cgroup *cg = &t->cgs[t->cg_by_id[mid]];
-
-		if (cg->id == dbf_node_key(node))
-			return cg->listed ? cg : NULL;
-		if (cg->id < dbf_node_key(node))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	i = id_find(&r, t->cg_by_id, t->ncgs ? t->ncgs - 1 : 0, dbf_node_key(node));
+	return i >= 0 && t->cgs[i].listed ? &t->cgs[i] : NULL;
 }
 
 static uint64_t cg_node(const struct dbf_tree *t, uint32_t i)
@@ -1070,9 +1104,7 @@ static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
 	for (uint32_t i = 0; i < cg->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
 
-		h = mix(mix(mix(mix(h, (uint64_t)p->pid), p->owner), p->owner_gid), p->nph);
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
+		h = proc_hash(mix(h, (uint64_t)p->pid), s, p);
 	}
 	return h;
 }
@@ -1133,26 +1165,6 @@ static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 		return -ENOENT;
 	dir_attr(t, node, cg->nlisted, st);
 	return 0;
-}
-
-/* Buffer @ino among @cg's, or NULL. */
-static const struct dbf_buf *cg_find(const struct dbf_tree *t,
-				     const struct dbf_cgroup *cg, uint64_t ino)
-{
-	uint32_t lo = cg->buf0, hi = cg->buf0 + cg->nbufs;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[t->cg_bufs[mid]];
-
-		if (b->ino == ino)
-			return b;
-		if (b->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 /* Does @c see one of @cg's own processes hold @b? */
@@ -1232,7 +1244,7 @@ static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 
 	/* Decimal is a buffer: no cgroup's name is, once escaped. */
 	if (parse_u64(name, DBF_BUF_INO_MAX, &v)) {
-		b = cg_find(t, cg, v);
+		b = run_find(t, t->cg_bufs, cg->buf0, cg->buf0 + cg->nbufs, v);
 		return b && cg_sees(t, cg, b, c) ? buf_found(t, b, node, st) : -ENOENT;
 	}
 	if (cg == t->cgs && t->cg_unknown) {
@@ -1324,13 +1336,9 @@ static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
-		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t h = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
 
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
-		ver_set(&t->pid_ver[i], h, prev_ver(prev, dbf_node(k, (uint64_t)p->pid)),
-			s->taken);
+		ver_set(&t->pid_ver[i], proc_hash(HASH0, s, p),
+			prev_ver(prev, dbf_node(k, (uint64_t)p->pid)), s->taken);
 	}
 	return 0;
 }
