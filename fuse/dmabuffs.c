@@ -23,7 +23,7 @@
 #include "sandbox.h"
 #include "scanner.h"
 #include "snapshot.h"
-#include "svg.h"
+#include "tree.h"
 
 static void usage(FILE *out)
 {
@@ -33,7 +33,8 @@ static void usage(FILE *out)
 "                [--dmabuf-dev MAJ:MIN] [--metrics-top N]\n"
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
-"(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/ and summary.\n"
+"(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/, by-cgroup/,\n"
+"by-device/, summary, metrics (OpenMetrics) and usage.svg (a treemap).\n"
 "\n"
 "  -f                 stay in the foreground\n"
 "  -d                 debug output (implies -f)\n"
@@ -46,9 +47,10 @@ static void usage(FILE *out)
 "  --format=FORMAT    with --dump: text (default), json (docs/dump-json.md),\n"
 "                     openmetrics (docs/metrics.md) or svg (a treemap)\n"
 "  --json             the same as --format=json\n"
-"  --metrics-top=N    metrics: series for the N largest processes, names and\n"
-"                     cgroups, then one for the rest; usage.svg: blocks for\n"
-"                     the N largest processes (default %d, 1 to %d)\n"
+"  --metrics-top=N    metrics (the file or --dump=openmetrics): series for the\n"
+"                     N largest processes, names and cgroups, then one for\n"
+"                     the rest; usage.svg: blocks for the N largest processes\n"
+"                     (default %d, 1 to %d)\n"
 "  --proc=DIR         procfs root (default /proc)\n"
 "  --debugfs=DIR      debugfs root (default /sys/kernel/debug)\n"
 "  --sysfs=DIR        sysfs root (default /sys)\n"
@@ -146,25 +148,58 @@ static int parse_format(const char *arg)
 	return -EINVAL;
 }
 
-/* The dump is root's view, whoever runs it: it shows what the scan read. */
-static int print_dump(const struct dbf_snapshot *snap, enum dump_format fmt,
+/*
+ * metrics and usage.svg are files of the view, printed as root opening
+ * /dmabuf/metrics or /dmabuf/usage.svg would read them, from a tree over
+ * @snap (which it takes).
+ */
+static int print_view(struct dbf_snapshot *snap, enum dump_format fmt,
 		      unsigned int top)
 {
-	const struct dbf_caller root = DBF_CALLER_ROOT;
-	struct dbf_metrics_opts mo = { .top = top };
+	struct dbf_interner *in = dbf_interner_new();
+	uint64_t node = dbf_node(DBF_KIND_FIXED, fmt == DUMP_SVG ? DBF_NODE_USAGE_SVG :
+							     DBF_NODE_METRICS);
+	struct dbf_tree *t = NULL;
+	__do_free char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!in) {
+		dbf_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	r = dbf_tree_build(snap, in, NULL, getuid(), getgid(), false, top, &t);
+	if (r == 0)
+		r = dbf_tree_render(t, node, &DBF_CALLER_ROOT, &text, &len);
+	if (r == 0 && fwrite(text, 1, len, stdout) != len)
+		r = -EIO;
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+	return r;
+}
+
+/*
+ * The dump is root's view, whoever runs it: it shows what the scan read.
+ * Takes @snap.
+ */
+static int print_dump(struct dbf_snapshot *snap, enum dump_format fmt,
+		      unsigned int top)
+{
+	int r;
 
 	switch (fmt) {
-	case DUMP_JSON:
-		return dbf_dump_json(snap, stdout);
 	case DUMP_OPENMETRICS:
-		clock_gettime(CLOCK_REALTIME, &mo.now);
-		return dbf_metrics_render(snap, &root, &mo, stdout);
 	case DUMP_SVG:
-		return dbf_svg_render(snap, &root, &(struct dbf_svg_opts){ .top = top },
-				      stdout);
+		return print_view(snap, fmt, top);
+	case DUMP_JSON:
+		r = dbf_dump_json(snap, stdout);
+		break;
 	default:
-		return dbf_dump_text(snap, stdout);
+		r = dbf_dump_text(snap, stdout);
+		break;
 	}
+	dbf_snapshot_free(snap);
+	return r;
 }
 
 static int run_dump(struct dbf_options *o, enum dump_format fmt)
@@ -189,7 +224,6 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 			o->scan.debugfs_root, strerror(snap->bufinfo_err),
 			snap->sources & DBF_SRC_ITER ? "no attachments" : "procfs only");
 	r = print_dump(snap, fmt, o->metrics_top);
-	dbf_snapshot_free(snap);
 	if (r < 0 || fflush(stdout) == EOF) {
 		dbf_log(LOG_ERR, "writing the dump: %s",
 			strerror(r < 0 ? -r : errno));

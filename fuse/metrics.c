@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
 #include "fileio.h"
 #include "labels.h"
 #include "metrics.h"
@@ -51,6 +50,11 @@ struct ctx {
 	FILE *f;
 	int err;
 	unsigned int nlabels;
+};
+
+/* A family's header, for the functions that write families in a loop. */
+struct fam {
+	const char *name, *unit, *help;
 };
 
 static void family(struct ctx *x, const char *name, const char *unit,
@@ -111,6 +115,21 @@ static void sample(struct ctx *x, const char *name, uint64_t v)
 	end_u64(x, v);
 }
 
+/* One series with one label: @name{@lname="@lval"} @v. */
+static void series(struct ctx *x, const char *name, const char *lname,
+		   struct dbf_str lval, uint64_t v)
+{
+	begin(x, name);
+	label(x, lname, lval);
+	end_u64(x, v);
+}
+
+static void series_c(struct ctx *x, const char *name, const char *lname,
+		     const char *lval, uint64_t v)
+{
+	series(x, name, lname, (struct dbf_str){ lval, (uint32_t)strlen(lval) }, v);
+}
+
 static struct dbf_str comm_of(const struct dbf_proc *p)
 {
 	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
@@ -155,21 +174,15 @@ static int totals(struct ctx *x, const struct dbf_snapshot *s,
 	}
 	family(x, "dmabuf_buffers", NULL,
 	       "dma-bufs on the machine, by exporter; without an exporter label: exporter unknown.");
-	for (size_t i = 0; i < ng; i++) {
-		begin(x, "dmabuf_buffers");
-		label(x, "exporter", g[i].key);
-		end_u64(x, g[i].buffers);
-	}
+	for (size_t i = 0; i < ng; i++)
+		series(x, "dmabuf_buffers", "exporter", g[i].key, g[i].buffers);
 	/* never an empty family: sum() over it is then 0, not nothing */
 	if (s->nby_exporter < s->nbufs || !s->nbufs)
 		sample(x, "dmabuf_buffers", s->nbufs - s->nby_exporter);
 	family(x, "dmabuf_bytes", "bytes",
 	       "Bytes of dma-bufs, by exporter; without an exporter label: exporter unknown.");
-	for (size_t i = 0; i < ng; i++) {
-		begin(x, "dmabuf_bytes");
-		label(x, "exporter", g[i].key);
-		end_u64(x, g[i].bytes);
-	}
+	for (size_t i = 0; i < ng; i++)
+		series(x, "dmabuf_bytes", "exporter", g[i].key, g[i].bytes);
 	if (s->nby_exporter < s->nbufs || !s->nbufs)
 		sample(x, "dmabuf_bytes", s->total_bytes - exp_bytes);
 
@@ -215,23 +228,18 @@ static int totals(struct ctx *x, const struct dbf_snapshot *s,
 	family(x, "dmabuf_source_up", NULL,
 	       "1 if the source answered in this scan: procfs, debugfs (bufinfo) or sysfs.");
 	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
-		begin(x, "dmabuf_source_up");
-		label_c(x, "source", src[i].name);
 		/* procfs always answers, or there is no snapshot at all */
-		end_u64(x, i == 0 || (s->sources & src[i].bit));
+		series_c(x, "dmabuf_source_up", "source", src[i].name,
+			 i == 0 || (s->sources & src[i].bit));
 	}
 	family(x, "dmabuf_attachments_source_up", NULL,
 	       "1 if the source listed the devices attached to buffers: debugfs (bufinfo) or fdinfo.");
-	begin(x, "dmabuf_attachments_source_up");
-	label_c(x, "source", "debugfs");
-	end_u64(x, !!(s->device_sources & DBF_SRC_BUFINFO));
-	begin(x, "dmabuf_attachments_source_up");
-	label_c(x, "source", "fdinfo");
-	end_u64(x, !!(s->device_sources & DBF_SRC_FDINFO));
+	series_c(x, "dmabuf_attachments_source_up", "source", "debugfs",
+		 !!(s->device_sources & DBF_SRC_BUFINFO));
+	series_c(x, "dmabuf_attachments_source_up", "source", "fdinfo",
+		 !!(s->device_sources & DBF_SRC_FDINFO));
 	family(x, "dmabuf_scanner_info", NULL, "The scanner that built the snapshot.");
-	begin(x, "dmabuf_scanner_info");
-	label_c(x, "scanner", dbf_scanner_name(s->scanner));
-	end_u64(x, 1);
+	series_c(x, "dmabuf_scanner_info", "scanner", dbf_scanner_name(s->scanner), 1);
 	return 0;
 }
 
@@ -289,24 +297,14 @@ static int names(struct ctx *x, const struct dbf_snapshot *s, unsigned int top)
 	 */
 	family(x, "dmabuf_name_buffers", NULL,
 	       "Named dma-bufs by name, for the names with the most bytes; the series labelled other instead of name: all other names.");
-	for (size_t i = 0; i < keep; i++) {
-		begin(x, "dmabuf_name_buffers");
-		label(x, "name", g[i].key);
-		end_u64(x, g[i].buffers);
-	}
-	begin(x, "dmabuf_name_buffers");
-	label_c(x, "other", "true");
-	end_u64(x, rest_buffers);
+	for (size_t i = 0; i < keep; i++)
+		series(x, "dmabuf_name_buffers", "name", g[i].key, g[i].buffers);
+	series_c(x, "dmabuf_name_buffers", "other", "true", rest_buffers);
 	family(x, "dmabuf_name_bytes", "bytes",
 	       "Bytes of named dma-bufs by name, as dmabuf_name_buffers.");
-	for (size_t i = 0; i < keep; i++) {
-		begin(x, "dmabuf_name_bytes");
-		label(x, "name", g[i].key);
-		end_u64(x, g[i].bytes);
-	}
-	begin(x, "dmabuf_name_bytes");
-	label_c(x, "other", "true");
-	end_u64(x, rest_bytes);
+	for (size_t i = 0; i < keep; i++)
+		series(x, "dmabuf_name_bytes", "name", g[i].key, g[i].bytes);
+	series_c(x, "dmabuf_name_bytes", "other", "true", rest_bytes);
 	return 0;
 }
 
@@ -335,17 +333,17 @@ static struct dbf_str cgroup_label(const struct dbf_cgroup_row *r)
 	return r->path.len ? r->path : (struct dbf_str){ "unknown", 7 };
 }
 
-static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
+/* The [cgroups] rows of the summary, the top ones by bytes, then the rest. */
+static int cgroups(struct ctx *x, const struct dbf_tree *t,
 		   const struct dbf_caller *c, unsigned int top)
 {
+	const struct dbf_snapshot *s = t->snap;
 	__do_free struct dbf_cgroup_row *rows = NULL;
 	__do_free struct ranked *rk = NULL;
 	__do_free bool *kept = NULL;
 	__do_free uint32_t *stamp = NULL;
 	struct dbf_cgroup_row rest = { .path = { "other", 5 } };
-	static const struct {
-		const char *name, *unit, *help;
-	} fam[] = {
+	static const struct fam fam[] = {
 		{ "dmabuf_cgroup_buffers", NULL,
 		  "dma-bufs held by the processes of a cgroup and its descendants, each once; "
 		  "cgroup other: held by processes of cgroups without a series." },
@@ -355,7 +353,7 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 		  "Sum of the PSS of the processes of a cgroup and its descendants." },
 	};
 	size_t n, keep;
-	int r = dbf_cgroup_rows(s, c, &rows, &n);
+	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
 
 	if (r < 0)
 		return r;
@@ -374,25 +372,27 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 	keep = n < top ? n : top;
 	for (size_t i = 0; i < keep; i++)
 		kept[rk[i].idx] = true;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct dbf_proc *p = &s->procs[i];
-		long row;
+	/*
+	 * The rest: the own processes of every row without a series. A
+	 * cgroup with no directory has no row, and is in no rest either.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t j = 0; !kept[i] && j < rows[i].nprocs; j++) {
+			const struct dbf_proc *p = &s->procs[rows[i].procs[j]];
 
-		if (!p->nph || !dbf_caller_sees(c, p))
-			continue;
-		row = dbf_cgroup_row_of(rows, n, p);
-		if (row >= 0 && kept[row])
-			continue;
-		for (uint32_t j = 0; j < p->nph; j++) {
-			uint32_t b = s->holders[s->proc_holders[p->ph0 + j]].buf;
-
-			if (stamp[b])
+			if (!dbf_caller_sees(c, p))
 				continue;
-			stamp[b] = 1;
-			rest.buffers++;
-			rest.bytes += s->bufs[b].size;
+			for (uint32_t h = 0; h < p->nph; h++) {
+				uint32_t b = s->holders[s->proc_holders[p->ph0 + h]].buf;
+
+				if (stamp[b])
+					continue;
+				stamp[b] = 1;
+				rest.buffers++;
+				rest.bytes += s->bufs[b].size;
+			}
+			rest.pss += p->pss;
 		}
-		rest.pss += p->pss;
 	}
 	for (size_t f = 0; f < 3; f++) {
 		family(x, fam[f].name, fam[f].unit, fam[f].help);
@@ -401,19 +401,19 @@ static int cgroups(struct ctx *x, const struct dbf_snapshot *s,
 
 			if (i < n && !kept[i])
 				continue;
-			begin(x, fam[f].name);
-			label(x, "cgroup", i < n ? cgroup_label(row) : rest.path);
-			end_u64(x, f == 0 ? row->buffers : f == 1 ? row->bytes : row->pss);
+			series(x, fam[f].name, "cgroup", i < n ? cgroup_label(row) : rest.path,
+			       f == 0 ? row->buffers : f == 1 ? row->bytes : row->pss);
 		}
 	}
 	return 0;
 }
 
-static int devices(struct ctx *x, const struct dbf_snapshot *s)
+/* The [devices] rows of the summary, every one. */
+static int devices(struct ctx *x, const struct dbf_tree *t)
 {
 	__do_free struct dbf_device_row *rows = NULL;
 	size_t n;
-	int r = dbf_device_rows(s, &rows, &n);
+	int r = dbf_tree_device_rows(t, &rows, &n);
 
 	if (r < 0)
 		return r;
@@ -421,18 +421,12 @@ static int devices(struct ctx *x, const struct dbf_snapshot *s)
 		return 0;
 	family(x, "dmabuf_device_buffers", NULL,
 	       "dma-bufs attached to a device, each once.");
-	for (size_t i = 0; i < n; i++) {
-		begin(x, "dmabuf_device_buffers");
-		label(x, "device", rows[i].device);
-		end_u64(x, rows[i].buffers);
-	}
+	for (size_t i = 0; i < n; i++)
+		series(x, "dmabuf_device_buffers", "device", rows[i].device, rows[i].buffers);
 	family(x, "dmabuf_device_bytes", "bytes",
 	       "Bytes of the dma-bufs attached to a device.");
-	for (size_t i = 0; i < n; i++) {
-		begin(x, "dmabuf_device_bytes");
-		label(x, "device", rows[i].device);
-		end_u64(x, rows[i].bytes);
-	}
+	for (size_t i = 0; i < n; i++)
+		series(x, "dmabuf_device_bytes", "device", rows[i].device, rows[i].bytes);
 	return 0;
 }
 
@@ -457,9 +451,7 @@ static uint64_t proc_value(const struct dbf_proc *p, size_t f)
 static int processes(struct ctx *x, const struct dbf_snapshot *s,
 		     const struct dbf_caller *c, unsigned int top)
 {
-	static const struct {
-		const char *name, *unit, *help;
-	} fam[] = {
+	static const struct fam fam[] = {
 		{ "dmabuf_process_buffers", NULL,
 		  "dma-bufs a process holds by an fd or a mapping; pid other: "
 		  "the sum over the processes without a series." },
@@ -508,16 +500,17 @@ static int processes(struct ctx *x, const struct dbf_snapshot *s,
 	return 0;
 }
 
-int dbf_metrics_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		       const struct dbf_metrics_opts *o, FILE *out)
 {
+	const struct dbf_snapshot *s = t->snap;
 	struct ctx x = { .f = out };
 	int r;
 
 	if ((r = totals(&x, s, o)) < 0 ||
 	    (r = names(&x, s, o->top)) < 0 ||
-	    (r = cgroups(&x, s, c, o->top)) < 0 ||
-	    (r = devices(&x, s)) < 0 ||
+	    (r = cgroups(&x, t, c, o->top)) < 0 ||
+	    (r = devices(&x, t)) < 0 ||
 	    (r = processes(&x, s, c, o->top)) < 0)
 		return r;
 	if (x.err)

@@ -24,11 +24,12 @@ struct dbf_metrics_opts {
 };
 
 /*
- * Write the metrics of @s as @c may see them: per-process and per-cgroup
- * series count only the processes @c sees (dbf_caller_sees); the rest is
- * public, as in the summary. Returns 0, -ENOMEM or -EIO.
+ * Write the metrics of @t's snapshot as @c may see them: per-process
+ * series count only the processes @c sees (dbf_caller_sees), per-cgroup
+ * ones are the summary's [cgroups] rows for @c (dbf_tree_cgroup_rows);
+ * the rest is public, as in the summary. Returns 0, -ENOMEM or -EIO.
  */
-int dbf_metrics_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		       const struct dbf_metrics_opts *o, FILE *out);
 
 /*

@@ -127,26 +127,18 @@ static void size_text(char *buf, size_t len, uint64_t b)
 /* Text as XML element content. */
 static void put_xml(FILE *f, const char *s, size_t n)
 {
+	static const char *const entity[256] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+		['"'] = "&quot;", ['\''] = "&#39;",
+	};
+
 	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
+		const char *e = entity[(unsigned char)s[i]];
+
+		if (e)
+			fputs(e, f);
+		else
 			fputc(s[i], f);
-		}
 	}
 }
 
@@ -495,9 +487,10 @@ static void header(struct ctx *x, uint64_t nobody, size_t nprocs)
 		"\u00b7 %s</text>\n", MARGIN, nprocs, free_, s->total_bytes, when);
 }
 
-int dbf_svg_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_svg_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		   const struct dbf_svg_opts *o, FILE *out)
 {
+	const struct dbf_snapshot *s = t->snap;
 	__do_free struct item *b = calloc(s->nprocs + 3, sizeof(*b));
 	struct ctx x = { .s = s, .f = out, .top = o->top ? o->top : 1 };
 	struct item others = { .kind = K_OTHERS }, nobody = { .kind = K_NOBODY };

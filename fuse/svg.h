@@ -24,12 +24,12 @@ struct dbf_svg_opts {
 };
 
 /*
- * Write the treemap of @s as @c may see it: a block for each process @c
- * sees (dbf_caller_sees); the processes it may not see make one block
- * with the rest, which tells no more than the public totals. Returns 0,
- * -ENOMEM or -EIO.
+ * Write the treemap of @t's snapshot as @c may see it: a block for each
+ * process @c sees (dbf_caller_sees); the processes it may not see make
+ * one block with the rest, which tells no more than the public totals.
+ * Returns 0, -ENOMEM or -EIO.
  */
-int dbf_svg_render(const struct dbf_snapshot *s, const struct dbf_caller *c,
+int dbf_svg_render(const struct dbf_tree *t, const struct dbf_caller *c,
 		   const struct dbf_svg_opts *o, FILE *out);
 
 #endif

@@ -3,7 +3,7 @@
  * The /dmabuf tree over one snapshot (see docs/layout.md).
  *
  * Each kind of node (enum dbf_node_kind) has one entry of operations in
- * kinds[], and each fixed node (the root, by-*, summary) one in
+ * kinds[], and each fixed node (the root, by-*, the files) one in
  * fixed_nodes[]; the dbf_tree_* functions at the end only dispatch. A new
  * kind of directory is a section of its own and one entry in each table
  * that lists it.
@@ -11,13 +11,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
-#include "tree.h"
 #include "log.h"
+#include "metrics.h"
+#include "svg.h"
+#include "tree.h"
 
 /*
  * st_ino of a buffer is the kernel's inode number (32 bits wide, from
@@ -210,23 +213,62 @@ static const struct dbf_group *group_by_key(const struct dbf_groups *gs,
 	return NULL;
 }
 
-static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
-					   uint64_t id)
+/*
+ * An array of records that each begin with their uint64_t id (struct
+ * dbf_group, struct dbf_cgroup), for the index arrays that order them by
+ * id: one sort and one bisect serve both kinds.
+ */
+struct id_recs {
+	const void *p;
+	size_t size;
+};
+
+static uint64_t rec_id(const struct id_recs *r, uint32_t i)
 {
-	uint32_t lo = 0, hi = gs->n;
+	uint64_t id;
+
+	memcpy(&id, (const char *)r->p + (size_t)i * r->size, sizeof(id));
+	return id;
+}
+
+/* qsort_r() order of indices into @arg, a struct id_recs, by id. */
+static int id_cmp(const void *a, const void *b, void *arg)
+{
+	uint64_t x = rec_id(arg, *(const uint32_t *)a);
+	uint64_t y = rec_id(arg, *(const uint32_t *)b);
+
+	return (x > y) - (x < y);
+}
+
+/* The index of the record with @id, through @by (@n indices by id), or -1. */
+static int64_t id_find(const struct id_recs *r, const uint32_t *by, uint32_t n,
+		       uint64_t id)
+{
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t x = gs->g[gs->by_id[mid]].id;
+		uint64_t x = rec_id(r, by[mid]);
 
 		if (x == id)
-			return &gs->g[gs->by_id[mid]];
+			return by[mid];
 		if (x < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+_Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first");
+
+static const struct dbf_group *group_by_id(const struct dbf_groups *gs,
+					   uint64_t id)
+{
+	struct id_recs r = { gs->g, sizeof(*gs->g) };
+	int64_t i = id_find(&r, gs->by_id, gs->n, id);
+
+	return i < 0 ? NULL : &gs->g[i];
 }
 
 /* The group directory @node (its kind says which set), or NULL. */
@@ -236,16 +278,18 @@ static const struct dbf_group *tree_group(const struct dbf_tree *t,
 	return group_by_id(&t->groups[dbf_node_kind(node)], dbf_node_key(node));
 }
 
-/* The buffer with inode @ino in a group's run (sorted by ino), or NULL. */
-static const struct dbf_buf *group_find(const struct dbf_tree *t,
-					const struct dbf_groups *gs,
-					const struct dbf_group *g, uint64_t ino)
+/*
+ * The buffer with inode @ino in the run [@lo, @hi) of @idx (snap->bufs
+ * indices sorted by inode), or NULL. Groups and cgroups keep their
+ * buffers so.
+ */
+static const struct dbf_buf *run_find(const struct dbf_tree *t,
+				      const uint32_t *idx, uint32_t lo,
+				      uint32_t hi, uint64_t ino)
 {
-	uint32_t lo = g->first, hi = g->first + g->count;
-
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[gs->idx[mid]];
+		const struct dbf_buf *b = &t->snap->bufs[idx[mid]];
 
 		if (b->ino == ino)
 			return b;
@@ -317,6 +361,19 @@ static uint64_t mix(uint64_t h, uint64_t v)
 }
 
 #define HASH0 UINT64_C(14695981039346656037)
+
+/*
+ * What a process's holdings add to @h: its owner too, since a new one
+ * must reach the kernel's cached mode check and decides who sees what.
+ */
+static uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
+			  const struct dbf_proc *p)
+{
+	h = mix(mix(mix(h, p->owner), p->owner_gid), p->nph);
+	for (uint32_t j = 0; j < p->nph; j++)
+		h = mix(h, holder_buf(s, p, j)->ino);
+	return h;
+}
 
 /* Stands for "no such directory in the previous tree". */
 static const struct dbf_dirver new_dir;
@@ -469,14 +526,6 @@ static int group_key_cmp(const void *a, const void *b)
 			   ((const struct dbf_group *)b)->key);
 }
 
-static int group_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_group *g = arg;
-	uint64_t x = g[*(const uint32_t *)a].id, y = g[*(const uint32_t *)b].id;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Runs of equal keys in @idx (@n entries in key order, each run by inode)
  * become directories.
@@ -519,7 +568,8 @@ static int build_groups(const struct dbf_tree *t, const uint32_t *idx, size_t n,
 	qsort(g, ng, sizeof(*g), group_key_cmp);
 	for (uint32_t i = 0; i < ng; i++)
 		gs->by_id[i] = i;
-	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), group_id_cmp, g);
+	qsort_r(gs->by_id, ng, sizeof(*gs->by_id), id_cmp,
+		&(struct id_recs){ g, sizeof(*g) });
 	gs->n = ng;
 	return 0;
 }
@@ -604,8 +654,8 @@ static int group_lookup(const struct dbf_tree *t, uint64_t dir,
 	(void)c;
 	if (!g || !parse_u64(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
-	return buf_found(t, group_find(t, &t->groups[dbf_node_kind(dir)], g, v),
-			 node, st);
+	return buf_found(t, run_find(t, t->groups[dbf_node_kind(dir)].idx, g->first,
+				     g->first + g->count, v), node, st);
 }
 
 static long group_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -754,6 +804,8 @@ struct dbf_cgroup {
 	bool listed;			/* it and every ancestor have an entry */
 };
 
+_Static_assert(offsetof(struct dbf_cgroup, id) == 0, "id_recs reads the id first");
+
 #define UNKNOWN_NAME "%unknown"
 
 /* A cgroup v2 path as the kernel prints it; anything else counts as unknown. */
@@ -835,14 +887,6 @@ static int str_cmp(const void *a, const void *b)
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cg_id_cmp(const void *a, const void *b, void *arg)
-{
-	const struct dbf_cgroup *cgs = arg;
-	uint64_t x = cgs[*(const uint32_t *)a].id, y = cgs[*(const uint32_t *)b].id;
 
 	return (x > y) - (x < y);
 }
@@ -1014,7 +1058,8 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 		t->cg_sub[up->sub0 + up->nsub++] = i;
 		t->cg_by_id[i - 1] = i;
 	}
-	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), cg_id_cmp, t->cgs);
+	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), id_cmp,
+		&(struct id_recs){ t->cgs, sizeof(*t->cgs) });
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
@@ -1029,22 +1074,13 @@ out:
 /* The cgroup of directory @node (by-cgroup/ is the root's), or NULL. */
 static const struct dbf_cgroup *cg_at(const struct dbf_tree *t, uint64_t node)
 {
-	uint32_t lo = 0, hi = t->ncgs ? t->ncgs - 1 : 0;
+	struct id_recs r = { t->cgs, sizeof(*t->cgs) };
+	int64_t i;
 
 	if (node == fixed_node(DBF_NODE_BY_CGROUP))
 		return t->cgs;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_cgroup *cg = &t->cgs[t->cg_by_id[mid]];
-
-		if (cg->id == dbf_node_key(node))
-			return cg->listed ? cg : NULL;
-		if (cg->id < dbf_node_key(node))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	i = id_find(&r, t->cg_by_id, t->ncgs ? t->ncgs - 1 : 0, dbf_node_key(node));
+	return i >= 0 && t->cgs[i].listed ? &t->cgs[i] : NULL;
 }
 
 static uint64_t cg_node(const struct dbf_tree *t, uint32_t i)
@@ -1068,9 +1104,7 @@ static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
 	for (uint32_t i = 0; i < cg->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
 
-		h = mix(mix(mix(mix(h, (uint64_t)p->pid), p->owner), p->owner_gid), p->nph);
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
+		h = proc_hash(mix(h, (uint64_t)p->pid), s, p);
 	}
 	return h;
 }
@@ -1131,26 +1165,6 @@ static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 		return -ENOENT;
 	dir_attr(t, node, cg->nlisted, st);
 	return 0;
-}
-
-/* Buffer @ino among @cg's, or NULL. */
-static const struct dbf_buf *cg_find(const struct dbf_tree *t,
-				     const struct dbf_cgroup *cg, uint64_t ino)
-{
-	uint32_t lo = cg->buf0, hi = cg->buf0 + cg->nbufs;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[t->cg_bufs[mid]];
-
-		if (b->ino == ino)
-			return b;
-		if (b->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 /* Does @c see one of @cg's own processes hold @b? */
@@ -1230,7 +1244,7 @@ static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 
 	/* Decimal is a buffer: no cgroup's name is, once escaped. */
 	if (parse_u64(name, DBF_BUF_INO_MAX, &v)) {
-		b = cg_find(t, cg, v);
+		b = run_find(t, t->cg_bufs, cg->buf0, cg->buf0 + cg->nbufs, v);
 		return b && cg_sees(t, cg, b, c) ? buf_found(t, b, node, st) : -ENOENT;
 	}
 	if (cg == t->cgs && t->cg_unknown) {
@@ -1322,13 +1336,9 @@ static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
-		/* The owner too: a new one must reach the kernel's cached mode check. */
-		uint64_t h = mix(mix(mix(HASH0, p->owner), p->owner_gid), p->nph);
 
-		for (uint32_t j = 0; j < p->nph; j++)
-			h = mix(h, holder_buf(s, p, j)->ino);
-		ver_set(&t->pid_ver[i], h, prev_ver(prev, dbf_node(k, (uint64_t)p->pid)),
-			s->taken);
+		ver_set(&t->pid_ver[i], proc_hash(HASH0, s, p),
+			prev_ver(prev, dbf_node(k, (uint64_t)p->pid)), s->taken);
 	}
 	return 0;
 }
@@ -1463,7 +1473,7 @@ static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
 	return dbf_caller_sees(c, p) ? 0 : -EACCES;
 }
 
-/* ---- the fixed nodes: the root, its directories and summary ---- */
+/* ---- the fixed nodes: the root, its directories and files ---- */
 
 /*
  * One entry per DBF_NODE_* key. A directory has hash and the listing
@@ -1758,6 +1768,24 @@ static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 static int render_summary(const struct dbf_tree *t,
 			  const struct dbf_caller *caller, FILE *f);
 
+/* metrics and usage.svg: docs/metrics.md; rendered at open, like summary. */
+
+static int render_metrics(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_metrics_opts o = { .top = t->metrics_top };
+
+	/* the snapshot's age is as of the open */
+	clock_gettime(CLOCK_REALTIME, &o.now);
+	return dbf_metrics_render(t, c, &o, f);
+}
+
+static int render_usage_svg(const struct dbf_tree *t, const struct dbf_caller *c,
+			    FILE *f)
+{
+	return dbf_svg_render(t, c, &(struct dbf_svg_opts){ .top = t->metrics_top }, f);
+}
+
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
 		.hash = root_hash, .subdirs = root_subdirs,
@@ -1803,6 +1831,14 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_SUMMARY] = {
 		.name = "summary",
 		.render = render_summary,
+	},
+	[DBF_NODE_METRICS] = {
+		.name = "metrics",
+		.render = render_metrics,
+	},
+	[DBF_NODE_USAGE_SVG] = {
+		.name = "usage.svg",
+		.render = render_usage_svg,
 	},
 };
 
@@ -2057,7 +2093,7 @@ static void note_wide(const struct dbf_snapshot *snap)
 
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   bool shared, struct dbf_tree **out)
+		   bool shared, unsigned int metrics_top, struct dbf_tree **out)
 {
 	struct dbf_tree *t = calloc(1, sizeof(*t));
 	int r = 0;
@@ -2070,6 +2106,7 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	t->uid = uid;
 	t->gid = gid;
 	t->shared = shared;
+	t->metrics_top = metrics_top;
 	t->refs = 1;
 	t->epoch = ++in->epoch;
 	note_wide(snap);
@@ -2450,35 +2487,103 @@ static void cg_add(const struct dbf_tree *t, uint32_t i, const struct dbf_caller
 			cg_add(t, t->cg_sub[cg->sub0 + j], c, mark, row, tot);
 }
 
-/*
- * One row per cgroup directory, totals over its subtree as @c sees it:
- * what du -s of the directory counts, as that caller.
- */
-static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
-			  FILE *f)
+int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
+			 struct dbf_cgroup_row **rows, size_t *n)
 {
 	uint32_t *mark = calloc(t->snap->nbufs ? t->snap->nbufs : 1, sizeof(*mark));
+	struct dbf_cgroup_row *out = calloc(t->ncgs ? t->ncgs : 1, sizeof(*out));
+	size_t k = 0;
 
-	if (!mark)
+	*rows = NULL;
+	*n = 0;
+	if (!mark || !out) {
+		free(mark);
+		free(out);
 		return -ENOMEM;
-	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	}
 	for (uint32_t i = 0; i < t->ncgs; i++) {
+		const struct dbf_cgroup *cg = &t->cgs[i];
 		struct cg_total tot = { 0 };
 
-		if (!t->cgs[i].listed)
+		if (!cg->listed)
 			continue;
 		cg_add(t, i, c, mark, i + 1, &tot);
 		if (!tot.procs)
 			continue;
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", tot.bufs,
-			tot.bytes, tot.pss);
-		if (cg_is_unknown(t, i))
-			fputs("unknown", f);
-		else
-			put_text(f, t->cgs[i].path);
-		fputc('\n', f);
+		out[k++] = (struct dbf_cgroup_row){
+			.path = cg->path, .buffers = tot.bufs, .bytes = tot.bytes,
+			.pss = tot.pss, .procs = &t->cg_procs[cg->proc0],
+			.nprocs = cg->nprocs,
+		};
 	}
 	free(mark);
+	*rows = out;
+	*n = k;
+	return 0;
+}
+
+int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
+			 size_t *n)
+{
+	const struct dbf_groups *gs = &t->groups[DBF_KIND_DEVICE];
+	struct dbf_device_row *out = calloc(gs->n ? gs->n : 1, sizeof(*out));
+
+	*rows = NULL;
+	*n = 0;
+	if (!out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gs->n; i++) {
+		const struct dbf_group *g = &gs->g[i];
+
+		out[i].device = g->key;
+		out[i].buffers = g->count;
+		for (uint32_t j = 0; j < g->count; j++)
+			out[i].bytes += t->snap->bufs[gs->idx[g->first + j]].size;
+	}
+	*rows = out;
+	*n = gs->n;
+	return 0;
+}
+
+/* The [cgroups] rows; the unknown one's cgroup is "unknown", no path. */
+static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
+			  FILE *f)
+{
+	struct dbf_cgroup_row *rows;
+	size_t n;
+	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", rows[i].buffers,
+			rows[i].bytes, rows[i].pss);
+		if (rows[i].path.len)
+			put_text(f, rows[i].path);
+		else
+			fputs("unknown", f);
+		fputc('\n', f);
+	}
+	free(rows);
+	return 0;
+}
+
+static int render_devices(const struct dbf_tree *t, FILE *f)
+{
+	struct dbf_device_row *rows;
+	size_t n;
+	int r = dbf_tree_device_rows(t, &rows, &n);
+
+	if (r < 0)
+		return r;
+	fputs("\n[devices]\nbuffers\tbytes\tdevice\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
+		put_text(f, rows[i].device);
+		fputc('\n', f);
+	}
+	free(rows);
 	return 0;
 }
 
@@ -2520,9 +2625,10 @@ static int render_summary(const struct dbf_tree *t,
 	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
 	render_groups(t, DBF_KIND_NAME, "names", "name", f);
 	r = render_cgroups(t, caller, f);
+	if (r == 0)
+		r = render_devices(t, f);
 	if (r < 0)
 		return r;
-	render_groups(t, DBF_KIND_DEVICE, "devices", "device", f);
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
 	      f);

@@ -21,7 +21,7 @@
 
 /* What a node is; fuse/tree.c has one table entry of operations per kind. */
 enum dbf_node_kind {
-	DBF_KIND_FIXED,		/* root, the by-* dirs, summary */
+	DBF_KIND_FIXED,		/* root, the by-* dirs, summary, metrics, usage.svg */
 	DBF_KIND_BUF,		/* key: the buffer's inode */
 	DBF_KIND_NAME,		/* by-name/<name>; key: interned id */
 	DBF_KIND_EXPORTER,	/* by-exporter/<exporter>; key: interned id */
@@ -41,6 +41,8 @@ enum {
 	DBF_NODE_BY_CGROUP,	/* the root cgroup's directory */
 	DBF_NODE_BY_DEVICE,
 	DBF_NODE_SUMMARY,
+	DBF_NODE_METRICS,	/* docs/metrics.md */
+	DBF_NODE_USAGE_SVG,
 	DBF_NODE_END
 };
 
@@ -165,6 +167,8 @@ struct dbf_tree {
 	 * kernel shows every caller alike, say only what each may know.
 	 */
 	bool shared;
+	/* --metrics-top: series per process, name and cgroup; usage.svg blocks */
+	unsigned int metrics_top;
 	uint64_t epoch;			/* of its build, in the interner */
 	int refs;			/* for fuse/view.c */
 };
@@ -173,11 +177,13 @@ struct dbf_tree {
  * Take ownership of @snap and index it; directory versions carry over
  * from @prev (may be NULL). Interning ids is the only thing that touches
  * @in, so builds must not run concurrently. Names in neither @prev nor
- * the new tree leave @in; their ids are never given out again.
+ * the new tree leave @in; their ids are never given out again. @uid and
+ * @gid own the nodes, @shared is an allow_other mount, and @metrics_top
+ * bounds the series of metrics and the blocks of usage.svg.
  */
 int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 		   const struct dbf_tree *prev, uid_t uid, gid_t gid,
-		   bool shared, struct dbf_tree **out);
+		   bool shared, unsigned int metrics_top, struct dbf_tree **out);
 
 /* The version of directory @dir, or NULL if @t has no such directory. */
 const struct dbf_dirver *dbf_tree_dirver(const struct dbf_tree *t,
@@ -276,9 +282,58 @@ static inline bool dbf_caller_sees(const struct dbf_caller *c,
 int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
 		       const struct dbf_caller *c);
 
-/* The text of a buffer file or the summary as @caller may see it, malloc'd. */
+/*
+ * The text of a file (a buffer, summary, metrics, usage.svg) as @caller
+ * may see it, malloc'd.
+ */
 int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
 		    const struct dbf_caller *caller, char **text, size_t *len);
+
+/*
+ * The totals of one cgroup directory, a row of the summary's [cgroups]:
+ * what du -s of the directory counts, as the caller of
+ * dbf_tree_cgroup_rows() sees it.
+ */
+struct dbf_cgroup_row {
+	struct dbf_str path;		/* raw, into the snapshot; len 0: %unknown */
+	uint32_t buffers;		/* distinct buffers held in the subtree */
+	uint64_t bytes;			/* their sizes */
+	uint64_t pss;			/* sum of the pss of the subtree's processes */
+	/* the cgroup's own processes, snap->procs indices, whoever sees them */
+	const uint32_t *procs;
+	uint32_t nprocs;
+};
+
+/*
+ * The [cgroups] rows as @c sees them: by-cgroup/ itself ("/", whose
+ * subtree is every directory, %unknown included) first, then every other
+ * cgroup directory in byte order of its path, %unknown last. Only the
+ * processes @c sees count (dbf_caller_sees), and a row where it sees
+ * none is left out. A cgroup with no directory (a component too long
+ * once escaped, or empty) is in no row, nor is its subtree. *rows is
+ * malloc'd; it points into @t. Returns 0 or -ENOMEM.
+ */
+int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
+			 struct dbf_cgroup_row **rows, size_t *n);
+
+/*
+ * One attached device, a row of the summary's [devices]; its by-device
+ * directory, when the name fits NAME_MAX once escaped.
+ */
+struct dbf_device_row {
+	struct dbf_str device;		/* raw, into the snapshot */
+	uint32_t buffers;		/* distinct buffers attached to it */
+	uint64_t bytes;			/* their sizes */
+};
+
+/*
+ * The [devices] rows, in byte order of the device name; public, as the
+ * buffer files' devices line is. None when no source lists attachments
+ * (snap->device_sources 0). *rows is malloc'd and points into @t.
+ * Returns 0 or -ENOMEM.
+ */
+int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
+			 size_t *n);
 
 /*
  * Caller classes of a shared mount: (uid, gid) pairs interned for the life

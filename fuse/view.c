@@ -180,7 +180,7 @@ static int build_tree(struct view *v, const struct dbf_tree *prev,
 	if (r < 0)
 		return r;
 	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, v->shared,
-			      out);
+			      v->opts->metrics_top, out);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "labels.h"
 #include "metrics.h"
 #include "svg.h"
+#include "tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -168,6 +169,8 @@ static struct dbf_snapshot *build(const struct dbf_str *s, const struct dbf_str 
 	    dbf_builder_fd(b, 11, 4, 4) < 0 || dbf_builder_fd(b, 12, 3, 5) < 0)
 		abort();
 	dbf_builder_set_sources(b, DBF_SRC_FDINFO | DBF_SRC_BUFINFO, 0, 3);
+	/* by-device/ and so the device series need a source of attachments */
+	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
 	if (dbf_builder_finish(b, &taken, NULL, &snap) < 0)
 		abort();
 	snap->procs[0].cgroup = cg[0];
@@ -175,18 +178,18 @@ static struct dbf_snapshot *build(const struct dbf_str *s, const struct dbf_str 
 	return snap;
 }
 
-static char *render(const struct dbf_snapshot *snap, bool svg)
+static char *render(const struct dbf_tree *t, bool svg)
 {
 	struct dbf_caller root = DBF_CALLER_ROOT;
 	/* no cut: which of two equal rows is kept depends on byte order */
-	struct dbf_metrics_opts mo = { .top = DBF_METRICS_TOP_MAX, .now = snap->taken };
+	struct dbf_metrics_opts mo = { .top = DBF_METRICS_TOP_MAX, .now = t->snap->taken };
 	struct dbf_svg_opts so = { .top = 20 };
 	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
 
-	if (!f || (svg ? dbf_svg_render(snap, &root, &so, f) :
-			 dbf_metrics_render(snap, &root, &mo, f)) < 0 || fclose(f))
+	if (!f || (svg ? dbf_svg_render(t, &root, &so, f) :
+			 dbf_metrics_render(t, &root, &mo, f)) < 0 || fclose(f))
 		abort();
 	return text;
 }
@@ -421,7 +424,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char cgbuf[4][PATHMAX];
 	struct dbf_str hs[NSTR], ps[NSTR], hcg[2], pcg[2];
-	struct dbf_snapshot *h, *p;
+	struct dbf_interner *hi = dbf_interner_new(), *pi = dbf_interner_new();
+	struct dbf_tree *h, *p;
 	struct input in;
 	char *ht, *pt, **hl, **pl;
 	size_t hn, pn;
@@ -435,8 +439,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hcg[i] = path(&in, 12 + i, false, cgbuf[i]);
 		pcg[i] = path(&in, 12 + i, true, cgbuf[2 + i]);
 	}
-	h = build(hs, hcg);
-	p = build(ps, pcg);
+	/* the renderers are called with their own bound: the tree's is unused */
+	if (!hi || !pi ||
+	    dbf_tree_build(build(hs, hcg), hi, NULL, 0, 0, false, 1, &h) < 0 ||
+	    dbf_tree_build(build(ps, pcg), pi, NULL, 0, 0, false, 1, &p) < 0)
+		abort();
 
 	ht = render(h, false);
 	pt = render(p, false);
@@ -460,8 +467,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_svg(ht, pt);
 	free(ht);
 	free(pt);
-	dbf_snapshot_free(h);
-	dbf_snapshot_free(p);
+	dbf_tree_free(h);
+	dbf_tree_free(p);
+	dbf_interner_free(hi);
+	dbf_interner_free(pi);
 	free_input(&in);
 	return 0;
 }

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fuse/metrics.c, fuse/svg.c and fuse/aggregate.c on the vgem capture,
- * whose truth is in tests/fixtures/README.md, with cgroup v2 paths set on
- * its processes (those its cgroup files give them; 93 has none): every
- * series, exactly; the bound on processes, names and cgroups; what a user
- * sees; hostile label values; the treemap's rectangles and their areas.
+ * fuse/metrics.c and fuse/svg.c over trees of the vgem capture, whose
+ * truth (cgroup files included: 93 has none) is in
+ * tests/fixtures/README.md: every series, exactly; the bound on
+ * processes, names and cgroups; what a user sees; hostile label values;
+ * the [cgroups] rows they share with the summary; the treemap's
+ * rectangles and their areas.
  */
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
-#include "aggregate.h"
 #include "helpers.h"
 #include "labels.h"
 #include "metrics.h"
 #include "svg.h"
+#include "tree.h"
 
 static struct dbf_str S(const char *s)
 {
@@ -46,20 +47,25 @@ static void set_cgroup(struct dbf_snapshot *s, pid_t pid, const char *path)
 	p->cgroup = path ? S(path) : (struct dbf_str){ NULL, 0 };
 }
 
-/* The vgem capture with the cgroups its fixture files give (93: none). */
 static struct dbf_snapshot *vgem(void)
 {
-	struct dbf_snapshot *s = scan_capture("linux-6.1-vgem");
-
-	set_cgroup(s, 90, "/system.slice/camera.service");
-	set_cgroup(s, 95, "/system.slice/camera.service");
-	set_cgroup(s, 91, "/system.slice/compositor.service");
-	set_cgroup(s, 92, "/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope");
-	set_cgroup(s, 93, NULL);
-	return s;
+	return scan_capture("linux-6.1-vgem");
 }
 
-static char *render(const struct dbf_snapshot *s, struct dbf_caller c,
+/* The view over @s, which it takes; ids come from an interner of its own. */
+static struct dbf_tree *tree_of(struct dbf_snapshot *s)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t;
+
+	cr_assert_not_null(in);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
+	/* only a build uses it */
+	dbf_interner_free(in);
+	return t;
+}
+
+static char *render(const struct dbf_tree *v, struct dbf_caller c,
 		    unsigned int top)
 {
 	struct dbf_metrics_opts o = {
@@ -70,7 +76,7 @@ static char *render(const struct dbf_snapshot *s, struct dbf_caller c,
 	FILE *f = open_memstream(&text, &len);
 
 	cr_assert(f);
-	cr_assert_eq(dbf_metrics_render(s, &c, &o, f), 0);
+	cr_assert_eq(dbf_metrics_render(v, &c, &o, f), 0);
 	cr_assert_eq(fclose(f), 0);
 	return text;
 }
@@ -125,11 +131,9 @@ static void assert_lines(const char *text)
 
 Test(metrics, vgem_totals)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t;
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render(v, DBF_CALLER_ROOT, 20);
 
-	s->device_sources = DBF_SRC_BUFINFO;
-	t = render(s, DBF_CALLER_ROOT, 20);
 	assert_series(t, "dmabuf_buffers", "dmabuf_buffers{exporter=\"drm\"} 15\n");
 	assert_series(t, "dmabuf_bytes", "dmabuf_bytes{exporter=\"drm\"} 5701632\n");
 	/* KERNELONLY, 128 KiB */
@@ -167,13 +171,13 @@ Test(metrics, vgem_totals)
 		samples += l[1] == 'd';
 	cr_assert_eq(samples + (t[0] == 'd'), 107);
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(metrics, vgem_names)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render(s, DBF_CALLER_ROOT, 20);
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render(v, DBF_CALLER_ROOT, 20);
 
 	/* byte order; a newline or a tab is \012 or \011, its '\' doubled */
 	assert_series(t, "dmabuf_name_buffers",
@@ -205,20 +209,21 @@ Test(metrics, vgem_names)
 		      "dmabuf_name_bytes{name=\"カメラ\"} 65536\n"
 		      "dmabuf_name_bytes{other=\"true\"} 0\n");
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(metrics, vgem_cgroups)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render(s, DBF_CALLER_ROOT, 20);
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render(v, DBF_CALLER_ROOT, 20);
 
 	/*
 	 * Subtrees, each buffer once: CAMERA 3 is held in camera.service and
 	 * in compositor.service, and counts once in /system.slice and /.
+	 * "/" is by-cgroup/, %unknown included: 1-13 and 15.
 	 */
 	assert_series(t, "dmabuf_cgroup_buffers",
-		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 13\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 14\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/system.slice\"} 4\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/system.slice/camera.service\"} 3\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/system.slice/compositor.service\"} 2\n"
@@ -230,7 +235,7 @@ Test(metrics, vgem_cgroups)
 		      "dmabuf_cgroup_buffers{cgroup=\"unknown\"} 1\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"other\"} 0\n");
 	assert_series(t, "dmabuf_cgroup_bytes",
-		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5308416\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5570560\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice\"} 4718592\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice/camera.service\"} 4194304\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice/compositor.service\"} 2621440\n"
@@ -243,7 +248,7 @@ Test(metrics, vgem_cgroups)
 		      "dmabuf_cgroup_bytes{cgroup=\"other\"} 0\n");
 	/* pss: 90 and 95 1747626 each, 91 1223338, 92 589824, 93 262144 */
 	assert_series(t, "dmabuf_cgroup_pss_bytes",
-		      "dmabuf_cgroup_pss_bytes{cgroup=\"/\"} 5308414\n"
+		      "dmabuf_cgroup_pss_bytes{cgroup=\"/\"} 5570558\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"/system.slice\"} 4718590\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"/system.slice/camera.service\"} 3495252\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"/system.slice/compositor.service\"} 1223338\n"
@@ -255,13 +260,13 @@ Test(metrics, vgem_cgroups)
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"unknown\"} 262144\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"other\"} 0\n");
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(metrics, vgem_processes)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render(s, DBF_CALLER_ROOT, 20);
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render(v, DBF_CALLER_ROOT, 20);
 
 	/* largest PSS first; 90 and 95 tie and go by pid */
 	assert_series(t, "dmabuf_process_buffers",
@@ -302,13 +307,13 @@ Test(metrics, vgem_processes)
 		      "dmabuf_process_mappings{pid=\"93\",comm=\"maponly\"} 1\n"
 		      "dmabuf_process_mappings{pid=\"other\",comm=\"other\"} 0\n");
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(metrics, top_bounds_the_series)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render(s, DBF_CALLER_ROOT, 2);
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render(v, DBF_CALLER_ROOT, 2);
 
 	/* 91, 92 and 93 fold into one series */
 	assert_series(t, "dmabuf_process_pss_bytes",
@@ -337,31 +342,32 @@ Test(metrics, top_bounds_the_series)
 	 * rest is every held buffer.
 	 */
 	assert_series(t, "dmabuf_cgroup_bytes",
-		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5308416\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5570560\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice\"} 4718592\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"other\"} 5570560\n");
 	assert_series(t, "dmabuf_cgroup_buffers",
-		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 13\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 14\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/system.slice\"} 4\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"other\"} 14\n");
 	free(t);
 
 	/* four: camera.service is kept, and its processes leave the rest */
-	t = render(s, DBF_CALLER_ROOT, 4);
+	t = render(v, DBF_CALLER_ROOT, 4);
 	assert_series(t, "dmabuf_cgroup_bytes",
-		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5308416\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 5570560\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice\"} 4718592\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice/camera.service\"} 4194304\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"/system.slice/compositor.service\"} 2621440\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"other\"} 851968\n");
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 /* 92 and 93 belong to uid 1000; the rest to root. */
 Test(metrics, user_sees_own_processes)
 {
 	struct dbf_snapshot *s = vgem();
+	struct dbf_tree *v;
 	char *t;
 
 	for (size_t i = 0; i < s->nprocs; i++) {
@@ -370,13 +376,15 @@ Test(metrics, user_sees_own_processes)
 			s->procs[i].owner_gid = 1000;
 		}
 	}
-	t = render(s, dbf_caller(1000, 1000), 20);
+	v = tree_of(s);
+	t = render(v, dbf_caller(1000, 1000), 20);
 	assert_series(t, "dmabuf_process_pss_bytes",
 		      "dmabuf_process_pss_bytes{pid=\"92\",comm=\"oddnames\"} 589824\n"
 		      "dmabuf_process_pss_bytes{pid=\"93\",comm=\"maponly\"} 262144\n"
 		      "dmabuf_process_pss_bytes{pid=\"other\",comm=\"other\"} 0\n");
+	/* "/" holds 92's 4-12 and 93's 13 */
 	assert_series(t, "dmabuf_cgroup_buffers",
-		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 9\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 10\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice\"} 9\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/user-1000.slice\"} 9\n"
 		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/user-1000.slice/user@1000.service\"} 9\n"
@@ -390,18 +398,18 @@ Test(metrics, user_sees_own_processes)
 	free(t);
 
 	/* another user, or one whose gid differs, sees no process at all */
-	t = render(s, dbf_caller(1000, 1001), 20);
+	t = render(v, dbf_caller(1000, 1001), 20);
 	assert_series(t, "dmabuf_process_bytes",
 		      "dmabuf_process_bytes{pid=\"other\",comm=\"other\"} 0\n");
 	assert_series(t, "dmabuf_cgroup_bytes", "dmabuf_cgroup_bytes{cgroup=\"other\"} 0\n");
 	assert_series(t, "dmabuf_name_bytes{name=\"CAMERA\"}",
 		      "dmabuf_name_bytes{name=\"CAMERA\"} 4194304\n");
 	free(t);
-	t = render(s, DBF_CALLER_PUBLIC, 20);
+	t = render(v, DBF_CALLER_PUBLIC, 20);
 	assert_series(t, "dmabuf_process_fds",
 		      "dmabuf_process_fds{pid=\"other\",comm=\"other\"} 0\n");
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(metrics, label_values)
@@ -448,16 +456,22 @@ Test(metrics, label_values)
 	}
 }
 
-/* The hostile capture: names that try to end a bufinfo row, comms and cgroups too. */
+/*
+ * The hostile capture: names that try to end a bufinfo row, a comm too,
+ * and its cgroup files: 300's path has a newline, a tab, "%41", "..",
+ * "42" and a space; 301's last component is 257 bytes once escaped, so
+ * it has no by-cgroup directory and counts in no row, not even "/".
+ */
 Test(metrics, hostile_values)
 {
 	struct dbf_snapshot *s = scan_capture("linux-6.1-hostile");
 	struct dbf_proc *p = (struct dbf_proc *)must_proc(s, 300);
+	struct dbf_tree *v;
 	char *t;
 
 	strcpy(p->comm, "x\"} 9\n# EOF");
-	set_cgroup(s, 300, "/a\nb/t\tc/%41/../42/with space");
-	t = render(s, DBF_CALLER_ROOT, 20);
+	v = tree_of(s);
+	t = render(v, DBF_CALLER_ROOT, 20);
 	assert_series(t, "dmabuf_process_bytes",
 		      "dmabuf_process_bytes{pid=\"301\",comm=\"viewer\"} 196608\n"
 		      "dmabuf_process_bytes{pid=\"300\",comm=\"x\\\"} 9\\\\012# EOF\"} 69632\n"
@@ -470,31 +484,56 @@ Test(metrics, hostile_values)
 		      "dmabuf_name_bytes{name=\"x\\\\012Total 0 devices attached\"} 1024\n"
 		      "dmabuf_name_bytes{name=\"y\\\\012\\\\012Total 9 objects, 1 bytes\"} 2048\n"
 		      "dmabuf_name_bytes{other=\"true\"} 0\n");
+	/* 300 holds 21 (64 KiB) and 22 (4 KiB), alone: 69632 bytes, all its PSS */
+	assert_series(t, "dmabuf_cgroup_buffers",
+		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/..\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/../42\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/../42/with space\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"other\"} 0\n");
 	assert_series(t, "dmabuf_cgroup_bytes",
 		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b/t\\\\011c\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b/t\\\\011c/%41\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b/t\\\\011c/%41/..\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b/t\\\\011c/%41/../42\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"/a\\\\012b/t\\\\011c/%41/../42/with space\"} 69632\n"
-		      "dmabuf_cgroup_bytes{cgroup=\"unknown\"} 196608\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/..\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/../42\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"/user.slice/new\\\\012line/tab\\\\011here/%41/../42/with space\"} 69632\n"
 		      "dmabuf_cgroup_bytes{cgroup=\"other\"} 0\n");
+	assert_series(t, "dmabuf_cgroup_pss_bytes{cgroup=\"/\"}",
+		      "dmabuf_cgroup_pss_bytes{cgroup=\"/\"} 69632\n");
 	/* bufinfo lists vgem and card1 for "new\nline"; "evil" is in its name */
 	assert_series(t, "dmabuf_device_bytes",
 		      "dmabuf_device_bytes{device=\"card1\"} 131072\n"
 		      "dmabuf_device_bytes{device=\"vgem\"} 131072\n");
 	assert_lines(t);
 	free(t);
-	dbf_snapshot_free(s);
+
+	/* "/" alone: the rest is 300's, and 301, in no row, in no rest */
+	t = render(v, DBF_CALLER_ROOT, 1);
+	assert_series(t, "dmabuf_cgroup_bytes",
+		      "dmabuf_cgroup_bytes{cgroup=\"/\"} 69632\n"
+		      "dmabuf_cgroup_bytes{cgroup=\"other\"} 69632\n");
+	assert_series(t, "dmabuf_cgroup_buffers",
+		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 2\n"
+		      "dmabuf_cgroup_buffers{cgroup=\"other\"} 2\n");
+	free(t);
+	dbf_tree_free(v);
 }
 
-/* by-cgroup/ semantics: "/a-b" is not below "/a"; the root is. */
+/* The [cgroups] rows: by-cgroup/ semantics ("/a-b" is not below "/a"). */
 Test(metrics, cgroup_rows_subtrees)
 {
 	struct dbf_snapshot *s = vgem();
-	struct dbf_cgroup_row *rows;
 	struct dbf_caller root = DBF_CALLER_ROOT;
+	struct dbf_cgroup_row *rows;
+	struct dbf_tree *v;
+	char longpath[300] = "/a/";
 	size_t n;
 
 	set_cgroup(s, 90, "/a");
@@ -502,30 +541,65 @@ Test(metrics, cgroup_rows_subtrees)
 	set_cgroup(s, 91, "/a/c");
 	set_cgroup(s, 92, "/");
 	set_cgroup(s, 93, "/a0");
-	cr_assert_eq(dbf_cgroup_rows(s, &root, &rows, &n), 0);
+	v = tree_of(s);
+	cr_assert_eq(dbf_tree_cgroup_rows(v, &root, &rows, &n), 0);
 	cr_assert_eq(n, 5);
 	assert_str(rows[0].path, "/");
 	cr_assert_eq(rows[0].buffers, 14);
+	/* its own process: 92 */
+	cr_assert_eq(rows[0].nprocs, 1);
+	cr_assert_eq(v->snap->procs[rows[0].procs[0]].pid, 92);
 	assert_str(rows[1].path, "/a");
 	/* 90's 1, 2, 3 and 91's 3, 15 */
 	cr_assert_eq(rows[1].buffers, 4);
 	cr_assert_eq(rows[1].bytes, 4718592);
 	cr_assert_eq(rows[1].pss, 1747626 + 1223338);
+	cr_assert_eq(rows[1].nprocs, 1);
+	cr_assert_eq(v->snap->procs[rows[1].procs[0]].pid, 90);
 	assert_str(rows[2].path, "/a-b");
 	cr_assert_eq(rows[2].buffers, 3);
 	assert_str(rows[3].path, "/a/c");
 	cr_assert_eq(rows[3].buffers, 2);
 	assert_str(rows[4].path, "/a0");
 	cr_assert_eq(rows[4].bytes, 262144);
-	cr_assert_eq(dbf_cgroup_row_of(rows, n, must_proc(s, 91)), 3);
-	cr_assert_eq(dbf_cgroup_row_of(rows, n, must_proc(s, 92)), 0);
 	free(rows);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
+
+	/*
+	 * No directory, no row: a component of 256 bytes, and an empty one
+	 * ("//"). Their processes count nowhere, "/" included.
+	 */
+	s = vgem();
+	memset(longpath + 3, 'x', 256);
+	set_cgroup(s, 90, "/a");
+	set_cgroup(s, 93, longpath);
+	set_cgroup(s, 95, "/a//b");
+	v = tree_of(s);
+	cr_assert_eq(dbf_tree_cgroup_rows(v, &root, &rows, &n), 0);
+	/* "/", "/a", two of system.slice, five of user.slice */
+	cr_assert_eq(n, 9);
+	assert_str(rows[0].path, "/");
+	/* 90's 1, 2, 3; 91's 3, 15; 92's 4-12 */
+	cr_assert_eq(rows[0].buffers, 13);
+	cr_assert_eq(rows[0].bytes, 5308416);
+	cr_assert_eq(rows[0].pss, 1747626 + 1223338 + 589824);
+	cr_assert_eq(rows[0].nprocs, 0);
+	assert_str(rows[1].path, "/a");
+	cr_assert_eq(rows[1].buffers, 3);
+	cr_assert_eq(rows[1].bytes, 4194304);
+	cr_assert_eq(rows[1].pss, 1747626);
+	assert_str(rows[2].path, "/system.slice");
+	cr_assert_eq(rows[2].bytes, 2621440);
+	assert_str(rows[3].path, "/system.slice/compositor.service");
+	assert_str(rows[8].path,
+		   "/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope");
+	free(rows);
+	dbf_tree_free(v);
 }
 
 /* ---- usage.svg ---- */
 
-static char *render_svg(const struct dbf_snapshot *s, struct dbf_caller c,
+static char *render_svg(const struct dbf_tree *v, struct dbf_caller c,
 			unsigned int top)
 {
 	struct dbf_svg_opts o = { .top = top };
@@ -534,7 +608,7 @@ static char *render_svg(const struct dbf_snapshot *s, struct dbf_caller c,
 	FILE *f = open_memstream(&text, &len);
 
 	cr_assert(f);
-	cr_assert_eq(dbf_svg_render(s, &c, &o, f), 0);
+	cr_assert_eq(dbf_svg_render(v, &c, &o, f), 0);
 	cr_assert_eq(fclose(f), 0);
 	return text;
 }
@@ -600,8 +674,9 @@ static void assert_proportional(const struct rect *r, size_t n)
 
 Test(svg, vgem_cells)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render_svg(s, DBF_CALLER_ROOT, 20);
+	struct dbf_tree *v = tree_of(vgem());
+	const struct dbf_snapshot *s = v->snap;
+	char *t = render_svg(v, DBF_CALLER_ROOT, 20);
 	struct rect r[64];
 	size_t n = rects(t, r, 64), cells = 0, blocks = 0, nobody = 0;
 	uint64_t area_sum = 0;
@@ -640,13 +715,13 @@ Test(svg, vgem_cells)
 	cr_assert_not_null(strstr(t, "2023-11-14 22:13:20 UTC</text>"));
 	cr_assert_not_null(strstr(t, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1280\" height=\"800\""));
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 Test(svg, top_folds_processes_and_cells)
 {
-	struct dbf_snapshot *s = vgem();
-	char *t = render_svg(s, DBF_CALLER_ROOT, 2);
+	struct dbf_tree *v = tree_of(vgem());
+	char *t = render_svg(v, DBF_CALLER_ROOT, 2);
 	struct rect r[64];
 	size_t n = rects(t, r, 64), more = 0, others = 0, cells90 = 0;
 
@@ -672,13 +747,14 @@ Test(svg, top_folds_processes_and_cells)
 	cr_assert_eq(cells90, 2);
 	assert_proportional(r, n);
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 /* A user's picture: own processes, the rest as one block. */
 Test(svg, user_sees_own_processes)
 {
 	struct dbf_snapshot *s = vgem();
+	struct dbf_tree *v;
 	struct rect r[64];
 	char *t;
 	size_t n, procs = 0;
@@ -689,7 +765,8 @@ Test(svg, user_sees_own_processes)
 			s->procs[i].owner_gid = 1000;
 		}
 	}
-	t = render_svg(s, dbf_caller(1000, 1000), 20);
+	v = tree_of(s);
+	t = render_svg(v, dbf_caller(1000, 1000), 20);
 	n = rects(t, r, 64);
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(r[i].cls, "proc") || !strcmp(r[i].cls, "cell"))
@@ -701,7 +778,7 @@ Test(svg, user_sees_own_processes)
 	cr_assert_eq(procs, 1);
 	cr_assert_null(strstr(t, "camera"));
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
 }
 
 /* Names and comms are element text, escaped; they add no element. */
@@ -710,13 +787,15 @@ Test(svg, hostile_text)
 	struct dbf_snapshot *s = vgem();
 	struct dbf_proc *p = (struct dbf_proc *)must_proc(s, 92);
 	struct dbf_buf *b = (struct dbf_buf *)must_buf(s, 4);
+	struct dbf_tree *pv = tree_of(vgem()), *v;
 	char *plain, *t;
 	size_t tags = 0, want = 0;
 
-	plain = render_svg(s, DBF_CALLER_ROOT, 20);
+	plain = render_svg(pv, DBF_CALLER_ROOT, 20);
 	strcpy(p->comm, "<script>x</script>");
 	b->name = S("</text><script>alert(1)</script>&\x01\xff");
-	t = render_svg(s, DBF_CALLER_ROOT, 20);
+	v = tree_of(s);
+	t = render_svg(v, DBF_CALLER_ROOT, 20);
 	for (const char *c = t; *c; c++)
 		tags += *c == '<';
 	for (const char *c = plain; *c; c++)
@@ -727,5 +806,6 @@ Test(svg, hostile_text)
 	cr_assert_not_null(strstr(t, "&lt;script&gt;x&lt;/script&gt; (pid 92)"));
 	free(plain);
 	free(t);
-	dbf_snapshot_free(s);
+	dbf_tree_free(v);
+	dbf_tree_free(pv);
 }

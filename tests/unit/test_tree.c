@@ -15,6 +15,7 @@
 #include "builder.h"
 #include "escape.h"
 #include "helpers.h"
+#include "metrics.h"
 #include "tree.h"
 
 static const struct timespec taken = { .tv_sec = 1700000000 };
@@ -52,7 +53,7 @@ static struct dbf_tree *build(struct dbf_builder *b, struct dbf_interner *in,
 	struct dbf_tree *t;
 
 	cr_assert_eq(dbf_builder_finish(b, &taken, prev ? prev->snap : NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, shared, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, shared, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	return t;
 }
 
@@ -414,12 +415,14 @@ Test(tree, wide_inode_is_not_shown)
 #define BY_CGROUP	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_CGROUP)
 #define BY_DEVICE	dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_DEVICE)
 #define SUMMARY		dbf_node(DBF_KIND_FIXED, DBF_NODE_SUMMARY)
+#define METRICS		dbf_node(DBF_KIND_FIXED, DBF_NODE_METRICS)
+#define USAGE_SVG	dbf_node(DBF_KIND_FIXED, DBF_NODE_USAGE_SVG)
 #define FIXED_INO(key)	((UINT64_C(0xf) << 48) | (key))
 #define MOUNT_UID	1234
 #define MOUNT_GID	5678
 
-/* The vgem capture, with its dma-buf device, mounted by MOUNT_UID. */
-static struct dbf_tree *vgem_tree(struct dbf_interner *in, bool shared)
+/* The vgem capture, scanned with its dma-buf device. */
+static struct dbf_snapshot *vgem_snapshot(void)
 {
 	struct dbf_scan_opts o = {
 		.proc_root = FIXTURES_DIR "/linux-6.1-vgem/proc",
@@ -430,10 +433,18 @@ static struct dbf_tree *vgem_tree(struct dbf_interner *in, bool shared)
 		.dev_src = DBF_DEV_OPTION,
 	};
 	struct dbf_snapshot *s;
-	struct dbf_tree *t;
 
 	cr_assert_eq(dbf_scan(&o, NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, MOUNT_UID, MOUNT_GID, shared, &t), 0);
+	return s;
+}
+
+/* The vgem capture mounted by MOUNT_UID. */
+static struct dbf_tree *vgem_tree(struct dbf_interner *in, bool shared)
+{
+	struct dbf_tree *t;
+
+	cr_assert_eq(dbf_tree_build(vgem_snapshot(), in, NULL, MOUNT_UID, MOUNT_GID, shared,
+				    DBF_METRICS_TOP_DEFAULT, &t), 0);
 	return t;
 }
 
@@ -534,7 +545,8 @@ Test(tree, root_and_summary)
 	uint64_t node;
 	char name[256];
 
-	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-cgroup|by-device|summary");
+	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-cgroup|by-device|summary|"
+		  "metrics|usage.svg");
 	cr_assert_eq(dbf_tree_getattr(t, ROOT, &st), 0);
 	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
 	cr_assert_eq(st.st_nlink, 8);		/* ., .. and the six by-* */
@@ -545,7 +557,7 @@ Test(tree, root_and_summary)
 	cr_assert_eq(dbf_tree_parent(t, ROOT), ROOT);
 
 	/* each entry is its fixed node, and looks up as the listing says */
-	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_SUMMARY; key++) {
+	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_USAGE_SVG; key++) {
 		struct stat by_child;
 
 		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
@@ -557,22 +569,30 @@ Test(tree, root_and_summary)
 		cr_assert_eq(st.st_nlink, by_child.st_nlink);
 		cr_assert_eq(dbf_tree_parent(t, node), ROOT);
 	}
-	cr_assert_eq(dbf_tree_child(t, ROOT, 7, &DBF_CALLER_ROOT, name, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, ROOT, 9, &DBF_CALLER_ROOT, name, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 
-	/* summary is the one file */
-	cr_assert_eq(dbf_tree_getattr(t, SUMMARY, &st), 0);
-	cr_assert_eq(st.st_mode, S_IFREG | 0444);
-	cr_assert_eq(st.st_nlink, 1);
-	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_SUMMARY));
-	cr_assert_eq(st.st_uid, MOUNT_UID);
-	cr_assert_eq(st.st_mtim.tv_sec, t->snap->taken.tv_sec);
-	cr_assert_eq(dbf_tree_lookup(t, SUMMARY, "x", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
-	cr_assert_eq(dbf_tree_nchildren(t, SUMMARY), -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, SUMMARY, 0, &DBF_CALLER_ROOT, name, &node, &st), -ENOTDIR);
-	cr_assert_null(dbf_tree_dirver(t, SUMMARY));
+	/* summary, metrics and usage.svg are the files: size 0, rendered at open */
+	for (int key = DBF_NODE_SUMMARY; key <= DBF_NODE_USAGE_SVG; key++) {
+		uint64_t file = dbf_node(DBF_KIND_FIXED, (uint64_t)key);
+
+		cr_assert_eq(dbf_tree_getattr(t, file, &st), 0);
+		cr_assert_eq(st.st_mode, S_IFREG | 0444);
+		cr_assert_eq(st.st_nlink, 1);
+		cr_assert_eq(st.st_size, 0);
+		cr_assert_eq(st.st_ino, FIXED_INO((uint64_t)key));
+		cr_assert_eq(st.st_uid, MOUNT_UID);
+		cr_assert_eq(st.st_mtim.tv_sec, t->snap->taken.tv_sec);
+		cr_assert_eq(dbf_tree_lookup(t, file, "x", &DBF_CALLER_ROOT, &node, &st),
+			     -ENOTDIR);
+		cr_assert_eq(dbf_tree_nchildren(t, file), -ENOTDIR);
+		cr_assert_eq(dbf_tree_child(t, file, 0, &DBF_CALLER_ROOT, name, &node, &st),
+			     -ENOTDIR);
+		cr_assert_null(dbf_tree_dirver(t, file));
+		cr_assert(!dbf_tree_per_caller(t, file));
+	}
 
 	/* fixed keys that are nothing, and kinds that are nothing */
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_FIXED, 0), &st), -ENOENT);
@@ -913,7 +933,7 @@ static struct dbf_tree *scene(struct dbf_interner *in, const struct dbf_tree *pr
 	for (; holds->pid; holds++)
 		cr_assert_eq(dbf_builder_fd(b, holds->pid, fd++, holds->ino), 0);
 	cr_assert_eq(dbf_builder_finish(b, &at, prev ? prev->snap : NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	return t;
 }
 
@@ -1108,7 +1128,7 @@ static struct dbf_tree *devices_tree(struct dbf_interner *in, unsigned int sourc
 	add_attached(b, 6, NULL);
 	dbf_builder_add_device_sources(b, sources);
 	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, shared, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, shared, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	return t;
 }
 
@@ -1177,7 +1197,7 @@ Test(tree, by_device_fixtures)
 	dbf_tree_free(t);
 
 	s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	assert_ls(t, BY_DEVICE, "card1|vgem");
 	assert_ls(t, must_walk(t, "by-device/card1"), "23");
 	assert_ls(t, must_walk(t, "by-device/vgem"), "23");
@@ -1189,7 +1209,7 @@ Test(tree, by_device_fixtures)
 	dbf_tree_free(t);
 
 	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	assert_ls(t, BY_DEVICE, "0000:00:02.0|vgem");
 	assert_ls(t, must_walk(t, "by-device/0000:00:02.0"), "31");
 	assert_ls(t, must_walk(t, "by-device/vgem"), "31");
@@ -1210,7 +1230,7 @@ Test(tree, by_device_diff)
 	add_attached(b, 2, (const char *[]){ "vgem", "card1", NULL });
 	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
 	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &old), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &old), 0);
 	/* buffer 2 is detached from both */
 	b = dbf_builder_new();
 	add_attached(b, 1, (const char *[]){ "vgem", NULL });
@@ -1218,7 +1238,7 @@ Test(tree, by_device_diff)
 	dbf_builder_add_device_sources(b, DBF_SRC_BUFINFO);
 	at.tv_sec = 200;
 	cr_assert_eq(dbf_builder_finish(b, &at, old->snap, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, old, 0, 0, false, &new), 0);
+	cr_assert_eq(dbf_tree_build(s, in, old, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &new), 0);
 
 	l.t = old;
 	dbf_tree_diff(old, new, log_gone, log_changed, &l);
@@ -1379,7 +1399,7 @@ Test(tree, by_cgroup_root_cgroup_holds)
 	struct dbf_snapshot *s = scan_fixture("linux-6.1-heap", "linux-6.1-heap/debug", NULL);
 	struct dbf_tree *t;
 
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	/* maponly (28) is in "/": its buffer sits in by-cgroup/ itself */
 	assert_ls(t, BY_CGROUP, "system.slice|user.slice|11");
 	cr_assert_eq(must_stat(t, "by-cgroup").st_nlink, 2 + 2);
@@ -1406,7 +1426,7 @@ Test(tree, by_cgroup_hostile_names)
 	struct dbf_tree *t;
 	uint64_t dir;
 
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	assert_ls(t, BY_CGROUP, "user.slice");
 	/* viewer's 255-byte name is 257 bytes escaped: it has no entry */
 	assert_ls(t, must_walk(t, "by-cgroup/user.slice"), "new%0Aline");
@@ -1470,7 +1490,7 @@ static struct dbf_tree *cg_tree(struct dbf_interner *in, const struct dbf_tree *
 			cr_assert_eq(dbf_builder_fd(b, procs->pid, 3 + i, procs->inos[i]), 0);
 	}
 	cr_assert_eq(dbf_builder_finish(b, &at, prev ? prev->snap : NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, shared, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, shared, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	return t;
 }
 
@@ -1736,7 +1756,7 @@ static char *attachments(unsigned int sources, int bufinfo_err, unsigned int lis
 	dbf_builder_set_sources(b, sources, bufinfo_err, 0);
 	dbf_builder_add_device_sources(b, listed);
 	cr_assert_eq(dbf_builder_finish(b, &taken, NULL, &s), 0);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
 	line = line_of(text, "attachments:");
 	free(text);
@@ -1771,7 +1791,7 @@ Test(tree, summary_attachments)
 
 	/* the captures: right after sources */
 	s = scan_fixture("linux-6.1-vgem", NULL, NULL);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
 	{
 		const char *want = "sources: procfs only\nattachments: none (debugfs bufinfo: "
@@ -1783,13 +1803,13 @@ Test(tree, summary_attachments)
 	free(text);
 	dbf_tree_free(t);
 	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	assert_line(t, SUMMARY, &DBF_CALLER_ROOT, "attachments:", "attachments: debugfs fdinfo");
 	assert_table(t, &DBF_CALLER_ROOT, "devices",
 		     "[devices]\nbuffers\tbytes\tdevice\n1\t65536\t0000:00:02.0\n1\t65536\tvgem\n");
 	dbf_tree_free(t);
 	s = scan_fixture("linux-6.1-patched", NULL, NULL);
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	assert_line(t, SUMMARY, &DBF_CALLER_ROOT, "attachments:", "attachments: fdinfo");
 	dbf_tree_free(t);
 	dbf_interner_free(in);
@@ -1865,6 +1885,146 @@ Test(tree, summary_cgroups_per_caller)
 	dbf_interner_free(in);
 }
 
+/* The lines of @text that start with @prefix, in order, malloc'd. */
+static char *lines_of(const char *text, const char *prefix)
+{
+	char *out = calloc(1, strlen(text) + 1);
+	size_t n = strlen(prefix);
+
+	for (const char *l = text; *l;) {
+		size_t len = strcspn(l, "\n");
+
+		if (len >= n && !strncmp(l, prefix, n))
+			strncat(out, l, len + 1);
+		l += len + (l[len] == '\n');
+	}
+	return out;
+}
+
+/* Attribute @attr of every <rect> of class @cls in @svg, space-separated. */
+static char *svg_attrs(const char *svg, const char *cls, const char *attr)
+{
+	char *out = calloc(1, 1024), key[64], at[64];
+
+	snprintf(key, sizeof(key), "<rect class=\"%s\" ", cls);
+	snprintf(at, sizeof(at), " %s=\"", attr);
+	for (const char *p = strstr(svg, key); p; p = strstr(p + 1, key)) {
+		const char *v = strstr(p, at), *e = strchr(p, '>');
+
+		if (!v || v > e)
+			continue;
+		v += strlen(at);
+		snprintf(out + strlen(out), 1024 - strlen(out), "%s%.*s", *out ? " " : "",
+			 (int)strcspn(v, "\""), v);
+	}
+	return out;
+}
+
+#define assert_svg_attrs(svg, cls, attr, want)                                 \
+	do {                                                                   \
+		char *got_ = svg_attrs(svg, cls, attr);                        \
+		cr_assert_str_eq(got_, want, "%s %s", cls, attr);              \
+		free(got_);                                                    \
+	} while (0)
+
+#define assert_lines_of(text, prefix, want)                                    \
+	do {                                                                   \
+		char *got_ = lines_of(text, prefix);                           \
+		cr_assert_str_eq(got_, want, "%s", prefix);                    \
+		free(got_);                                                    \
+	} while (0)
+
+/*
+ * metrics and usage.svg: the renderers of docs/metrics.md over the tree,
+ * as whoever opens them sees it, bounded by the build's metrics_top. The
+ * vgem capture with 92 and 93 made A's (1000:1000).
+ */
+Test(tree, metrics_and_usage_svg)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s = vgem_snapshot();
+	struct dbf_caller a = dbf_caller(1000, 1000);
+	struct dbf_metrics_opts o = { .top = 2 };
+	char *text, *direct = NULL, *age;
+	struct dbf_tree *t;
+	size_t len;
+	FILE *f;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid == 92 || s->procs[i].pid == 93) {
+			s->procs[i].owner = 1000;
+			s->procs[i].owner_gid = 1000;
+		}
+	}
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, true, 2, &t), 0);
+
+	/* the renderer's text with the tree's bound; the age is as of the open */
+	text = render_as(t, METRICS, &DBF_CALLER_ROOT);
+	f = open_memstream(&direct, &len);
+	cr_assert_not_null(f);
+	clock_gettime(CLOCK_REALTIME, &o.now);
+	cr_assert_eq(dbf_metrics_render(t, &DBF_CALLER_ROOT, &o, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	age = strstr(text, "\ndmabuf_snapshot_age_seconds ");
+	cr_assert_not_null(age);
+	memset(age + 1, 'x', strcspn(age + 1, "\n"));
+	age = strstr(direct, "\ndmabuf_snapshot_age_seconds ");
+	memset(age + 1, 'x', strcspn(age + 1, "\n"));
+	cr_assert_str_eq(text, direct);
+	/* root: every process, the two largest and the rest */
+	assert_lines_of(text, "dmabuf_process_pss_bytes{",
+			"dmabuf_process_pss_bytes{pid=\"90\",comm=\"camera\"} 1747626\n"
+			"dmabuf_process_pss_bytes{pid=\"95\",comm=\"camera-child\"} 1747626\n"
+			"dmabuf_process_pss_bytes{pid=\"other\",comm=\"other\"} 2075306\n");
+	assert_lines_of(text, "dmabuf_cgroup_bytes{",
+			"dmabuf_cgroup_bytes{cgroup=\"/\"} 5570560\n"
+			"dmabuf_cgroup_bytes{cgroup=\"/system.slice\"} 4718592\n"
+			"dmabuf_cgroup_bytes{cgroup=\"other\"} 5570560\n");
+	free(text);
+	free(direct);
+
+	/* A: its own processes and their cgroups; the totals are everyone's */
+	text = render_as(t, METRICS, &a);
+	assert_lines_of(text, "dmabuf_process_pss_bytes{",
+			"dmabuf_process_pss_bytes{pid=\"92\",comm=\"oddnames\"} 589824\n"
+			"dmabuf_process_pss_bytes{pid=\"93\",comm=\"maponly\"} 262144\n"
+			"dmabuf_process_pss_bytes{pid=\"other\",comm=\"other\"} 0\n");
+	/* "/" and "/user.slice"; the rest is odd.scope's 4-12 and %unknown's 13 */
+	assert_lines_of(text, "dmabuf_cgroup_buffers{",
+			"dmabuf_cgroup_buffers{cgroup=\"/\"} 10\n"
+			"dmabuf_cgroup_buffers{cgroup=\"/user.slice\"} 9\n"
+			"dmabuf_cgroup_buffers{cgroup=\"other\"} 10\n");
+	assert_lines_of(text, "dmabuf_bytes{", "dmabuf_bytes{exporter=\"drm\"} 5701632\n");
+	assert_lines_of(text, "dmabuf_processes ", "dmabuf_processes 5\n");
+	free(text);
+	text = render_as(t, METRICS, &DBF_CALLER_PUBLIC);
+	assert_lines_of(text, "dmabuf_process_bytes{",
+			"dmabuf_process_bytes{pid=\"other\",comm=\"other\"} 0\n");
+	assert_lines_of(text, "dmabuf_cgroup_bytes{",
+			"dmabuf_cgroup_bytes{cgroup=\"other\"} 0\n");
+	free(text);
+
+	/* usage.svg: blocks for the two largest a caller sees, then the rest */
+	text = render_as(t, USAGE_SVG, &DBF_CALLER_ROOT);
+	assert_svg_attrs(text, "proc", "data-pid", "90 95");
+	assert_svg_attrs(text, "others", "data-count", "3");
+	assert_svg_attrs(text, "others", "data-bytes", "2075306");
+	free(text);
+	text = render_as(t, USAGE_SVG, &a);
+	assert_svg_attrs(text, "proc", "data-pid", "92 93");
+	/* 90, 95 and 91: what A may not see, one block */
+	assert_svg_attrs(text, "others", "data-count", "3");
+	assert_svg_attrs(text, "others", "data-bytes", "4718590");
+	cr_assert_null(strstr(text, "camera"));
+	free(text);
+	text = render_as(t, USAGE_SVG, &DBF_CALLER_PUBLIC);
+	assert_svg_attrs(text, "proc", "data-pid", "");
+	assert_svg_attrs(text, "others", "data-count", "5");
+	free(text);
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
 Test(tree, cgroups_key_escapes)
 {
 	struct dbf_interner *in = dbf_interner_new();
@@ -1872,7 +2032,7 @@ Test(tree, cgroups_key_escapes)
 					      NULL);
 	struct dbf_tree *t;
 
-	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, &t), 0);
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	/* control bytes and backslash as \ooo, and a space as \040: the list splits on spaces */
 	assert_line(t, dbf_buf_node(21, 0), &DBF_CALLER_ROOT, "cgroups:",
 		    "cgroups: 300:/user.slice/new\\012line/tab\\011here/%41/../42/with\\040space");
@@ -2068,7 +2228,8 @@ Test(tree, cgroup_du_equals_row_and_definition)
 	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
 		snprintf(dbg, sizeof(dbg), "%s/debug", trees[i]);
 		s = scan_fixture(trees[i], dbg, NULL);
-		cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, i % 2, &t), 0);
+		cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, i % 2,
+					    DBF_METRICS_TOP_DEFAULT, &t), 0);
 		for (size_t j = 0; j < sizeof(callers) / sizeof(callers[0]); j++)
 			check_cgroup_totals(t, &callers[j]);
 		dbf_tree_free(t);
