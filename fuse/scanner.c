@@ -109,12 +109,13 @@ static void note_unknown_cgroups(const struct dbf_snapshot *s, bool *said)
 
 /*
  * The iterators report the kernel's pids: those of /proc only in the
- * initial pid namespace, where NSpid: has a single field.
+ * initial pid namespace, where NSpid: has a single field. A kernel without
+ * pid namespaces prints no NSpid: line and has only the initial one.
  */
 static bool in_init_pidns(void)
 {
 	char line[256];
-	bool init = false;
+	bool init = true;
 	FILE *f = fopen("/proc/self/status", "re");
 
 	if (!f)
