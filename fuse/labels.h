@@ -7,6 +7,7 @@
 #define DMABUFFS_LABELS_H
 
 #include <stddef.h>
+#include "escape.h"	/* dbf_utf8_char() */
 #include "snapshot.h"
 
 /*
@@ -20,8 +21,5 @@
  * snprintf.
  */
 size_t dbf_label_text(char *out, size_t size, struct dbf_str in);
-
-/* Bytes of the longest valid UTF-8 character at @p (1..4), 0 if none. */
-size_t dbf_utf8_char(const unsigned char *p, size_t len, uint32_t *cp);
 
 #endif

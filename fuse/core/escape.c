@@ -134,33 +134,41 @@ size_t dbf_unescape_octal(char *buf, size_t len)
 	return w;
 }
 
-/* Length of a valid UTF-8 sequence at @s (at most @len bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t len)
+size_t dbf_utf8_char(const unsigned char *p, size_t len, uint32_t *cp)
 {
+	uint32_t c;
 	size_t n;
-	uint32_t cp;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
+	if (!len)
 		return 0;
-	if (n > len)
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;	/* continuation byte, 0xc0, 0xc1 or above 0xf4 */
+	}
+	if (len < n)
 		return 0;
 	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
+		c = c << 6 | (p[i] & 0x3f);
 	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+	/* overlong forms, UTF-16 surrogates and beyond U+10FFFF */
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
 		return 0;
+	*cp = c;
 	return n;
 }
 
@@ -172,6 +180,7 @@ size_t dbf_escape_json(char *out, size_t size, struct dbf_str in)
 	for (uint32_t i = 0; i < in.len;) {
 		unsigned char c = s[i];
 		size_t u;
+		uint32_t cp;
 
 		if (c == '"' || c == '\\') {
 			put(out, size, n++, '\\');
@@ -185,7 +194,7 @@ size_t dbf_escape_json(char *out, size_t size, struct dbf_str in)
 			put(out, size, n++, hex[c >> 4]);
 			put(out, size, n++, hex[c & 15]);
 			i++;
-		} else if ((u = utf8_len(s + i, in.len - i))) {
+		} else if ((u = dbf_utf8_char(s + i, in.len - i, &cp))) {
 			for (size_t k = 0; k < u; k++)
 				put(out, size, n++, (char)s[i + k]);
 			i += (uint32_t)u;

@@ -7,6 +7,7 @@
 #define DMABUFFS_ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "snapshot.h"
 
 /*
@@ -45,5 +46,11 @@ size_t dbf_unescape_octal(char *buf, size_t len);
 
 /* JSON string body (no quotes); invalid UTF-8 bytes become U+FFFD. */
 size_t dbf_escape_json(char *out, size_t size, struct dbf_str in);
+
+/*
+ * Bytes of the well-formed UTF-8 character at @p (1..4; at most @len), its
+ * code point in *@cp; 0 if none (a stray, overlong or surrogate sequence).
+ */
+size_t dbf_utf8_char(const unsigned char *p, size_t len, uint32_t *cp);
 
 #endif
