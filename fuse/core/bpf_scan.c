@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/types.h>
@@ -16,21 +15,17 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_records.h"
 #include "bpf_scan.h"
-#include "builder.h"
 #include "fileio.h"
-#include "process.h"
-#include "dmabuf_rec.h"
 #include "dmabuf_iter.skel.h"
-
-/* The programs write this layout as clang -target bpf lays it out: no padding. */
-_Static_assert(sizeof(struct dbf_bpf_rec) == 120, "struct dbf_bpf_rec changed size");
 
 enum { IT_TASKS, IT_FDS, IT_MAPS, IT_BUFS, IT_N };
 
 struct dbf_bpf {
 	int link[IT_N];		/* iterator links, -1: not loaded */
 	struct dbf_buf_io io;	/* records, reused across scans */
+	struct dbf_buf_io mio;	/* iter/task_vma's records */
 	struct dbf_buf_io pio;	/* /proc/<pid> files */
 };
 
@@ -62,6 +57,7 @@ void dbf_bpf_free(struct dbf_bpf *p)
 		if (p->link[i] >= 0)
 			close(p->link[i]);
 	free(p->io.p);
+	free(p->mio.p);
 	free(p->pio.p);
 	free(p);
 }
@@ -194,260 +190,67 @@ int dbf_bpf_probe_unprivileged(struct dbf_bpf *p)
 	return (int)(intptr_t)r;
 }
 
-/* One iterator instance, read whole into p->io: a whole number of records. */
-static int read_iter(struct dbf_bpf *p, int link)
+/*
+ * One iterator instance, read whole into @io. The kernel fills its own
+ * page-sized buffer per read() whatever we ask, so the size of ours only
+ * saves system calls. After a million objects with nothing written (a
+ * million fds that are not dma-bufs) a read() gives EAGAIN: the walk goes
+ * on where it stopped, so read again.
+ */
+static int read_iter(int link, struct dbf_buf_io *io)
 {
 	__do_close int fd = bpf_iter_create(link);
 
 	if (fd < 0)
 		return -errno;
-	p->io.len = 0;
+	io->len = 0;
 	for (;;) {
 		ssize_t n;
 
-		if (p->io.cap - p->io.len < 4096) {
-			size_t cap = p->io.cap ? p->io.cap * 2 : 64 * 1024;
-			char *q = realloc(p->io.p, cap);
+		if (io->cap - io->len < 64 * 1024) {
+			size_t cap = io->cap ? io->cap * 2 : 256 * 1024;
+			char *q = realloc(io->p, cap);
 
 			if (!q)
 				return -ENOMEM;
-			p->io.p = q;
-			p->io.cap = cap;
+			io->p = q;
+			io->cap = cap;
 		}
-		n = read(fd, p->io.p + p->io.len, p->io.cap - p->io.len);
-		if (n < 0 && errno == EINTR)
+		n = read(fd, io->p + io->len, io->cap - io->len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			break;
-		p->io.len += (size_t)n;
-	}
-	return p->io.len % sizeof(struct dbf_bpf_rec) ? -EIO : 0;
-}
-
-/* The kernel's dev_t (MINORBITS 20) as userspace's. */
-static uint64_t user_dev(uint32_t kdev)
-{
-	return makedev(kdev >> 20, kdev & 0xfffff);
-}
-
-/*
- * Facts about the buffer itself, exactly as the kernel has them: a name
- * that was being renamed as it was read says nothing.
- */
-static struct dbf_buf_fact buf_fact(const struct dbf_bpf_rec *r, unsigned int src)
-{
-	struct dbf_buf_fact f = dbf_buf_fact_init(r->ino, src);
-	uint8_t nlen = r->name_len < DBF_BPF_NAME_MAX ? r->name_len : DBF_BPF_NAME_MAX - 1;
-	uint8_t elen = r->exp_len < DBF_BPF_EXP_MAX ? r->exp_len : DBF_BPF_EXP_MAX - 1;
-
-	f.size = r->size;
-	f.has_size = true;
-	f.exporter = (struct dbf_str){ r->exporter, elen };
-	if (r->name_state != DBF_BPF_NAME_CHANGING) {
-		f.name = (struct dbf_str){ r->name, r->name_state == DBF_BPF_NAME_SET ? nlen : 0 };
-		f.has_name = r->name_state == DBF_BPF_NAME_SET;
-		f.name_rank = DBF_NAME_EXACT;
-	}
-	f.refcount = r->count;
-	return f;
-}
-
-/* Fds by (tgid, fd, ino); mappings by (tgid, tid, ino): see scan_group(). */
-static int cmp_rec(const void *a, const void *b)
-{
-	const struct dbf_bpf_rec *x = a, *y = b;
-
-#define CMP(f) do { if (x->f != y->f) return x->f < y->f ? -1 : 1; } while (0)
-	CMP(tgid);
-	CMP(kind);
-	if (x->kind == DBF_BPF_FD) {
-		CMP(fd);
-		CMP(ino);
-	}
-	CMP(tid);
-	CMP(ino);
-#undef CMP
-	return 0;
-}
-
-/*
- * One process's records into @stage. A thread with an fd table of its
- * own starts with a copy of its leader's (unshare(CLONE_FILES)), so the
- * same fd of the same buffer counts once. Every thread shares one mm:
- * the mappings of the first thread listed are the process's.
- */
-static int scan_group(const struct dbf_bpf_rec *r, size_t n, struct dbf_builder *stage)
-{
-	int map_tid = -1;
-	int ret;
-
-	for (size_t i = 0; i < n; i++) {
-		struct dbf_buf_fact f;
-		uint32_t count = 1;
-		uint64_t len;
-
-		if (r[i].kind == DBF_BPF_FD) {
-			if (i && r[i - 1].kind == DBF_BPF_FD && r[i - 1].fd == r[i].fd &&
-			    r[i - 1].ino == r[i].ino)
-				continue;
-			f = buf_fact(&r[i], DBF_SRC_FDINFO);
-			ret = dbf_builder_buf(stage, &f);
-			if (ret >= 0)
-				ret = dbf_builder_fd(stage, r[i].tgid, r[i].fd, r[i].ino);
-			if (ret < 0)
-				return ret;
-			continue;
-		}
-		if (map_tid < 0)
-			map_tid = r[i].tid;
-		if (r[i].tid != map_tid)
-			continue;
-		/* All mappings of one buffer: how many, and the longest. */
-		len = r[i].len;
-		while (i + 1 < n && r[i + 1].tid == map_tid && r[i + 1].ino == r[i].ino) {
-			i++;
-			count++;
-			if (r[i].len > len)
-				len = r[i].len;
-		}
-		f = buf_fact(&r[i], DBF_SRC_MAPS);
-		/* The mapping's own refcount is not the buffer's: unknown here. */
-		f.refcount = -1;
-		ret = dbf_builder_buf(stage, &f);
-		if (ret >= 0)
-			ret = dbf_builder_maps(stage, r[i].tgid, r[i].ino, user_dev(r[i].dev),
-					       count, len, f.name);
-		if (ret < 0)
-			return ret;
+		io->len += (size_t)n;
 	}
 	return 0;
-}
-
-/* As the procfs scan: 0 merged, 1 vanished, 2 unreadable, or -errno. */
-static int scan_process(struct dbf_bpf *p, int procfd, const struct dbf_bpf_rec *r,
-			size_t n, struct dbf_builder *b, struct dbf_builder *stage)
-{
-	struct dbf_proc_fact f = { .pid = r[0].tgid };
-	char comm[DBF_COMM_MAX], cgroup[DBF_CGROUP_MAX], name[16];
-	__do_close int piddir = -1;
-	int ret;
-
-	snprintf(name, sizeof(name), "%d", (int)r[0].tgid);
-	piddir = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (piddir < 0)
-		return errno == ENOENT || errno == ESRCH ? 1 : 2;
-	dbf_builder_reset(stage);
-	ret = scan_group(r, n, stage);
-	if (ret < 0)
-		return ret;
-	ret = dbf_process_read(piddir, &p->pio, &f, comm, cgroup);
-	if (ret == -ENOENT || ret == -ESRCH)
-		return 1;
-	if (ret == -ENOMEM)
-		return ret;
-	if (ret < 0)
-		return 2;
-	ret = dbf_builder_proc(stage, &f);
-	if (ret < 0)
-		return ret;
-	return dbf_builder_merge(b, stage);
-}
-
-/* iter/dmabuf: every buffer, as debugfs bufinfo lists them. */
-static int scan_buffers(struct dbf_bpf *p, struct dbf_builder *b)
-{
-	const struct dbf_bpf_rec *r;
-	size_t n;
-	int ret = read_iter(p, p->link[IT_BUFS]);
-
-	if (ret < 0)
-		return ret;
-	r = (const struct dbf_bpf_rec *)p->io.p;
-	n = p->io.len / sizeof(*r);
-	for (size_t i = 0; i < n; i++) {
-		struct dbf_buf_fact f;
-
-		if (r[i].kind != DBF_BPF_BUF)
-			return -EIO;
-		f = buf_fact(&r[i], DBF_SRC_ITER);
-		/* the file's count, as bufinfo prints it */
-		f.refcount_full = true;
-		ret = dbf_builder_buf(b, &f);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Records of @it appended to @all (malloc()ed, *n of them). */
-static int collect(struct dbf_bpf *p, int it, unsigned int kind,
-		   struct dbf_bpf_rec **all, size_t *n)
-{
-	size_t k;
-	struct dbf_bpf_rec *q;
-	int ret = read_iter(p, p->link[it]);
-
-	if (ret < 0)
-		return ret;
-	k = p->io.len / sizeof(**all);
-	if (!k)
-		return 0;
-	q = reallocarray(*all, *n + k, sizeof(**all));
-	if (!q)
-		return -ENOMEM;
-	memcpy(q + *n, p->io.p, k * sizeof(*q));
-	for (size_t i = *n; i < *n + k; i++)
-		if (q[i].kind != kind || q[i].tgid <= 0)
-			ret = -EIO;
-	*all = q;
-	*n += k;
-	return ret;
 }
 
 int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 		 size_t *nscanned)
 {
-	__do_free struct dbf_bpf_rec *all = NULL;
-	struct dbf_builder *stage;
-	size_t n = 0;
 	int ret;
 
 	*nscanned = 0;
-	ret = read_iter(p, p->link[IT_TASKS]);
+	ret = read_iter(p->link[IT_TASKS], &p->io);
 	if (ret < 0)
 		return ret;
+	if (p->io.len % sizeof(struct dbf_bpf_rec))
+		return -EIO;
 	*nscanned = p->io.len / sizeof(struct dbf_bpf_rec);
 
-	ret = collect(p, IT_FDS, DBF_BPF_FD, &all, &n);
+	ret = read_iter(p->link[IT_FDS], &p->io);
 	if (ret >= 0)
-		ret = collect(p, IT_MAPS, DBF_BPF_MAP, &all, &n);
-	if (ret < 0)
-		return ret;
-	if (n)
-		qsort(all, n, sizeof(*all), cmp_rec);
-	/* Every record is a file on the dma-buf filesystem: its device. */
-	if (n && dbf_builder_dev_src(b) == DBF_DEV_NONE)
-		dbf_builder_set_dmabuf_dev(b, user_dev(all[0].dev), DBF_DEV_FD);
-
-	stage = dbf_builder_new();
-	if (!stage)
-		return -ENOMEM;
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-
-		while (j < n && all[j].tgid == all[i].tgid)
-			j++;
-		ret = scan_process(p, procfd, all + i, j - i, b, stage);
-		if (ret == 2)
-			ret = dbf_builder_unreadable(b, all[i].tgid);
-		if (ret < 0)
-			break;
-		i = j;
+		ret = read_iter(p->link[IT_MAPS], &p->mio);
+	if (ret >= 0)
+		ret = dbf_bpf_add_holders(p->io.p, p->io.len, p->mio.p, p->mio.len, procfd,
+					  &p->pio, b);
+	if (ret >= 0 && p->link[IT_BUFS] >= 0) {
+		ret = read_iter(p->link[IT_BUFS], &p->io);
+		if (ret >= 0)
+			ret = dbf_bpf_add_buffers(p->io.p, p->io.len, b);
 	}
-	dbf_builder_free(stage);
-	if (ret >= 0 && p->link[IT_BUFS] >= 0)
-		ret = scan_buffers(p, b);
 	return ret < 0 ? ret : 0;
 }
