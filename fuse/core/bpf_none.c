@@ -59,3 +59,13 @@ int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 	*nscanned = 0;
 	return -EOPNOTSUPP;
 }
+
+int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
+		      size_t *nsame, size_t *nmore)
+{
+	(void)magic;
+	(void)pids;
+	(void)npids;
+	*nsame = *nmore = 0;
+	return -ENOSYS;
+}

@@ -233,3 +233,30 @@ int dbf_bpf_add_buffers(const void *bufs, size_t len, struct dbf_builder *b)
 	}
 	return ret < 0 ? ret : 0;
 }
+
+int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *ntasks, bool *more)
+{
+	struct dbf_bpf_rec r;
+	size_t n = *len / sizeof(r), kept = 0;
+
+	*ntasks = 0;
+	*more = false;
+	if (*len % sizeof(r))
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		/* the bytes need not be aligned for struct dbf_bpf_rec */
+		memcpy(&r, (char *)recs + i * sizeof(r), sizeof(r));
+		if (r.kind == DBF_BPF_TASK && r.tgid > 0 && r.tid == r.tgid) {
+			++*ntasks;
+		} else if (r.kind == DBF_BPF_MORE && r.tgid > 0 && r.tid > 0) {
+			*more = true;
+		} else if (rec_ok(&r, DBF_BPF_FD)) {
+			memmove((char *)recs + kept * sizeof(r), &r, sizeof(r));
+			kept++;
+		} else {
+			return -EIO;
+		}
+	}
+	*len = kept * sizeof(r);
+	return 0;
+}

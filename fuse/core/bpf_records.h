@@ -7,6 +7,7 @@
 #ifndef DMABUFFS_BPF_RECORDS_H
 #define DMABUFFS_BPF_RECORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -28,6 +29,14 @@ struct dbf_buf_io;
 int dbf_bpf_add_holders(const void *fds, size_t fds_len, const void *maps,
 			size_t maps_len, int procfd, struct dbf_buf_io *pio,
 			struct dbf_builder *b);
+
+/*
+ * The fd-table walk's records (dmabuf_fdt.bpf.c) in @recs: the task
+ * records counted into *ntasks and dropped, the fd records moved up and
+ * *len made theirs. *more: a table had too many dma-buf fds to list, so
+ * the fds must be read per fd. 0, or -EIO for anything else.
+ */
+int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *ntasks, bool *more);
 
 /* iter/dmabuf's records (DBF_BPF_BUF) into @b: 0, -EIO or -ENOMEM. */
 int dbf_bpf_add_buffers(const void *bufs, size_t len, struct dbf_builder *b);

@@ -19,11 +19,14 @@
 #include "bpf_scan.h"
 #include "fileio.h"
 #include "dmabuf_iter.skel.h"
+#include "dmabuf_fdt.skel.h"
 
 enum { IT_TASKS, IT_FDS, IT_MAPS, IT_BUFS, IT_N };
 
 struct dbf_bpf {
 	int link[IT_N];		/* iterator links, -1: not loaded */
+	/* link[IT_TASKS] is dmabuf_fdt.bpf.c's: tasks and their fds in one walk */
+	bool fdt;
 	struct dbf_buf_io io;	/* records, reused across scans */
 	struct dbf_buf_io mio;	/* iter/task_vma's records */
 	struct dbf_buf_io pio;	/* /proc/<pid> files */
@@ -76,6 +79,27 @@ static int keep_link(struct bpf_program *prog, int *fd)
 	return r;
 }
 
+/* include/uapi/linux/magic.h */
+#define DMA_BUF_MAGIC 0x444d4142
+
+/* dmabuf_fdt.bpf.c's link, keeping files of @magic (@any: by their own inode). */
+static int load_fdt(const char *btf_path, unsigned long magic, bool any, int *fd)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+	struct dmabuf_fdt_bpf *skel = dmabuf_fdt_bpf__open_opts(&oo);
+	int r;
+
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	skel->rodata->dbf_magic = magic;
+	skel->rodata->dbf_any_file = any;
+	r = dmabuf_fdt_bpf__load(skel);
+	if (!r)
+		r = keep_link(skel->progs.dbf_fdtables, fd);
+	dmabuf_fdt_bpf__destroy(skel);
+	return r;
+}
+
 int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 		 const char **step)
 {
@@ -83,7 +107,7 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	struct dmabuf_iter_bpf *skel = NULL;
 	struct dbf_bpf *p;
 	struct btf *vmlinux;
-	bool bufs;
+	bool bufs, fdt;
 	int r;
 
 	*out = NULL;
@@ -94,6 +118,9 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 		return errno ? -errno : -ENOENT;
 	/* iter/dmabuf is 6.16's: without its context type, leave it out. */
 	bufs = btf__find_by_name_kind(vmlinux, "bpf_iter__dmabuf", BTF_KIND_STRUCT) > 0;
+	/* 6.2's bpf_rdonly_cast(): fd tables can be read whole. */
+	fdt = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
+	      !getenv("DMABUFFS_BPF_NO_FDT");
 	btf__free(vmlinux);
 
 	p = calloc(1, sizeof(*p));
@@ -114,7 +141,9 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	if (r < 0)
 		goto fail;
 	*step = "attach";
-	r = keep_link(skel->progs.dbf_tasks, &p->link[IT_TASKS]);
+	/* Any failure of the fd-table walk leaves the per-fd iterator. */
+	p->fdt = fdt && load_fdt(btf_path, DMA_BUF_MAGIC, false, &p->link[IT_TASKS]) == 0;
+	r = p->fdt ? 0 : keep_link(skel->progs.dbf_tasks, &p->link[IT_TASKS]);
 	if (!r)
 		r = keep_link(skel->progs.dbf_fds, &p->link[IT_FDS]);
 	if (!r)
@@ -237,11 +266,19 @@ int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 	ret = read_iter(p->link[IT_TASKS], &p->io);
 	if (ret < 0)
 		return ret;
-	if (p->io.len % sizeof(struct dbf_bpf_rec))
-		return -EIO;
-	*nscanned = p->io.len / sizeof(struct dbf_bpf_rec);
+	if (p->fdt) {
+		bool more;
 
-	ret = read_iter(p->link[IT_FDS], &p->io);
+		/* the fds stay; a table with too many is read per fd instead */
+		ret = dbf_bpf_split_tasks(p->io.p, &p->io.len, nscanned, &more);
+		if (ret >= 0 && more)
+			ret = read_iter(p->link[IT_FDS], &p->io);
+	} else {
+		if (p->io.len % sizeof(struct dbf_bpf_rec))
+			return -EIO;
+		*nscanned = p->io.len / sizeof(struct dbf_bpf_rec);
+		ret = read_iter(p->link[IT_FDS], &p->io);
+	}
 	if (ret >= 0)
 		ret = read_iter(p->link[IT_MAPS], &p->mio);
 	if (ret >= 0)
@@ -253,4 +290,113 @@ int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 			ret = dbf_bpf_add_buffers(p->io.p, p->io.len, b);
 	}
 	return ret < 0 ? ret : 0;
+}
+
+static int cmp_fd_rec(const void *a, const void *b)
+{
+	const struct dbf_bpf_rec *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The fd records of the @npids processes in @pids (sorted), moved to the front. */
+static size_t only_of(struct dbf_buf_io *io, const pid_t *pids, size_t npids)
+{
+	struct dbf_bpf_rec *r = (struct dbf_bpf_rec *)io->p;
+	size_t n = io->len / sizeof(*r), k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (r[i].kind == DBF_BPF_FD &&
+		    bsearch(&r[i].tgid, pids, npids, sizeof(*pids), cmp_pid))
+			r[k++] = r[i];
+	qsort(r, k, sizeof(*r), cmp_fd_rec);
+	return k;
+}
+
+int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
+		      size_t *nsame, size_t *nmore)
+{
+	struct dmabuf_iter_bpf *skel;
+	struct dbf_buf_io a = { 0 }, b = { 0 };
+	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
+	int per_fd = -1, walk = -1, r;
+	size_t ncmp = 0;
+	size_t na, nb, ntasks;
+	bool more;
+
+	*nsame = *nmore = 0;
+	if (!cmp)
+		return -ENOMEM;
+	skel = dmabuf_iter_bpf__open();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	skel->rodata->dbf_magic = magic;
+	skel->rodata->dbf_any_file = true;
+	bpf_program__set_autoload(skel->progs.dbf_tasks, false);
+	bpf_program__set_autoload(skel->progs.dbf_maps, false);
+	bpf_program__set_autoload(skel->progs.dbf_bufs, false);
+	r = dmabuf_iter_bpf__load(skel);
+	if (!r)
+		r = keep_link(skel->progs.dbf_fds, &per_fd);
+	dmabuf_iter_bpf__destroy(skel);
+	if (!r)
+		r = load_fdt(NULL, magic, true, &walk);
+	if (!r)
+		r = read_iter(walk, &b);
+	if (!r)
+		r = read_iter(per_fd, &a);
+	if (r < 0)
+		goto out;
+	/* Tables with too many kept files: the walk only says so. */
+	for (size_t k = 0; k < npids; k++) {
+		bool cut = false;
+
+		for (size_t i = 0; i + sizeof(struct dbf_bpf_rec) <= b.len;
+		     i += sizeof(struct dbf_bpf_rec)) {
+			const struct dbf_bpf_rec *x = (const struct dbf_bpf_rec *)(b.p + i);
+
+			cut |= x->kind == DBF_BPF_MORE && x->tgid == pids[k];
+		}
+		if (cut)
+			++*nmore;
+		else
+			cmp[ncmp++] = pids[k];
+	}
+	r = dbf_bpf_split_tasks(b.p, &b.len, &ntasks, &more);
+	if (r < 0)
+		goto out;
+	na = only_of(&a, cmp, ncmp);
+	nb = only_of(&b, cmp, ncmp);
+	for (size_t i = 0; i < na && i < nb; i++) {
+		const struct dbf_bpf_rec *x = (struct dbf_bpf_rec *)a.p + i;
+		const struct dbf_bpf_rec *y = (struct dbf_bpf_rec *)b.p + i;
+
+		if (x->tgid != y->tgid || x->tid != y->tid || x->fd != y->fd ||
+		    x->ino != y->ino || x->dev != y->dev || x->count != y->count) {
+			*nsame = i;
+			r = 1;
+			goto out;
+		}
+	}
+	*nsame = na < nb ? na : nb;
+	r = na == nb ? 0 : 1;
+out:
+	if (per_fd >= 0)
+		close(per_fd);
+	if (walk >= 0)
+		close(walk);
+	free(a.p);
+	free(b.p);
+	return r;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct dbf_bpf;
 struct dbf_builder;
@@ -53,5 +54,19 @@ int dbf_bpf_probe_unprivileged(struct dbf_bpf *p);
  */
 int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 		 size_t *nscanned);
+
+/*
+ * Self-check of the fd-table walk (6.2 and later) against iter/task_file
+ * where no dma-buf exists: both load keeping the files on the filesystem
+ * of superblock @magic, by their own inode, and their fd records for the
+ * processes in @pids (sorted) must be the same, fd for fd: tgid, thread,
+ * fd, inode, device and reference count. *nmore: those processes with a
+ * table the walk found too long to list (the scan then reads it per fd),
+ * left out of the comparison.
+ * 0 same (*nsame records), 1 different (*nsame: the first that differs),
+ * or a negative errno (-ENOSYS: no BPF in this build).
+ */
+int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
+		      size_t *nsame, size_t *nmore);
 
 #endif

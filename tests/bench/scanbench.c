@@ -7,6 +7,9 @@
  *   scanbench floor PROC                list every fd dir, readlink each fd
  *   scanbench fdinfo PROC               list every fd dir, read each fdinfo
  *   scanbench time CMD [ARG...]         run CMD once: "<wall ms> <maxrss KiB> <cpu ms>"
+ *   scanbench walkcheck                 the fd-table walk against iter/task_file on
+ *                                       /dev/null fds of 11 processes (see below):
+ *                                       "same <records> more <processes>"
  *   scanbench bpf ROUNDS                load the BPF scanner once, scan the real /proc
  *                                       ROUNDS times: "<load ms> <median scan ms>
  *                                       <fastest> <median CPU ms>"
@@ -18,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -123,6 +129,13 @@ static double ms_since(const struct timespec *a)
 	return ms_since_on(CLOCK_MONOTONIC, a);
 }
 
+static int cmp_pid(const void *x, const void *y)
+{
+	pid_t a = *(const pid_t *)x, b = *(const pid_t *)y;
+
+	return (a > b) - (a < b);
+}
+
 static int cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;
@@ -174,6 +187,103 @@ static int bpf_rounds(int rounds)
 	return 0;
 }
 
+static int ready_fd;
+
+static void dups(int n)
+{
+	for (int i = 0; i < n; i++)
+		if (dup(0) < 0)
+			_exit(1);
+}
+
+/* A thread with an fd table of its own: a copy of the leader's, and 7 more. */
+static void *own_table(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_FILES) < 0)
+		_exit(1);
+	dups(7);
+	if (write(ready_fd, "t", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* A thread sharing its leader's table: its 4 fds are the leader's. */
+static void *shared_table(void *arg)
+{
+	(void)arg;
+	dups(4);
+	if (write(ready_fd, "t", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * Processes 0-9 hold /dev/null as fds 0-2 and 5 * i more: 255 fds. Process 0
+ * has a thread with its own table (3 + 7 fds), process 1 one that shares the
+ * leader's (4 fds more in it): 269 in all. Process 10 holds 253, more than
+ * the walk lists in one table.
+ */
+static int walkcheck(void)
+{
+	enum { N = 11 };
+	pid_t pids[N];
+	size_t same, more;
+	struct statfs st;
+	int ready[2], r, got = 0;
+	char c;
+
+	if (statfs("/dev/null", &st) < 0 || pipe(ready) < 0)
+		return perror("walkcheck"), 1;
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return perror("fork"), 1;
+		if (pids[i] == 0) {
+			pthread_t t;
+			int nul;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* nothing inherited: what is on /dev's filesystem is known */
+			if (dup2(ready[1], 3) < 0)
+				_exit(1);
+			close_range(4, ~0U, 0);
+			ready_fd = 3;
+			nul = open("/dev/null", O_RDWR);
+			for (int fd = 0; fd < 3; fd++)
+				if (nul != fd && dup2(nul, fd) < 0)
+					_exit(1);
+			if (nul > 2)
+				close(nul);
+			dups(i < 10 ? 5 * i : 250);
+			if ((i == 0 && pthread_create(&t, NULL, own_table, NULL)) ||
+			    (i == 1 && pthread_create(&t, NULL, shared_table, NULL)))
+				_exit(1);
+			if (write(ready_fd, "p", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+	}
+	close(ready[1]);
+	while (got < N + 2 && read(ready[0], &c, 1) == 1)
+		got++;
+	qsort(pids, N, sizeof(*pids), cmp_pid);
+	r = got == N + 2 ? dbf_bpf_fdt_check((unsigned long)st.f_type, pids, N, &same, &more) : -EIO;
+	for (int i = 0; i < N; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < N; i++)
+		waitpid(pids[i], NULL, 0);
+	if (r < 0)
+		return fprintf(stderr, "walkcheck: %s\n", strerror(-r)), 77;
+	if (r > 0)
+		return printf("differ at record %zu, more %zu\n", same, more), 1;
+	printf("same %zu more %zu\n", same, more);
+	return 0;
+}
+
 static int timeit(char **argv)
 {
 	struct timespec a, b;
@@ -212,6 +322,8 @@ int main(int argc, char **argv)
 		return walk(argv[2], 1);
 	if (argc == 3 && !strcmp(argv[1], "bpf"))
 		return bpf_rounds(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "walkcheck"))
+		return walkcheck();
 	if (argc >= 3 && !strcmp(argv[1], "time"))
 		return timeit(argv + 2);
 	fprintf(stderr, "usage: scanbench load NPROC NFD READY | floor PROC | fdinfo PROC | time CMD...\n");

@@ -383,3 +383,71 @@ Test(bpf_records, every_byte)
 		}
 	close(procfd);
 }
+
+/* The fd-table walk's output: task records counted, fd records kept in order. */
+Test(bpf_records, split_tasks)
+{
+	struct dbf_bpf_rec in[6] = {
+		rec(DBF_BPF_TASK, 90, 90, 0), fd_rec(90, 90, 3, 1001, 1),
+		rec(DBF_BPF_TASK, 91, 91, 0), fd_rec(91, 91, 4, 1002, 1),
+		fd_rec(91, 95, 9, 1003, 1), rec(DBF_BPF_TASK, 92, 92, 0),
+	};
+	size_t len = sizeof(in), ntasks;
+	bool more;
+
+	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &ntasks, &more), 0);
+	cr_assert_eq(ntasks, 3);
+	cr_assert_not(more);
+	cr_assert_eq(len, 3 * sizeof(in[0]));
+	cr_assert_eq(in[0].kind, DBF_BPF_FD);
+	cr_assert_eq(in[0].fd, 3);
+	cr_assert_eq(in[1].fd, 4);
+	cr_assert_eq(in[2].tid, 95);
+	cr_assert_eq(in[2].ino, 1003);
+}
+
+Test(bpf_records, split_tasks_more)
+{
+	struct dbf_bpf_rec in[3] = {
+		rec(DBF_BPF_TASK, 90, 90, 0), fd_rec(90, 90, 3, 1001, 1), rec(DBF_BPF_MORE, 90, 90, 0),
+	};
+	size_t len = sizeof(in), ntasks;
+	bool more;
+
+	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &ntasks, &more), 0);
+	cr_assert_eq(ntasks, 1);
+	cr_assert(more);
+	cr_assert_eq(len, sizeof(in[0]));
+}
+
+Test(bpf_records, split_tasks_refused)
+{
+	struct dbf_bpf_rec ok = rec(DBF_BPF_TASK, 90, 90, 0), bad[5];
+	size_t len, ntasks;
+	bool more;
+
+	for (size_t i = 0; i < 5; i++)
+		bad[i] = ok;
+	bad[0].tid = 91;			/* a task record is a leader's */
+	bad[1].tgid = 0;
+	bad[2].kind = DBF_BPF_MAP;		/* no mappings in this walk */
+	bad[3].kind = DBF_BPF_BUF;
+	bad[4].kind = 77;
+	for (size_t i = 0; i < 5; i++) {
+		struct dbf_bpf_rec two[2] = { ok, bad[i] };
+
+		len = sizeof(two);
+		cr_assert_eq(dbf_bpf_split_tasks(two, &len, &ntasks, &more), -EIO, "record %zu", i);
+	}
+	for (len = 1; len < 2 * sizeof(ok); len++) {
+		struct dbf_bpf_rec two[2] = { ok, ok };
+		size_t l = len;
+
+		if (len == sizeof(ok))
+			continue;
+		cr_assert_eq(dbf_bpf_split_tasks(two, &l, &ntasks, &more), -EIO, "%zu bytes", len);
+	}
+	len = 0;
+	cr_assert_eq(dbf_bpf_split_tasks(NULL, &len, &ntasks, &more), 0);
+	cr_assert_eq(ntasks, 0);
+}

@@ -16,6 +16,8 @@ enum {
 	DBF_BPF_FD,		/* tgid holds buffer ino through fd */
 	DBF_BPF_MAP,		/* tgid maps buffer ino, len bytes */
 	DBF_BPF_BUF,		/* a buffer, from iter/dmabuf */
+	/* tgid's fd table of thread tid lists too many: read iter/task_file */
+	DBF_BPF_MORE,
 };
 
 enum {

@@ -23,6 +23,12 @@ typedef __u32 __be32;
 typedef __u32 __wsum;
 typedef __u32 dev_t;
 typedef long long loff_t;
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+/* include/uapi/linux/bpf.h */
+enum bpf_map_type___dbf { BPF_MAP_TYPE_PERCPU_ARRAY = 6 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -63,7 +69,16 @@ struct dma_buf {
 	const char *name;
 };
 
-struct files_struct;
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+	unsigned long *open_fds;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
 struct mm_struct;
 
 struct task_struct {
