@@ -118,8 +118,9 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 		return errno ? -errno : -ENOENT;
 	/* iter/dmabuf is 6.16's: without its context type, leave it out. */
 	bufs = btf__find_by_name_kind(vmlinux, "bpf_iter__dmabuf", BTF_KIND_STRUCT) > 0;
-	/* 6.2's bpf_rdonly_cast(): fd tables can be read whole. */
-	fdt = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
+	/* 6.2's bpf_rdonly_cast(): fd tables can be read whole (64-bit only). */
+	fdt = sizeof(long) == 8 &&
+	      btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
 	      !getenv("DMABUFFS_BPF_NO_FDT");
 	btf__free(vmlinux);
 

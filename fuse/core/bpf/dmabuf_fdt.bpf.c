@@ -11,6 +11,8 @@
  *  - a DBF_BPF_MORE record for a table with more than FDT_MAX dma-buf fds:
  *    a program run's output must fit the kernel's seq_file buffer, so the
  *    reader then takes the fds from iter/task_file instead.
+ * A table that could not be read whole is reported the same way.
+ * 64-bit kernels only (64 fds a word of open_fds, 8-byte pointers).
  * Needs bpf_rdonly_cast() (6.2) to read a file through its pointer from
  * the table; its own object, so that loading dmabuf_iter.bpf.c never
  * depends on that kfunc.
@@ -86,13 +88,18 @@ static long one_word(__u32 i, struct walk_ctx *c)
 {
 	struct walk *w = c->w;
 
-	if (bpf_probe_read_kernel(&w->bits, sizeof(w->bits), (void *)(w->open + i * 8ULL)))
+	/* A table that cannot be read (it was being replaced): read per fd. */
+	if (bpf_probe_read_kernel(&w->bits, sizeof(w->bits), (void *)(w->open + i * 8ULL))) {
+		w->more = 1;
 		return 1;
+	}
 	if (!w->bits)
 		return 0;
 	/* The slots of one word at once: one helper call for 64 fds. */
-	if (bpf_probe_read_kernel(w->slot, sizeof(w->slot), (void *)(w->fds + i * 512ULL)))
+	if (bpf_probe_read_kernel(w->slot, sizeof(w->slot), (void *)(w->fds + i * 512ULL))) {
+		w->more = 1;
 		return 1;
+	}
 	w->word = i;
 	bpf_loop(64, one_fd, c, 0);
 	return w->more ? 1 : 0;
@@ -135,7 +142,9 @@ int dbf_fdtables(struct bpf_iter__task *ctx)
 	w->fds = (__u64)fdt->fd;
 	w->nfds = 0;
 	w->more = 0;
-	bpf_loop(fdt->max_fds / 64, one_word, &c, 0);
+	/* bpf_loop() runs at most 1 << 23 times: 512M fds, past any nr_open in use */
+	if (bpf_loop(fdt->max_fds / 64, one_word, &c, 0) < 0)
+		w->more = 1;
 	if (w->more) {
 		__builtin_memset(&w->r, 0, sizeof(w->r));
 		w->r.kind = DBF_BPF_MORE;
