@@ -28,6 +28,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
+/* include/linux/sched.h */
+#define PF_EXITING 0x00000004
+
 /* 200 records and two more are 24,240 bytes: the seq buffer is 8 pages. */
 #define FDT_MAX 200
 
@@ -131,6 +134,13 @@ int dbf_fdtables(struct bpf_iter__task *ctx)
 		w->r.count = -1;
 		bpf_seq_write(c.seq, &w->r, sizeof(w->r));
 	}
+	/*
+	 * No lock is taken: a table is read under RCU as it is. An exiting
+	 * task frees its files_struct at once (exit_files()), so once it is
+	 * exiting its table is left alone; it is going away in any case.
+	 */
+	if (task->flags & PF_EXITING)
+		return 0;
 	/* iter/task_file's choice: each fd table once, a thread's own too. */
 	files = task->files;
 	if (!files || (c.tid != c.tgid && files == task->group_leader->files))

@@ -82,6 +82,7 @@ struct files_struct {
 struct mm_struct;
 
 struct task_struct {
+	unsigned int flags;
 	int pid;
 	int tgid;
 	struct task_struct *group_leader;
