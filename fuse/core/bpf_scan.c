@@ -222,7 +222,7 @@ int dbf_bpf_probe_unprivileged(struct dbf_bpf *p)
 
 /*
  * One iterator instance, read whole into @io. The kernel fills its own
- * page-sized buffer per read() whatever we ask, so the size of ours only
+ * buffer (8 pages) per read() whatever we ask, so the size of ours only
  * saves system calls. After a million objects with nothing written (a
  * million fds that are not dma-bufs) a read() gives EAGAIN: the walk goes
  * on where it stopped, so read again.
