@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,13 +57,15 @@ struct view {
 	int recv_stop[2];		/* closing [1] stops the receiver */
 
 	/*
-	 * Not shared, directories are opened without OPENDIR (op_init):
-	 * the trees that served a listing that is not finished yet, kept a
-	 * while so that its next read continues the same listing.
+	 * Not shared, directories are opened without OPENDIR (op_init).
+	 * A listing not finished yet, kept a while so that its next read
+	 * continues it: its directory, and the newest tree that has the
+	 * directory as the listing began.
 	 */
 	bool no_opendir;
 	struct kept_listing {
 		struct dbf_tree *tree;
+		uint64_t dir;
 		struct timespec until;	/* CLOCK_MONOTONIC */
 	} kept[2];
 
@@ -270,27 +273,47 @@ static bool ts_before(const struct timespec *a, const struct timespec *b)
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* Does @dir list the same in @a and @b? */
+static bool same_listing(const struct dbf_tree *a, const struct dbf_tree *b,
+			 uint64_t dir)
+{
+	const struct dbf_dirver *va = dbf_tree_dirver(a, dir);
+	const struct dbf_dirver *vb = dbf_tree_dirver(b, dir);
+
+	return va && vb && va->hash == vb->hash;
+}
+
 /*
- * Take the expired kept listings out, with v->lock held; the caller
- * unrefs them after unlocking (freeing a tree takes a while).
+ * After @cur is published, with v->lock held: drop the kept listings
+ * whose time is up, and move those whose directory did not change to
+ * @cur, so that an older tree stays only while a listing needs it. The
+ * trees let go are put in @out for the caller to unref after unlocking
+ * (freeing a tree takes a while).
  */
-static int kept_expire(struct view *v, struct dbf_tree *out[])
+static int kept_update(struct view *v, struct dbf_tree *cur, struct dbf_tree *out[])
 {
 	struct timespec now;
 	int n = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (int k = 0; k < NKEPT; k++) {
-		if (v->kept[k].tree && ts_before(&v->kept[k].until, &now)) {
-			out[n++] = v->kept[k].tree;
-			v->kept[k].tree = NULL;
+		struct kept_listing *l = &v->kept[k];
+
+		if (!l->tree || l->tree == cur)
+			continue;
+		if (ts_before(&l->until, &now)) {
+			out[n++] = l->tree;
+			l->tree = NULL;
+		} else if (same_listing(l->tree, cur, l->dir)) {
+			out[n++] = l->tree;
+			l->tree = tree_ref(cur);
 		}
 	}
 	return n;
 }
 
-/* Keep @t (a listing from it goes on) for KEEP_LISTING_S from now. */
-static void keep_listing(struct view *v, struct dbf_tree *t)
+/* The listing of @dir from @t goes on: keep it KEEP_LISTING_S from now. */
+static void keep_listing(struct view *v, struct dbf_tree *t, uint64_t dir)
 {
 	struct dbf_tree *drop = NULL;
 	struct timespec now;
@@ -300,7 +323,7 @@ static void keep_listing(struct view *v, struct dbf_tree *t)
 	now.tv_sec += KEEP_LISTING_S;
 	pthread_mutex_lock(&v->lock);
 	for (k = 0; k < NKEPT; k++) {
-		if (v->kept[k].tree == t)
+		if (v->kept[k].tree == t && v->kept[k].dir == dir)
 			break;
 		/* a free slot, else the one that runs out first */
 		if (v->kept[slot].tree &&
@@ -311,6 +334,7 @@ static void keep_listing(struct view *v, struct dbf_tree *t)
 		k = slot;
 		drop = v->kept[k].tree;
 		v->kept[k].tree = tree_ref(t);
+		v->kept[k].dir = dir;
 	}
 	v->kept[k].until = now;
 	pthread_mutex_unlock(&v->lock);
@@ -339,7 +363,8 @@ static struct dbf_tree *listing_tree(struct view *v, uint64_t dir, off_t off)
 	t = v->cur;
 	if (off > 0 && dir_tag(t, dir) != tag) {
 		for (int k = 0; k < NKEPT; k++) {
-			if (v->kept[k].tree && dir_tag(v->kept[k].tree, dir) == tag) {
+			if (v->kept[k].tree && v->kept[k].dir == dir &&
+			    dir_tag(v->kept[k].tree, dir) == tag) {
 				t = v->kept[k].tree;
 				break;
 			}
@@ -396,7 +421,7 @@ static void *recv_main(void *arg)
 				strerror(-r));
 			v->failed = true;
 		}
-		nexp = kept_expire(v, expired);
+		nexp = kept_update(v, v->cur, expired);
 		pthread_mutex_unlock(&v->lock);
 		while (nexp)
 			tree_unref(expired[--nexp]);
@@ -890,7 +915,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* Before the reply, which the next read may follow at once. */
 	if (d == &here && i < d->n + 2)
-		keep_listing(v, d->tree);
+		keep_listing(v, d->tree, d->node);
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
 out:
@@ -1328,6 +1353,14 @@ int dbf_view_run(const struct dbf_options *opts)
 
 	v.jobs_tail = &v.jobs;
 	log_debug = opts->debug;
+	/*
+	 * A tree's arrays are megabytes, and every rebuild frees the last
+	 * tree's. glibc raises its mmap threshold to the largest block freed
+	 * (up to 32 MiB), after which such arrays come from the heap, which
+	 * does not shrink: at 100000 buffers the server then held three
+	 * trees' worth of memory. Mapped, a freed tree goes back at once.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	fuse_set_log_func(fuse_log_fn);
 	if (absolute(&o.scan.proc_root, &proc) < 0 ||
 	    absolute(&o.scan.debugfs_root, &debugfs) < 0 ||
