@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -55,6 +56,19 @@ struct view {
 	bool recv_running;
 	int recv_stop[2];		/* closing [1] stops the receiver */
 
+	/*
+	 * Not shared, directories are opened without OPENDIR (op_init).
+	 * A listing not finished yet, kept a while so that its next read
+	 * continues it: its directory, and the newest tree that has the
+	 * directory as the listing began.
+	 */
+	bool no_opendir;
+	struct kept_listing {
+		struct dbf_tree *tree;
+		uint64_t dir;
+		struct timespec until;	/* CLOCK_MONOTONIC */
+	} kept[2];
+
 	pthread_t inval_thread;
 	bool inval_running;
 	pthread_cond_t inval_cond;
@@ -73,7 +87,11 @@ struct open_text {
 	char text[];
 };
 
-/* Per open directory: one snapshot from opendir to releasedir. */
+/*
+ * Per open directory, on a shared mount: one snapshot from opendir to
+ * releasedir. Not shared there is no OPENDIR, and each read finds its
+ * snapshot from its offset (listing_tree).
+ */
 struct open_dir {
 	struct dbf_tree *tree;
 	uint64_t node;
@@ -239,6 +257,124 @@ static struct dbf_tree *get_tree(struct view *v)
 	return t;
 }
 
+/*
+ * A listing read without OPENDIR keeps the snapshot it started on for
+ * this long after each read, at most two of them: a reader that pauses
+ * longer, in a directory whose entries changed meanwhile, continues on
+ * the newest snapshot and may miss or repeat entries.
+ */
+#define KEEP_LISTING_S		5
+#define NKEPT			((int)(sizeof(((struct view *)0)->kept) / \
+				       sizeof(((struct view *)0)->kept[0])))
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Does @dir list the same in @a and @b? */
+static bool same_listing(const struct dbf_tree *a, const struct dbf_tree *b,
+			 uint64_t dir)
+{
+	const struct dbf_dirver *va = dbf_tree_dirver(a, dir);
+	const struct dbf_dirver *vb = dbf_tree_dirver(b, dir);
+
+	return va && vb && va->hash == vb->hash;
+}
+
+/*
+ * After @cur is published, with v->lock held: drop the kept listings
+ * whose time is up, and move those whose directory did not change to
+ * @cur, so that an older tree stays only while a listing needs it. The
+ * trees let go are put in @out for the caller to unref after unlocking
+ * (freeing a tree takes a while).
+ */
+static int kept_update(struct view *v, struct dbf_tree *cur, struct dbf_tree *out[])
+{
+	struct timespec now;
+	int n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (int k = 0; k < NKEPT; k++) {
+		struct kept_listing *l = &v->kept[k];
+
+		if (!l->tree || l->tree == cur)
+			continue;
+		if (ts_before(&l->until, &now)) {
+			out[n++] = l->tree;
+			l->tree = NULL;
+		} else if (same_listing(l->tree, cur, l->dir)) {
+			out[n++] = l->tree;
+			l->tree = tree_ref(cur);
+		}
+	}
+	return n;
+}
+
+/* The listing of @dir from @t goes on: keep it KEEP_LISTING_S from now. */
+static void keep_listing(struct view *v, struct dbf_tree *t, uint64_t dir)
+{
+	struct dbf_tree *drop = NULL;
+	struct timespec now;
+	int k, slot = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now.tv_sec += KEEP_LISTING_S;
+	pthread_mutex_lock(&v->lock);
+	for (k = 0; k < NKEPT; k++) {
+		if (v->kept[k].tree == t && v->kept[k].dir == dir)
+			break;
+		/* a free slot, else the one that runs out first */
+		if (v->kept[slot].tree &&
+		    (!v->kept[k].tree || ts_before(&v->kept[k].until, &v->kept[slot].until)))
+			slot = k;
+	}
+	if (k == NKEPT) {
+		k = slot;
+		drop = v->kept[k].tree;
+		v->kept[k].tree = tree_ref(t);
+		v->kept[k].dir = dir;
+	}
+	v->kept[k].until = now;
+	pthread_mutex_unlock(&v->lock);
+	tree_unref(drop);
+}
+
+/* 31 bits of @dir's version in @t, which a listing's offsets carry. */
+static uint32_t dir_tag(const struct dbf_tree *t, uint64_t dir)
+{
+	const struct dbf_dirver *ver = dbf_tree_dirver(t, dir);
+
+	return ver ? (uint32_t)(ver->hash & 0x7fffffff) : 0;
+}
+
+/*
+ * The tree a read of directory @dir at offset @off continues: the newest,
+ * unless the directory changed since the listing began (the offset
+ * carries its version) and a kept tree still has it as it was.
+ */
+static struct dbf_tree *listing_tree(struct view *v, uint64_t dir, off_t off)
+{
+	uint32_t tag = (uint32_t)((uint64_t)off >> 32);
+	struct dbf_tree *t;
+
+	pthread_mutex_lock(&v->lock);
+	t = v->cur;
+	if (off > 0 && dir_tag(t, dir) != tag) {
+		for (int k = 0; k < NKEPT; k++) {
+			if (v->kept[k].tree && v->kept[k].dir == dir &&
+			    dir_tag(v->kept[k].tree, dir) == tag) {
+				t = v->kept[k].tree;
+				break;
+			}
+		}
+	}
+	tree_ref(t);
+	pthread_mutex_unlock(&v->lock);
+	return t;
+}
+
 /* The receiver: every frame becomes the published tree, in order. */
 static void *recv_main(void *arg)
 {
@@ -249,9 +385,9 @@ static void *recv_main(void *arg)
 			{ .fd = v->scanner.frames, .events = POLLIN },
 			{ .fd = v->recv_stop[0], .events = POLLIN },
 		};
-		struct dbf_tree *prev, *t, *old;
+		struct dbf_tree *prev, *t, *old, *expired[NKEPT];
 		bool lost;
-		int r;
+		int r, nexp;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -285,7 +421,10 @@ static void *recv_main(void *arg)
 				strerror(-r));
 			v->failed = true;
 		}
+		nexp = kept_update(v, v->cur, expired);
 		pthread_mutex_unlock(&v->lock);
+		while (nexp)
+			tree_unref(expired[--nexp]);
 	}
 	return NULL;
 }
@@ -455,7 +594,18 @@ static void fill_entry(struct view *v, const struct dbf_tree *t,
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct view *v = userdata;
+
+	/*
+	 * Not shared, every caller gets the same listing. Answering OPENDIR
+	 * with ENOSYS once makes the kernel (5.1 on) open directories
+	 * without asking, and cache their listings (FOPEN_CACHE_DIR and
+	 * FOPEN_KEEP_CACHE) until the directory's mtime moves or it is
+	 * invalidated (changed()): a warm walk costs no round trip at all.
+	 * Shared, pid and cgroup directories list per caller and must not
+	 * be cached, so OPENDIR stays.
+	 */
+	v->no_opendir = !v->shared && (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
 	/* Names come and go with processes; no writeback, no locks. */
 	conn->want &= ~(unsigned int)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_POSIX_LOCKS |
 				      FUSE_CAP_FLOCK_LOCKS);
@@ -642,12 +792,19 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dbf_caller caller = req_caller(req);
-	struct dbf_tree *t = get_tree(req_view(req));
+	struct dbf_tree *t;
 	const struct dbf_dirver *ver;
 	struct open_dir *d;
-	long n = dbf_tree_may_enter(t, ino, &caller);
+	long n;
 
+	/* Once: the kernel sends no OPENDIR after this (op_init). */
+	if (req_view(req)->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	t = get_tree(req_view(req));
 	/* The kernel's mode check may have run on attributes it cached earlier. */
+	n = dbf_tree_may_enter(t, ino, &caller);
 	if (n == 0)
 		n = dbf_tree_nchildren(t, ino);
 	if (n < 0) {
@@ -686,28 +843,50 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 /*
- * Offsets: 0 is ".", 1 is "..", 2 + i is child i. Each entry carries the
- * offset of the next one, as readdir expects.
+ * Offsets: 0 is ".", 1 is "..", 2 + i is child i, in the low 32 bits;
+ * the directory's tag above them. Each entry carries the offset of the
+ * next one, as readdir expects.
  */
-static void do_readdir(fuse_req_t req, size_t size, off_t off,
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct view *v = req_view(req);
-	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
+	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh, here;
 	struct dbf_caller caller = req_caller(req);
 	uint16_t cls = plus ? req_class(v, req) : DBF_CLASS_ROOT;
 	char *buf, name[256];
+	uint64_t tag;
 	size_t pos = 0;
+	long i;
 
+	if (!d) {
+		/* No OPENDIR: the snapshot this listing started on. */
+		long n;
+
+		here.tree = listing_tree(v, ino, off);
+		n = dbf_tree_may_enter(here.tree, ino, &caller);
+		if (n == 0)
+			n = dbf_tree_nchildren(here.tree, ino);
+		if (n < 0) {
+			tree_unref(here.tree);
+			fuse_reply_err(req, (int)-n);
+			return;
+		}
+		here.node = ino;
+		here.n = n;
+		d = &here;
+	}
+	tag = (uint64_t)dir_tag(d->tree, d->node) << 32;
 	buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
-		return;
+		goto out;
 	}
-	for (long i = off < 0 ? 0 : off; i < d->n + 2; i++) {
+	for (i = off <= 0 ? 0 : (long)(off & 0xffffffff); i < d->n + 2; i++) {
 		struct fuse_entry_param e;
 		struct stat st;
 		uint64_t node;
+		off_t next = (off_t)(tag | (uint64_t)(i + 1));
 		size_t n;
 
 		if (i < 2) {
@@ -725,31 +904,35 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off,
 			if (i < 2)
 				e.ino = 0;	/* the kernel keeps no entry for these */
 			n = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
-						   &e, i + 1);
+						   &e, next);
 		} else {
 			n = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
-					      i + 1);
+					      next);
 		}
 		if (n > size - pos)
 			break;
 		pos += n;
 	}
+	/* Before the reply, which the next read may follow at once. */
+	if (d == &here && i < d->n + 2)
+		keep_listing(v, d->tree, d->node);
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
+out:
+	if (d == &here)
+		tree_unref(here.tree);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	(void)ino;
-	do_readdir(req, size, off, fi, false);
+	do_readdir(req, ino, size, off, fi, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
-	(void)ino;
-	do_readdir(req, size, off, fi, true);
+	do_readdir(req, ino, size, off, fi, true);
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
@@ -1170,6 +1353,14 @@ int dbf_view_run(const struct dbf_options *opts)
 
 	v.jobs_tail = &v.jobs;
 	log_debug = opts->debug;
+	/*
+	 * A tree's arrays are megabytes, and every rebuild frees the last
+	 * tree's. glibc raises its mmap threshold to the largest block freed
+	 * (up to 32 MiB), after which such arrays come from the heap, which
+	 * does not shrink: at 100000 buffers the server then held three
+	 * trees' worth of memory. Mapped, a freed tree goes back at once.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	fuse_set_log_func(fuse_log_fn);
 	if (absolute(&o.scan.proc_root, &proc) < 0 ||
 	    absolute(&o.scan.debugfs_root, &debugfs) < 0 ||
@@ -1212,6 +1403,8 @@ int dbf_view_run(const struct dbf_options *opts)
 	ret = run(&v, &o, drop ? &privs : NULL);
 	recv_stop(&v);
 out:
+	for (int k = 0; k < NKEPT; k++)
+		tree_unref(v.kept[k].tree);
 	tree_unref(v.cur);
 	dbf_interner_free(v.interner);
 	dbf_classes_free(v.classes);
