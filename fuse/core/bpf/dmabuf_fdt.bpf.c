@@ -63,6 +63,8 @@ struct walk {
 	__u32 word;
 	__u32 nfds;			/* records written for this table */
 	__u32 more;
+	__u32 nmaps;			/* mapping records written for this task */
+	__u32 over;			/* it had more than MAP_MAX */
 	struct dbf_bpf_rec r;
 };
 
@@ -172,8 +174,8 @@ static __always_inline void task_maps(struct task_struct *task, struct walk_ctx 
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
-	__u32 seq, n = 0;
-	bool busy, over = false;
+	bool busy;
+	__u32 seq;
 	int err;
 
 	/* iter/task_vma's choice: the leader, and threads with a table of their own */
@@ -185,12 +187,15 @@ static __always_inline void task_maps(struct task_struct *task, struct walk_ctx 
 		return;
 	seq = mm_seq(mm);
 	busy = mm_written(mm);
+	/* counted in the map, not on the stack: the verifier then sees one loop state */
+	w->nmaps = 0;
+	w->over = 0;
 	err = bpf_iter_task_vma_new(&it, task, 0);
 	while ((vma = bpf_iter_task_vma_next(&it))) {
 		if (!file_kept(vma->vm_file))
 			continue;
-		if (n >= MAP_MAX) {
-			over = true;
+		if (w->nmaps >= MAP_MAX) {
+			w->over = 1;
 			break;
 		}
 		__builtin_memset(r, 0, sizeof(*r));
@@ -202,7 +207,7 @@ static __always_inline void task_maps(struct task_struct *task, struct walk_ctx 
 		r->len = vma->vm_end - vma->vm_start;
 		if (fill_file(r, vma->vm_file)) {
 			bpf_seq_write(c->seq, r, sizeof(*r));
-			n++;
+			w->nmaps++;
 		}
 	}
 	/* the iterator holds the mm until destroyed: read it again before */
@@ -211,7 +216,7 @@ static __always_inline void task_maps(struct task_struct *task, struct walk_ctx 
 	/* -ENOENT: the mm went away (exit, exec) before the iterator began */
 	if (err == -ENOENT)
 		return;
-	if (err || busy || over)
+	if (err || busy || w->over)
 		map_more(w, c);
 }
 
