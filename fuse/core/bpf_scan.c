@@ -129,9 +129,13 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	fdt = sizeof(long) == 8 &&
 	      btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
 	      !getenv("DMABUFFS_BPF_NO_FDT");
-	/* 6.7's open-coded vma iterator: the same walk reads the mappings. */
+	/*
+	 * 6.7's open-coded vma iterator: the same walk can read the mappings.
+	 * Only when asked: exact, but on 6.18 it costs more CPU than
+	 * iter/task_vma (docs/performance.md, (e2) and (g1)).
+	 */
 	maps = fdt && btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) > 0 &&
-	       !getenv("DMABUFFS_BPF_NO_FDT_MAPS");
+	       getenv("DMABUFFS_BPF_FDT_MAPS");
 	btf__free(vmlinux);
 
 	p = calloc(1, sizeof(*p));

@@ -14,7 +14,8 @@
  * A table that could not be read whole is reported the same way.
  * dbf_fdtables_maps also writes what dbf_maps writes (iter/task_vma) in
  * the same pass, with 6.7's open-coded vma iterator: the tasks are walked
- * once instead of twice. It reads a process's mappings where iter/task_vma
+ * once instead of twice (loaded only with DMABUFFS_BPF_FDT_MAPS: on 6.18
+ * the iterator's per-vma work costs more than the second walk saves). It reads a process's mappings where iter/task_vma
  * does (the leader, and a thread with an fd table of its own), and writes
  * a DBF_BPF_MAP_MORE record where it cannot be sure to have read them as
  * iter/task_vma would (see task_maps()): the reader then takes every
