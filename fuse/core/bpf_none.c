@@ -69,3 +69,13 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 	*nsame = *nmore = 0;
 	return -ENOSYS;
 }
+
+int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
+		       size_t *nsame, size_t *nmore)
+{
+	(void)magic;
+	(void)pids;
+	(void)npids;
+	*nsame = *nmore = 0;
+	return -ENOSYS;
+}

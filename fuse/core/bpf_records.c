@@ -234,29 +234,46 @@ int dbf_bpf_add_buffers(const void *bufs, size_t len, struct dbf_builder *b)
 	return ret < 0 ? ret : 0;
 }
 
-int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *ntasks, bool *more)
+int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *maps_len, size_t *ntasks,
+			unsigned int *more)
 {
-	struct dbf_bpf_rec r;
-	size_t n = *len / sizeof(r), kept = 0;
+	struct dbf_bpf_rec r, t;
+	size_t n = *len / sizeof(r), nfd = 0, nmap = 0;
+	char *p = recs;
 
 	*ntasks = 0;
-	*more = false;
+	*maps_len = 0;
+	*more = 0;
 	if (*len % sizeof(r))
 		return -EIO;
+	/*
+	 * Kept records are packed at the front, fds before mappings: a new
+	 * fd record swaps places with the first mapping record. (The bytes
+	 * need not be aligned for struct dbf_bpf_rec.)
+	 */
 	for (size_t i = 0; i < n; i++) {
-		/* the bytes need not be aligned for struct dbf_bpf_rec */
-		memcpy(&r, (char *)recs + i * sizeof(r), sizeof(r));
+		memcpy(&r, p + i * sizeof(r), sizeof(r));
 		if (r.kind == DBF_BPF_TASK && r.tgid > 0 && r.tid == r.tgid) {
 			++*ntasks;
 		} else if (r.kind == DBF_BPF_MORE && r.tgid > 0 && r.tid > 0) {
-			*more = true;
+			*more |= DBF_BPF_MORE_FDS;
+		} else if (r.kind == DBF_BPF_MAP_MORE && r.tgid > 0 && r.tid > 0) {
+			*more |= DBF_BPF_MORE_MAPS;
 		} else if (rec_ok(&r, DBF_BPF_FD)) {
-			memmove((char *)recs + kept * sizeof(r), &r, sizeof(r));
-			kept++;
+			if (nmap) {
+				memcpy(&t, p + nfd * sizeof(r), sizeof(t));
+				memcpy(p + (nfd + nmap) * sizeof(r), &t, sizeof(t));
+			}
+			memcpy(p + nfd * sizeof(r), &r, sizeof(r));
+			nfd++;
+		} else if (rec_ok(&r, DBF_BPF_MAP)) {
+			memcpy(p + (nfd + nmap) * sizeof(r), &r, sizeof(r));
+			nmap++;
 		} else {
 			return -EIO;
 		}
 	}
-	*len = kept * sizeof(r);
+	*len = nfd * sizeof(r);
+	*maps_len = nmap * sizeof(r);
 	return 0;
 }

@@ -30,13 +30,21 @@ int dbf_bpf_add_holders(const void *fds, size_t fds_len, const void *maps,
 			size_t maps_len, int procfd, struct dbf_buf_io *pio,
 			struct dbf_builder *b);
 
+/* What the fd-table walk could not list (dbf_bpf_split_tasks()'s *more). */
+enum {
+	DBF_BPF_MORE_FDS = 1,	/* a table had too many dma-buf fds: read per fd */
+	DBF_BPF_MORE_MAPS = 2,	/* a process's mappings: read iter/task_vma */
+};
+
 /*
  * The fd-table walk's records (dmabuf_fdt.bpf.c) in @recs: the task
- * records counted into *ntasks and dropped, the fd records moved up and
- * *len made theirs. *more: a table had too many dma-buf fds to list, so
- * the fds must be read per fd. 0, or -EIO for anything else.
+ * records counted into *ntasks and dropped; the fd records moved up and
+ * *len made theirs; the mapping records (the walk with mappings) after
+ * them, *maps_len bytes, in no particular order. *more: DBF_BPF_MORE_*
+ * bits. 0, or -EIO for anything else.
  */
-int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *ntasks, bool *more);
+int dbf_bpf_split_tasks(void *recs, size_t *len, size_t *maps_len, size_t *ntasks,
+			unsigned int *more);
 
 /* iter/dmabuf's records (DBF_BPF_BUF) into @b: 0, -EIO or -ENOMEM. */
 int dbf_bpf_add_buffers(const void *bufs, size_t len, struct dbf_builder *b);

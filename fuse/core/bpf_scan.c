@@ -27,6 +27,8 @@ struct dbf_bpf {
 	int link[IT_N];		/* iterator links, -1: not loaded */
 	/* link[IT_TASKS] is dmabuf_fdt.bpf.c's: tasks and their fds in one walk */
 	bool fdt;
+	/* ... and their mappings (dbf_fdtables_maps): iter/task_vma is a fallback */
+	bool fdt_maps;
 	struct dbf_buf_io io;	/* records, reused across scans */
 	struct dbf_buf_io mio;	/* iter/task_vma's records */
 	struct dbf_buf_io pio;	/* /proc/<pid> files */
@@ -82,8 +84,11 @@ static int keep_link(struct bpf_program *prog, int *fd)
 /* include/uapi/linux/magic.h */
 #define DMA_BUF_MAGIC 0x444d4142
 
-/* dmabuf_fdt.bpf.c's link, keeping files of @magic (@any: by their own inode). */
-static int load_fdt(const char *btf_path, unsigned long magic, bool any, int *fd)
+/*
+ * dmabuf_fdt.bpf.c's link, keeping files of @magic (@any: by their own
+ * inode); @maps: the program that walks the mappings too.
+ */
+static int load_fdt(const char *btf_path, unsigned long magic, bool any, bool maps, int *fd)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	struct dmabuf_fdt_bpf *skel = dmabuf_fdt_bpf__open_opts(&oo);
@@ -93,9 +98,11 @@ static int load_fdt(const char *btf_path, unsigned long magic, bool any, int *fd
 		return errno ? -errno : -EINVAL;
 	skel->rodata->dbf_magic = magic;
 	skel->rodata->dbf_any_file = any;
+	bpf_program__set_autoload(maps ? skel->progs.dbf_fdtables : skel->progs.dbf_fdtables_maps,
+				  false);
 	r = dmabuf_fdt_bpf__load(skel);
 	if (!r)
-		r = keep_link(skel->progs.dbf_fdtables, fd);
+		r = keep_link(maps ? skel->progs.dbf_fdtables_maps : skel->progs.dbf_fdtables, fd);
 	dmabuf_fdt_bpf__destroy(skel);
 	return r;
 }
@@ -107,7 +114,7 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	struct dmabuf_iter_bpf *skel = NULL;
 	struct dbf_bpf *p;
 	struct btf *vmlinux;
-	bool bufs, fdt;
+	bool bufs, fdt, maps;
 	int r;
 
 	*out = NULL;
@@ -122,6 +129,13 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	fdt = sizeof(long) == 8 &&
 	      btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
 	      !getenv("DMABUFFS_BPF_NO_FDT");
+	/*
+	 * 6.7's open-coded vma iterator: the same walk can read the mappings.
+	 * Only when asked: exact, but on 6.18 it costs more CPU than
+	 * iter/task_vma (docs/performance.md, (e2) and (g1)).
+	 */
+	maps = fdt && btf__find_by_name_kind(vmlinux, "bpf_iter_task_vma_new", BTF_KIND_FUNC) > 0 &&
+	       getenv("DMABUFFS_BPF_FDT_MAPS");
 	btf__free(vmlinux);
 
 	p = calloc(1, sizeof(*p));
@@ -142,8 +156,15 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	if (r < 0)
 		goto fail;
 	*step = "attach";
-	/* Any failure of the fd-table walk leaves the per-fd iterator. */
-	p->fdt = fdt && load_fdt(btf_path, DMA_BUF_MAGIC, false, &p->link[IT_TASKS]) == 0;
+	/*
+	 * Any failure of the walk with mappings leaves the one without, and
+	 * any failure of that the per-fd iterator; iter/task_vma stays
+	 * loaded either way, for the processes the walk cannot read.
+	 */
+	p->fdt_maps = maps && load_fdt(btf_path, DMA_BUF_MAGIC, false, true,
+				       &p->link[IT_TASKS]) == 0;
+	p->fdt = p->fdt_maps ||
+		 (fdt && load_fdt(btf_path, DMA_BUF_MAGIC, false, false, &p->link[IT_TASKS]) == 0);
 	r = p->fdt ? 0 : keep_link(skel->progs.dbf_tasks, &p->link[IT_TASKS]);
 	if (!r)
 		r = keep_link(skel->progs.dbf_fds, &p->link[IT_FDS]);
@@ -258,6 +279,23 @@ static int read_iter(int link, struct dbf_buf_io *io)
 	return 0;
 }
 
+/* @len bytes at @src into @io, which owns its buffer. */
+static int copy_io(struct dbf_buf_io *io, const void *src, size_t len)
+{
+	if (io->cap < len) {
+		char *q = realloc(io->p, len);
+
+		if (!q)
+			return -ENOMEM;
+		io->p = q;
+		io->cap = len;
+	}
+	if (len)
+		memcpy(io->p, src, len);
+	io->len = len;
+	return 0;
+}
+
 int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 		 size_t *nscanned)
 {
@@ -268,20 +306,28 @@ int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 	if (ret < 0)
 		return ret;
 	if (p->fdt) {
-		bool more;
+		size_t maps_len;
+		unsigned int more;
 
 		/* the fds stay; a table with too many is read per fd instead */
-		ret = dbf_bpf_split_tasks(p->io.p, &p->io.len, nscanned, &more);
-		if (ret >= 0 && more)
+		ret = dbf_bpf_split_tasks(p->io.p, &p->io.len, &maps_len, nscanned, &more);
+		if (ret < 0)
+			return ret;
+		/* the mappings, unless one process's could not be read exactly */
+		if (p->fdt_maps && !(more & DBF_BPF_MORE_MAPS))
+			ret = copy_io(&p->mio, p->io.p + p->io.len, maps_len);
+		else
+			ret = read_iter(p->link[IT_MAPS], &p->mio);
+		if (ret >= 0 && (more & DBF_BPF_MORE_FDS))
 			ret = read_iter(p->link[IT_FDS], &p->io);
 	} else {
 		if (p->io.len % sizeof(struct dbf_bpf_rec))
 			return -EIO;
 		*nscanned = p->io.len / sizeof(struct dbf_bpf_rec);
 		ret = read_iter(p->link[IT_FDS], &p->io);
+		if (ret >= 0)
+			ret = read_iter(p->link[IT_MAPS], &p->mio);
 	}
-	if (ret >= 0)
-		ret = read_iter(p->link[IT_MAPS], &p->mio);
 	if (ret >= 0)
 		ret = dbf_bpf_add_holders(p->io.p, p->io.len, p->mio.p, p->mio.len, procfd,
 					  &p->pio, b);
@@ -301,7 +347,11 @@ static int cmp_fd_rec(const void *a, const void *b)
 		return x->tgid < y->tgid ? -1 : 1;
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
-	return (x->fd > y->fd) - (x->fd < y->fd);
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return (x->len > y->len) - (x->len < y->len);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -311,14 +361,14 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The fd records of the @npids processes in @pids (sorted), moved to the front. */
-static size_t only_of(struct dbf_buf_io *io, const pid_t *pids, size_t npids)
+/* The @kind records of the @npids processes in @pids (sorted), moved to the front. */
+static size_t only_of(struct dbf_buf_io *io, unsigned int kind, const pid_t *pids, size_t npids)
 {
 	struct dbf_bpf_rec *r = (struct dbf_bpf_rec *)io->p;
 	size_t n = io->len / sizeof(*r), k = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (r[i].kind == DBF_BPF_FD &&
+		if (r[i].kind == kind &&
 		    bsearch(&r[i].tgid, pids, npids, sizeof(*pids), cmp_pid))
 			r[k++] = r[i];
 	qsort(r, k, sizeof(*r), cmp_fd_rec);
@@ -333,8 +383,8 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
 	int per_fd = -1, walk = -1, r;
 	size_t ncmp = 0;
-	size_t na, nb, ntasks;
-	bool more;
+	size_t na, nb, ntasks, maps_len;
+	unsigned int more;
 
 	*nsame = *nmore = 0;
 	if (!cmp)
@@ -352,7 +402,7 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 		r = keep_link(skel->progs.dbf_fds, &per_fd);
 	dmabuf_iter_bpf__destroy(skel);
 	if (!r)
-		r = load_fdt(NULL, magic, true, &walk);
+		r = load_fdt(NULL, magic, true, false, &walk);
 	if (!r)
 		r = read_iter(walk, &b);
 	if (!r)
@@ -374,11 +424,11 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 		else
 			cmp[ncmp++] = pids[k];
 	}
-	r = dbf_bpf_split_tasks(b.p, &b.len, &ntasks, &more);
+	r = dbf_bpf_split_tasks(b.p, &b.len, &maps_len, &ntasks, &more);
 	if (r < 0)
 		goto out;
-	na = only_of(&a, cmp, ncmp);
-	nb = only_of(&b, cmp, ncmp);
+	na = only_of(&a, DBF_BPF_FD, cmp, ncmp);
+	nb = only_of(&b, DBF_BPF_FD, cmp, ncmp);
 	for (size_t i = 0; i < na && i < nb; i++) {
 		const struct dbf_bpf_rec *x = (struct dbf_bpf_rec *)a.p + i;
 		const struct dbf_bpf_rec *y = (struct dbf_bpf_rec *)b.p + i;
@@ -395,6 +445,82 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 out:
 	if (per_fd >= 0)
 		close(per_fd);
+	if (walk >= 0)
+		close(walk);
+	free(a.p);
+	free(b.p);
+	return r;
+}
+
+int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
+		       size_t *nsame, size_t *nmore)
+{
+	struct dmabuf_iter_bpf *skel;
+	struct dbf_buf_io a = { 0 }, b = { 0 };
+	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
+	int per_vma = -1, walk = -1, r;
+	size_t na, nb, ncmp = 0;
+
+	*nsame = *nmore = 0;
+	if (!cmp)
+		return -ENOMEM;
+	skel = dmabuf_iter_bpf__open();
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	skel->rodata->dbf_magic = magic;
+	skel->rodata->dbf_any_file = true;
+	bpf_program__set_autoload(skel->progs.dbf_tasks, false);
+	bpf_program__set_autoload(skel->progs.dbf_fds, false);
+	bpf_program__set_autoload(skel->progs.dbf_bufs, false);
+	r = dmabuf_iter_bpf__load(skel);
+	if (!r)
+		r = keep_link(skel->progs.dbf_maps, &per_vma);
+	dmabuf_iter_bpf__destroy(skel);
+	if (!r)
+		r = load_fdt(NULL, magic, true, true, &walk);
+	/* the walk first: iter/task_vma's view must not be the older one */
+	if (!r)
+		r = read_iter(walk, &b);
+	if (!r)
+		r = read_iter(per_vma, &a);
+	if (r < 0)
+		goto out;
+	if (b.len % sizeof(struct dbf_bpf_rec)) {
+		r = -EIO;
+		goto out;
+	}
+	/* Processes the walk could not vouch for: the scan reads iter/task_vma. */
+	for (size_t k = 0; k < npids; k++) {
+		bool cut = false;
+
+		for (size_t i = 0; i < b.len; i += sizeof(struct dbf_bpf_rec)) {
+			const struct dbf_bpf_rec *x = (const struct dbf_bpf_rec *)(b.p + i);
+
+			cut |= x->kind == DBF_BPF_MAP_MORE && x->tgid == pids[k];
+		}
+		if (cut)
+			++*nmore;
+		else
+			cmp[ncmp++] = pids[k];
+	}
+	na = only_of(&a, DBF_BPF_MAP, cmp, ncmp);
+	nb = only_of(&b, DBF_BPF_MAP, cmp, ncmp);
+	for (size_t i = 0; i < na && i < nb; i++) {
+		const struct dbf_bpf_rec *x = (struct dbf_bpf_rec *)a.p + i;
+		const struct dbf_bpf_rec *y = (struct dbf_bpf_rec *)b.p + i;
+
+		/* the whole record, as the reader takes it */
+		if (memcmp(x, y, sizeof(*x))) {
+			*nsame = i;
+			r = 1;
+			goto out;
+		}
+	}
+	*nsame = na < nb ? na : nb;
+	r = na == nb ? 0 : 1;
+out:
+	if (per_vma >= 0)
+		close(per_vma);
 	if (walk >= 0)
 		close(walk);
 	free(a.p);

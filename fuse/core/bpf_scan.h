@@ -69,4 +69,17 @@ int dbf_bpf_scan(struct dbf_bpf *p, int procfd, struct dbf_builder *b,
 int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 		      size_t *nsame, size_t *nmore);
 
+/*
+ * Self-check of the walk with mappings (6.7 and later) against
+ * iter/task_vma, the same way: mappings of files on the filesystem of
+ * superblock @magic, by their own inode, for the processes in @pids
+ * (sorted), must be the same records, byte for byte. *nmore: those
+ * processes whose mappings the walk did not list (DBF_BPF_MAP_MORE: the
+ * scan then reads iter/task_vma), left out of the comparison.
+ * 0 same (*nsame records), 1 different (*nsame: the first that differs),
+ * or a negative errno (-ENOSYS: no BPF in this build).
+ */
+int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
+		       size_t *nsame, size_t *nmore);
+
 #endif

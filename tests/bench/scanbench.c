@@ -10,6 +10,9 @@
  *   scanbench walkcheck                 the fd-table walk against iter/task_file on
  *                                       /dev/null fds of 11 processes (see below):
  *                                       "same <records> more <processes>"
+ *   scanbench mapcheck                  the walk's mappings (6.7's vma iterator)
+ *                                       against iter/task_vma on memfd mappings of
+ *                                       11 processes: "same <records> more <processes>"
  *   scanbench bpf ROUNDS                load the BPF scanner once, scan the real /proc
  *                                       ROUNDS times: "<load ms> <median scan ms>
  *                                       <fastest> <median CPU ms>"
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/resource.h>
@@ -284,6 +288,93 @@ static int walkcheck(void)
 	return 0;
 }
 
+/* A thread with an fd table of its own: iter/task_vma reads the mm again for it. */
+static void *own_table_idle(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_FILES) < 0)
+		_exit(1);
+	if (write(ready_fd, "t", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void *shared_idle(void *arg)
+{
+	(void)arg;
+	if (write(ready_fd, "t", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * Process i (0-9) maps its own memfd i + 2 times, 4 KiB more each time:
+ * 65 mappings. Process 0 has a thread with its own fd table (iter/task_vma
+ * lists the mm for it again: 2 more), process 1 one that shares the
+ * leader's (not listed again): 67 records. Process 10 maps 70, more than
+ * one run of the walk lists.
+ */
+static int mapcheck(void)
+{
+	enum { N = 11 };
+	pid_t pids[N];
+	size_t same, more;
+	struct statfs st;
+	int ready[2], r, got = 0, probe;
+	char c;
+
+	probe = memfd_create("dmabuffs-mapcheck", MFD_CLOEXEC);
+	if (probe < 0 || fstatfs(probe, &st) < 0 || pipe(ready) < 0)
+		return perror("mapcheck"), 1;
+	close(probe);
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return perror("fork"), 1;
+		if (pids[i] == 0) {
+			int n = i < 10 ? i + 2 : 70, fd;
+			pthread_t t;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			ready_fd = ready[1];
+			fd = memfd_create("dmabuffs-mapcheck", MFD_CLOEXEC);
+			if (fd < 0 || ftruncate(fd, 80 * 4096) < 0)
+				_exit(1);
+			/* offset 0 each time: no two can merge into one vma */
+			for (int k = 0; k < n; k++)
+				if (mmap(NULL, (size_t)(k + 1) * 4096, PROT_READ, MAP_SHARED, fd, 0) ==
+				    MAP_FAILED)
+					_exit(1);
+			close(fd);
+			if ((i == 0 && pthread_create(&t, NULL, own_table_idle, NULL)) ||
+			    (i == 1 && pthread_create(&t, NULL, shared_idle, NULL)))
+				_exit(1);
+			if (write(ready_fd, "p", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+	}
+	close(ready[1]);
+	while (got < N + 2 && read(ready[0], &c, 1) == 1)
+		got++;
+	qsort(pids, N, sizeof(*pids), cmp_pid);
+	r = got == N + 2 ? dbf_bpf_maps_check((unsigned long)st.f_type, pids, N, &same, &more) :
+			   -EIO;
+	for (int i = 0; i < N; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < N; i++)
+		waitpid(pids[i], NULL, 0);
+	if (r < 0)
+		return fprintf(stderr, "mapcheck: %s\n", strerror(-r)), 77;
+	if (r > 0)
+		return printf("differ at record %zu, more %zu\n", same, more), 1;
+	printf("same %zu more %zu\n", same, more);
+	return 0;
+}
+
 static int timeit(char **argv)
 {
 	struct timespec a, b;
@@ -324,6 +415,8 @@ int main(int argc, char **argv)
 		return bpf_rounds(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "walkcheck"))
 		return walkcheck();
+	if (argc == 2 && !strcmp(argv[1], "mapcheck"))
+		return mapcheck();
 	if (argc >= 3 && !strcmp(argv[1], "time"))
 		return timeit(argv + 2);
 	fprintf(stderr, "usage: scanbench load NPROC NFD READY | floor PROC | fdinfo PROC | time CMD...\n");

@@ -57,13 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* the fd-table walk's output: only ever shorter, whole records */
 	{
-		size_t len = rest, ntasks;
-		bool more;
+		size_t len = rest, maps_len, ntasks;
+		unsigned int more;
 
-		r = dbf_bpf_split_tasks(buf, &len, &ntasks, &more);
+		r = dbf_bpf_split_tasks(buf, &len, &maps_len, &ntasks, &more);
 		if (r != 0 && r != -EIO)
 			abort();
-		if (r == 0 && (len > rest || len % sizeof(struct dbf_bpf_rec) ||
+		if (r == 0 && (len + maps_len > rest || len % sizeof(struct dbf_bpf_rec) ||
+			       maps_len % sizeof(struct dbf_bpf_rec) || more > 3 ||
 			       ntasks > rest / sizeof(struct dbf_bpf_rec)))
 			abort();
 	}

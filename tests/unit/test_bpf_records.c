@@ -392,12 +392,13 @@ Test(bpf_records, split_tasks)
 		rec(DBF_BPF_TASK, 91, 91, 0), fd_rec(91, 91, 4, 1002, 1),
 		fd_rec(91, 95, 9, 1003, 1), rec(DBF_BPF_TASK, 92, 92, 0),
 	};
-	size_t len = sizeof(in), ntasks;
-	bool more;
+	size_t len = sizeof(in), maps_len, ntasks;
+	unsigned int more;
 
-	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &ntasks, &more), 0);
+	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &maps_len, &ntasks, &more), 0);
 	cr_assert_eq(ntasks, 3);
-	cr_assert_not(more);
+	cr_assert_eq(more, 0);
+	cr_assert_eq(maps_len, 0);
 	cr_assert_eq(len, 3 * sizeof(in[0]));
 	cr_assert_eq(in[0].kind, DBF_BPF_FD);
 	cr_assert_eq(in[0].fd, 3);
@@ -406,38 +407,78 @@ Test(bpf_records, split_tasks)
 	cr_assert_eq(in[2].ino, 1003);
 }
 
+/* The walk with mappings: fds first in order, then every mapping record, once. */
+Test(bpf_records, split_tasks_maps)
+{
+	struct dbf_bpf_rec in[9] = {
+		rec(DBF_BPF_TASK, 90, 90, 0), map_rec(90, 90, 2001, 4096),
+		map_rec(90, 90, 2002, 8192), fd_rec(90, 90, 3, 1001, 1),
+		rec(DBF_BPF_TASK, 91, 91, 0), map_rec(91, 91, 2003, 12288),
+		fd_rec(91, 91, 4, 1002, 1), fd_rec(91, 95, 9, 1003, 1),
+		map_rec(91, 95, 2004, 16384),
+	};
+	uint64_t seen = 0;
+	size_t len = sizeof(in), maps_len, ntasks;
+	unsigned int more;
+
+	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &maps_len, &ntasks, &more), 0);
+	cr_assert_eq(ntasks, 2);
+	cr_assert_eq(more, 0);
+	cr_assert_eq(len, 3 * sizeof(in[0]));
+	cr_assert_eq(maps_len, 4 * sizeof(in[0]));
+	cr_assert_eq(in[0].fd, 3);
+	cr_assert_eq(in[1].fd, 4);
+	cr_assert_eq(in[2].fd, 9);
+	for (size_t i = 3; i < 7; i++) {
+		cr_assert_eq(in[i].kind, DBF_BPF_MAP);
+		cr_assert_eq(in[i].len, (in[i].ino - 2000) * 4096, "record %zu", i);
+		seen |= 1ULL << (in[i].ino - 2000);
+	}
+	cr_assert_eq(seen, 0x1e);
+}
+
 Test(bpf_records, split_tasks_more)
 {
 	struct dbf_bpf_rec in[3] = {
 		rec(DBF_BPF_TASK, 90, 90, 0), fd_rec(90, 90, 3, 1001, 1), rec(DBF_BPF_MORE, 90, 90, 0),
 	};
-	size_t len = sizeof(in), ntasks;
-	bool more;
+	struct dbf_bpf_rec in2[3] = {
+		rec(DBF_BPF_TASK, 90, 90, 0), map_rec(90, 90, 2001, 4096),
+		rec(DBF_BPF_MAP_MORE, 90, 90, 0),
+	};
+	size_t len = sizeof(in), maps_len, ntasks;
+	unsigned int more;
 
-	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &ntasks, &more), 0);
+	cr_assert_eq(dbf_bpf_split_tasks(in, &len, &maps_len, &ntasks, &more), 0);
 	cr_assert_eq(ntasks, 1);
-	cr_assert(more);
+	cr_assert_eq(more, DBF_BPF_MORE_FDS);
 	cr_assert_eq(len, sizeof(in[0]));
+	len = sizeof(in2);
+	cr_assert_eq(dbf_bpf_split_tasks(in2, &len, &maps_len, &ntasks, &more), 0);
+	cr_assert_eq(more, DBF_BPF_MORE_MAPS);
+	cr_assert_eq(len, 0);
+	cr_assert_eq(maps_len, sizeof(in2[0]));
 }
 
 Test(bpf_records, split_tasks_refused)
 {
 	struct dbf_bpf_rec ok = rec(DBF_BPF_TASK, 90, 90, 0), bad[5];
-	size_t len, ntasks;
-	bool more;
+	size_t len, maps_len, ntasks;
+	unsigned int more;
 
 	for (size_t i = 0; i < 5; i++)
 		bad[i] = ok;
 	bad[0].tid = 91;			/* a task record is a leader's */
 	bad[1].tgid = 0;
-	bad[2].kind = DBF_BPF_MAP;		/* no mappings in this walk */
+	bad[2].kind = DBF_BPF_MAP;		/* a mapping has no fd: fd -1 */
+	bad[2].fd = 3;
 	bad[3].kind = DBF_BPF_BUF;
 	bad[4].kind = 77;
 	for (size_t i = 0; i < 5; i++) {
 		struct dbf_bpf_rec two[2] = { ok, bad[i] };
 
 		len = sizeof(two);
-		cr_assert_eq(dbf_bpf_split_tasks(two, &len, &ntasks, &more), -EIO, "record %zu", i);
+		cr_assert_eq(dbf_bpf_split_tasks(two, &len, &maps_len, &ntasks, &more), -EIO, "record %zu", i);
 	}
 	for (len = 1; len < 2 * sizeof(ok); len++) {
 		struct dbf_bpf_rec two[2] = { ok, ok };
@@ -445,9 +486,9 @@ Test(bpf_records, split_tasks_refused)
 
 		if (len == sizeof(ok))
 			continue;
-		cr_assert_eq(dbf_bpf_split_tasks(two, &l, &ntasks, &more), -EIO, "%zu bytes", len);
+		cr_assert_eq(dbf_bpf_split_tasks(two, &l, &maps_len, &ntasks, &more), -EIO, "%zu bytes", len);
 	}
 	len = 0;
-	cr_assert_eq(dbf_bpf_split_tasks(NULL, &len, &ntasks, &more), 0);
+	cr_assert_eq(dbf_bpf_split_tasks(NULL, &len, &maps_len, &ntasks, &more), 0);
 	cr_assert_eq(ntasks, 0);
 }

@@ -18,6 +18,8 @@ enum {
 	DBF_BPF_BUF,		/* a buffer, from iter/dmabuf */
 	/* tgid's fd table of thread tid lists too many: read iter/task_file */
 	DBF_BPF_MORE,
+	/* the walk could not read tgid's mappings (thread tid) exactly: read iter/task_vma */
+	DBF_BPF_MAP_MORE,
 };
 
 enum {

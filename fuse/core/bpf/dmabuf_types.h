@@ -79,7 +79,25 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
-struct mm_struct;
+/* include/linux/rwsem.h: bit 0 of count is the writer's */
+struct rw_semaphore {
+	atomic_long_t count;
+};
+
+/* 6.13 and later (and 6.12.y backports): a seqcount, odd while write-locked. */
+typedef struct seqcount {
+	unsigned int sequence;
+} seqcount_t;
+
+struct mm_struct {
+	struct rw_semaphore mmap_lock;
+	seqcount_t mm_lock_seq;
+};
+
+/* Before: an int, bumped when the write lock is dropped (CONFIG_PER_VMA_LOCK). */
+struct mm_struct___int_seq {
+	int mm_lock_seq;
+};
 
 struct task_struct {
 	unsigned int flags;
@@ -129,5 +147,10 @@ struct bpf_iter__dmabuf {
 };
 
 #pragma clang attribute pop
+
+/* 6.7 and later: the open-coded vma iterator's state, opaque; found by name. */
+struct bpf_iter_task_vma {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
 
 #endif
