@@ -456,7 +456,8 @@ struct frame {
 static void put(struct frame *f, const void *p, size_t n)
 {
 	cr_assert_leq(f->len + n, sizeof(f->b));
-	memcpy(f->b + f->len, p, n);
+	if (n)
+		memcpy(f->b + f->len, p, n);
 	f->len += n;
 }
 
