@@ -459,17 +459,6 @@ static int cmp_bproc(const void *a, const void *b)
 }
 
 /* qsort_r contexts for the index arrays. */
-static int cmp_proc_holder(const void *a, const void *b, void *ctx)
-{
-	const struct dbf_holder *h = ctx;
-	const struct dbf_holder *x = &h[*(const uint32_t *)a];
-	const struct dbf_holder *y = &h[*(const uint32_t *)b];
-
-	if (x->proc != y->proc)
-		return (x->proc > y->proc) - (x->proc < y->proc);
-	return (x->buf > y->buf) - (x->buf < y->buf);
-}
-
 static int cmp_by_name(const void *a, const void *b, void *ctx)
 {
 	const struct dbf_buf *bufs = ctx;
@@ -544,15 +533,75 @@ static int complete_procs(struct dbf_builder *b)
 	return 0;
 }
 
+/* Both bufs arrays ascend by ino: one walk of each. */
 static void carry_first_seen(struct dbf_snapshot *s, const struct dbf_snapshot *prev)
 {
+	size_t j = 0, n = prev ? prev->nbufs : 0;
+
 	for (size_t i = 0; i < s->nbufs; i++) {
 		struct dbf_buf *nb = &s->bufs[i];
-		const struct dbf_buf *ob = prev ? dbf_snapshot_buf(prev, nb->ino) : NULL;
+		const struct dbf_buf *ob;
 
+		while (j < n && prev->bufs[j].ino < nb->ino)
+			j++;
+		ob = j < n && prev->bufs[j].ino == nb->ino ? &prev->bufs[j] : NULL;
 		/* Inode numbers can wrap; a different size is a new buffer. */
 		nb->first_seen = ob && ob->size == nb->size ? ob->first_seen : s->taken;
 	}
+}
+
+int dbf_snapshot_index(struct dbf_snapshot *s, const struct dbf_snapshot *prev)
+{
+	uint32_t at = 0;
+
+	s->by_name = calloc(s->nbufs + 1, sizeof(*s->by_name));
+	s->by_exporter = calloc(s->nbufs + 1, sizeof(*s->by_exporter));
+	s->proc_holders = calloc(s->nholders + 1, sizeof(*s->proc_holders));
+	if (!s->by_name || !s->by_exporter || !s->proc_holders)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nbufs; i++) {
+		const struct dbf_buf *b = &s->bufs[i];
+
+		s->total_bytes += b->size;
+		if (b->has_name)
+			s->by_name[s->nby_name++] = (uint32_t)i;
+		if (b->exporter.len)
+			s->by_exporter[s->nby_exporter++] = (uint32_t)i;
+		if (!b->nholders)
+			s->held_by_nobody++;
+	}
+	sort_r(s->by_name, s->nby_name, sizeof(*s->by_name), cmp_by_name, s->bufs);
+	sort_r(s->by_exporter, s->nby_exporter, sizeof(*s->by_exporter),
+	       cmp_by_exporter, s->bufs);
+
+	/*
+	 * proc_holders by (process, buffer): count each process's holders,
+	 * then place them in holder order, which ascends by buffer.
+	 */
+	for (size_t i = 0; i < s->nholders; i++)
+		s->procs[s->holders[i].proc].nph++;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct dbf_proc *p = &s->procs[i];
+
+		p->ph0 = at;
+		at += p->nph;
+		p->nph = 0;
+		s->anon_fds += p->anon_fds;
+		s->anon_maps += p->anon_maps;
+	}
+	for (size_t i = 0; i < s->nholders; i++) {
+		const struct dbf_holder *h = &s->holders[i];
+		struct dbf_proc *p = &s->procs[h->proc];
+		const struct dbf_buf *buf = &s->bufs[h->buf];
+
+		s->proc_holders[p->ph0 + p->nph++] = (uint32_t)i;
+		p->nfds += h->nfds;
+		p->nmaps += h->maps;
+		p->bytes += buf->size;
+		p->pss += buf->size / buf->nholders;
+	}
+	carry_first_seen(s, prev);
+	return 0;
 }
 
 /*
@@ -630,10 +679,8 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	 */
 	s->bufs = calloc(b->nbufs + 1, sizeof(*s->bufs));
 	s->procs = calloc(nkeep + 1, sizeof(*s->procs));
-	s->by_name = calloc(b->nbufs + 1, sizeof(*s->by_name));
-	s->by_exporter = calloc(b->nbufs + 1, sizeof(*s->by_exporter));
 	s->unreadable = calloc(b->nunreadable + 1, sizeof(*s->unreadable));
-	if (!s->bufs || !s->procs || !s->by_name || !s->by_exporter || !s->unreadable) {
+	if (!s->bufs || !s->procs || !s->unreadable) {
 		free(proc_map);
 		return -ENOMEM;
 	}
@@ -658,11 +705,6 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 			nb->exporter.p = "";
 		if (!nb->name.p)
 			nb->name.p = "";
-		s->total_bytes += bb->size;
-		if (nb->has_name)
-			s->by_name[s->nby_name++] = (uint32_t)i;
-		if (nb->exporter.len)
-			s->by_exporter[s->nby_exporter++] = (uint32_t)i;
 	}
 	s->nbufs = b->nbufs;
 	free(b->bufs);
@@ -688,8 +730,6 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 		np->anon_maps = bp->anon_maps;
 		memcpy(np->comm, bp->comm, sizeof(np->comm));
 		np->cgroup = bp->cgroup;
-		s->anon_fds += bp->anon_fds;
-		s->anon_maps += bp->anon_maps;
 	}
 	s->nprocs = nkeep;
 
@@ -733,36 +773,6 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	b->refs = NULL;
 	b->caprefs = 0;
 
-	s->proc_holders = calloc(nholders + 1, sizeof(*s->proc_holders));
-	if (!s->proc_holders)
-		return -ENOMEM;
-
-	for (size_t i = 0; i < s->nholders; i++)
-		s->proc_holders[i] = (uint32_t)i;
-	sort_r(s->proc_holders, s->nholders, sizeof(*s->proc_holders),
-		cmp_proc_holder, s->holders);
-	for (size_t i = 0; i < s->nholders; i++) {
-		const struct dbf_holder *ph = &s->holders[s->proc_holders[i]];
-		struct dbf_proc *p = &s->procs[ph->proc];
-		const struct dbf_buf *buf = &s->bufs[ph->buf];
-
-		if (!p->nph)
-			p->ph0 = (uint32_t)i;
-		p->nph++;
-		p->nfds += ph->nfds;
-		p->nmaps += ph->maps;
-		p->bytes += buf->size;
-		p->pss += buf->size / buf->nholders;
-	}
-
-	sort_r(s->by_name, s->nby_name, sizeof(*s->by_name), cmp_by_name, s->bufs);
-	sort_r(s->by_exporter, s->nby_exporter, sizeof(*s->by_exporter),
-		cmp_by_exporter, s->bufs);
-
-	for (size_t i = 0; i < s->nbufs; i++)
-		if (!s->bufs[i].nholders)
-			s->held_by_nobody++;
-
 	sort(b->unreadable, b->nunreadable, sizeof(*b->unreadable), cmp_pid);
 	if (b->nunreadable)
 		memcpy(s->unreadable, b->unreadable, b->nunreadable * sizeof(pid_t));
@@ -777,8 +787,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->nprocs_scanned = b->nprocs_scanned;
 	s->bufinfo_noino = b->noino;
 	s->bufinfo_noino_bytes = b->noino_bytes;
-	carry_first_seen(s, prev);
-	return 0;
+	return dbf_snapshot_index(s, prev);
 }
 
 int dbf_builder_finish(struct dbf_builder *b, const struct timespec *taken,

@@ -173,6 +173,15 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 	     struct dbf_snapshot **out);
 void dbf_snapshot_free(struct dbf_snapshot *snap);
 
+/*
+ * For whoever fills a snapshot's arrays (the builder, the wire decoder):
+ * once bufs (with their holder ranges), procs, holders and fds are in
+ * place, derive the rest: by_name, by_exporter, proc_holders and the
+ * per-process sums, the totals, and first_seen (carried over from @prev,
+ * may be NULL). 0 or -ENOMEM.
+ */
+int dbf_snapshot_index(struct dbf_snapshot *s, const struct dbf_snapshot *prev);
+
 /* Heap bytes the snapshot holds, for the memory budget. */
 size_t dbf_snapshot_mem(const struct dbf_snapshot *snap);
 

@@ -19,13 +19,13 @@
  *     nholders u32, then per holder (ascending process): process index u32,
  *     maps u32, maps_unverified u8, nfds u32, fds s32.
  * Derived values (indices, per-process totals, total_bytes, first_seen)
- * are not sent: finish() computes them.
+ * are not sent: dbf_snapshot_index() computes them.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builder.h"
+#include "arena.h"
 #include "wire.h"
 
 int dbf_wire_hdr_check(const struct dbf_wire_hdr *h)
@@ -199,241 +199,349 @@ static uint32_t get_count(struct rbuf *r, size_t min)
 	return r->bad ? 0 : n;
 }
 
-struct wire_holder {
-	uint32_t maps;
-	bool unverified;
+/*
+ * Decoding reads the payload twice: a first pass checks it whole and
+ * counts, a second fills arrays of exactly that size. The receiver trusts
+ * nothing: order and ranges are checked here, and every derived value
+ * (indices, per-process sums, totals, first_seen) is computed by
+ * dbf_snapshot_index(), never taken from the sender.
+ */
+struct dec {
+	struct rbuf r;
+	bool fill;			/* second pass: write the snapshot */
+	struct dbf_snapshot *s;		/* header fields on both passes */
+	uint32_t npids;
+	uint32_t *keep;			/* by process sent: index + 1 in s->procs, 0: dropped */
+	size_t nunreadable, nbufs, nholders, nfds;
+	struct dbf_str *seen;		/* strings copied so far, by hash */
 };
 
-static int get_procs(struct rbuf *r, struct dbf_builder *b, pid_t **pids,
-		     uint32_t *npids)
+/*
+ * Exporters and names repeat across buffers (one exporter for thousands
+ * of buffers is usual): a string met before shares the earlier copy.
+ * A direct-mapped cache, so that distinct strings cost no more than one
+ * slot each of bounded memory.
+ */
+#define SEEN_SLOTS	1024
+
+static int dec_str(struct dec *d, struct dbf_str in, struct dbf_str *out)
 {
+	uint64_t h = UINT64_C(14695981039346656037);
+	struct dbf_str *slot;
+	int r;
+
+	if (!in.len) {
+		*out = (struct dbf_str){ "", 0 };
+		return 0;
+	}
+	for (uint32_t i = 0; i < in.len; i++)
+		h = (h ^ (unsigned char)in.p[i]) * UINT64_C(1099511628211);
+	slot = &d->seen[(h ^ h >> 32) & (SEEN_SLOTS - 1)];
+	if (slot->len == in.len && !memcmp(slot->p, in.p, in.len)) {
+		*out = *slot;
+		return 0;
+	}
+	r = dbf_arena_str(d->s->arena, in.p, in.len, out);
+	if (r == 0)
+		*slot = *out;
+	return r;
+}
+
+static int dec_procs(struct dec *d)
+{
+	struct rbuf *r = &d->r;
 	uint32_t n = get_count(r, 41);
+	pid_t last = 0;
 	int ret;
 
-	*npids = n;
-	*pids = calloc(n + 1, sizeof(**pids));
-	if (!*pids)
-		return -ENOMEM;
+	if (!d->fill) {
+		d->npids = n;
+		d->keep = calloc(n + 1, sizeof(*d->keep));
+		if (!d->keep)
+			return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < n; i++) {
-		struct dbf_proc_fact f = { 0 };
-		char comm[DBF_COMM_MAX] = "";
+		struct dbf_proc p = { 0 };
+		struct dbf_str cgroup;
 		uint8_t len;
 
-		f.pid = GET(r, int32_t);
-		f.uid = GET(r, uint32_t);
-		f.gid = GET(r, uint32_t);
-		f.owner = GET(r, uint32_t);
-		f.owner_gid = GET(r, uint32_t);
-		f.start_time = GET(r, uint64_t);
-		f.anon_fds = GET(r, uint32_t);
-		f.anon_maps = GET(r, uint32_t);
+		p.pid = GET(r, int32_t);
+		p.uid = GET(r, uint32_t);
+		p.gid = GET(r, uint32_t);
+		p.owner = GET(r, uint32_t);
+		p.owner_gid = GET(r, uint32_t);
+		p.start_time = GET(r, uint64_t);
+		p.anon_fds = GET(r, uint32_t);
+		p.anon_maps = GET(r, uint32_t);
 		len = GET(r, uint8_t);
-		if (len >= DBF_COMM_MAX || !get(r, comm, len) ||
-		    memchr(comm, '\0', len))
+		if (len >= DBF_COMM_MAX || !get(r, p.comm, len) ||
+		    memchr(p.comm, '\0', len))
 			return -EINVAL;
 		/* Unknown, or a path as the kernel prints them: "/" at least. */
-		f.cgroup = get_str(r);
-		if (f.cgroup.len && f.cgroup.p[0] != '/')
+		cgroup = get_str(r);
+		if (cgroup.len && cgroup.p[0] != '/')
 			return -EINVAL;
 		/* Strictly ascending: one record per process. */
-		if (r->bad || f.pid <= 0 || (i && f.pid <= (*pids)[i - 1]))
+		if (r->bad || p.pid <= 0 || (i && p.pid <= last))
 			return -EINVAL;
-		f.comm = comm;
-		(*pids)[i] = f.pid;
-		ret = dbf_builder_proc(b, &f);
+		last = p.pid;
+		if (!d->fill) {
+			/* Kept if it holds a buffer (seen later) or anonymous ones. */
+			if (p.anon_fds || p.anon_maps)
+				d->keep[i] = 1;
+			continue;
+		}
+		if (!d->keep[i])
+			continue;
+		ret = dec_str(d, cgroup, &p.cgroup);
 		if (ret < 0)
 			return ret;
+		d->s->procs[d->keep[i] - 1] = p;
 	}
 	return 0;
 }
 
-static int get_buf(struct rbuf *r, struct dbf_builder *b, const pid_t *pids,
-		   uint32_t npids, uint64_t dmabuf_dev, struct wire_holder *wh,
-		   size_t *nwh)
+static int dec_unreadable(struct dec *d)
 {
-	struct dbf_buf_fact f;
+	uint32_t n = get_count(&d->r, 4);
+
+	for (uint32_t i = 0; i < n; i++) {
+		pid_t pid = GET(&d->r, int32_t);
+
+		if (d->fill)
+			d->s->unreadable[i] = pid;
+	}
+	d->nunreadable = n;
+	return d->r.bad ? -EINVAL : 0;
+}
+
+static int cmp_fd(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Buffer @i and its holders. */
+static int dec_buf(struct dec *d, size_t i)
+{
+	struct rbuf *r = &d->r;
+	struct dbf_buf b = { 0 };
+	struct dbf_str exporter, name;
 	struct dbf_str *devs = NULL;
 	uint32_t ndevs, nholders, last = 0;
+	int64_t refcount;
 	uint8_t flags;
-	int ret = -EINVAL;
 
-	f = dbf_buf_fact_init(GET(r, uint64_t), 0);
-	f.size = GET(r, uint64_t);
-	f.has_size = true;
+	b.ino = GET(r, uint64_t);
+	b.size = GET(r, uint64_t);
 	flags = GET(r, uint8_t);
-	f.refcount = GET(r, int64_t);
-	f.source = GET(r, uint32_t);
-	f.exporter = get_str(r);
-	f.name = get_str(r);
+	refcount = GET(r, int64_t);
+	b.sources = GET(r, uint32_t);
+	exporter = get_str(r);
+	name = get_str(r);
 	if (flags & ~3u)
 		return -EINVAL;
-	f.has_name = flags & 1;
-	/* Exact bytes: nothing replayed later may rename it. */
-	f.name_rank = DBF_NAME_EXACT;
-	f.devices_known = flags & 2;
+	/* A name is one of at least a byte; any negative count is unknown. */
+	b.has_name = (flags & 1) && name.len;
+	b.devices_known = flags & 2;
+	b.refcount = refcount < 0 ? -1 : refcount;
 	ndevs = get_count(r, 4);
-	if (r->bad || (ndevs && !f.devices_known))
+	if (r->bad || (ndevs && !b.devices_known))
 		return -EINVAL;
-	if (ndevs) {
-		devs = calloc(ndevs, sizeof(*devs));
-		if (!devs)
+	if (d->fill) {
+		if (dec_str(d, exporter, &b.exporter) < 0 ||
+		    dec_str(d, b.has_name ? name : (struct dbf_str){ "", 0 }, &b.name) < 0)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < ndevs; i++)
-			devs[i] = get_str(r);
-		if (r->bad)
-			goto out;
+		if (ndevs) {
+			devs = dbf_arena_alloc(d->s->arena, ndevs * sizeof(*devs));
+			if (!devs)
+				return -ENOMEM;
+		}
+		b.devices = devs;
+		b.ndevices = ndevs;
 	}
-	f.devices = devs;
-	f.ndevices = ndevs;
-	ret = dbf_builder_buf(b, &f);
-	if (ret < 0)
-		goto out;
+	for (uint32_t k = 0; k < ndevs; k++) {
+		struct dbf_str dev = get_str(r);
 
-	ret = -EINVAL;
+		if (r->bad)
+			return -EINVAL;
+		if (devs && dec_str(d, dev, &devs[k]) < 0)
+			return -ENOMEM;
+	}
+
 	nholders = get_count(r, 13);
-	for (uint32_t i = 0; i < nholders; i++) {
+	/* A buffer no one holds has the range 0, 0, as the scan leaves it. */
+	b.holder0 = nholders ? (uint32_t)d->nholders : 0;
+	b.nholders = nholders;
+	for (uint32_t k = 0; k < nholders; k++) {
+		struct dbf_holder h = { .buf = (uint32_t)i, .fd0 = (uint32_t)d->nfds };
 		uint32_t proc = GET(r, uint32_t);
-		uint32_t maps = GET(r, uint32_t);
-		uint8_t unverified = GET(r, uint8_t);
-		uint32_t nfds = get_count(r, 4);
+		uint8_t unverified;
+		int32_t *fds;
 
-		/* One holder per process, in process order, as finish() makes them. */
-		if (r->bad || proc >= npids || (i && proc <= last) || unverified > 1 ||
-		    (unverified && !maps))
-			goto out;
+		h.maps = GET(r, uint32_t);
+		unverified = GET(r, uint8_t);
+		h.nfds = get_count(r, 4);
+		/* One holder per process, in process order, as the scan makes them. */
+		if (r->bad || proc >= d->npids || (k && proc <= last) || unverified > 1 ||
+		    (unverified && !h.maps))
+			return -EINVAL;
 		last = proc;
-		for (uint32_t k = 0; k < nfds; k++) {
+		h.maps_unverified = unverified;
+		fds = d->fill ? &d->s->fds[h.fd0] : NULL;
+		for (uint32_t f = 0; f < h.nfds; f++) {
 			int32_t fd = GET(r, int32_t);
 
 			if (r->bad || fd < 0)
-				goto out;
-			ret = dbf_builder_fd(b, pids[proc], fd, f.ino);
-			if (ret < 0)
-				goto out;
-			ret = -EINVAL;
+				return -EINVAL;
+			if (fds)
+				fds[f] = fd;
+		}
+		/* A holder's fds ascend, as the scan lists them. */
+		for (uint32_t f = 1; fds && f < h.nfds; f++) {
+			if (fds[f] < fds[f - 1]) {
+				qsort(fds, h.nfds, sizeof(*fds), cmp_fd);
+				break;
+			}
 		}
 		/*
-		 * The device is the one the scanner checked the mappings
-		 * against; a holder with neither fds nor mappings still is one.
+		 * Sources the holder proves: an fd, or mappings (checked by the
+		 * scanner against the dma-buf device); one with neither still
+		 * is one, by its mappings.
 		 */
-		if (maps || !nfds) {
-			ret = dbf_builder_maps(b, pids[proc], f.ino, dmabuf_dev, maps,
-					       f.size, (struct dbf_str){ "", 0 });
-			if (ret < 0)
-				goto out;
-			ret = -EINVAL;
+		if (h.nfds)
+			b.sources |= DBF_SRC_FD;
+		if (h.maps || !h.nfds)
+			b.sources |= DBF_SRC_MAPS;
+		if (d->fill) {
+			h.proc = d->keep[proc] - 1;
+			d->s->holders[d->nholders] = h;
+		} else {
+			d->keep[proc] = 1;
 		}
-		wh[(*nwh)++] = (struct wire_holder){ maps, unverified };
+		d->nholders++;
+		d->nfds += h.nfds;
 	}
-	ret = r->bad ? -EINVAL : 0;
-out:
-	free(devs);
-	return ret;
+	if (r->bad)
+		return -EINVAL;
+	if (d->fill)
+		d->s->bufs[i] = b;
+	return 0;
+}
+
+/* One pass over the payload; see struct dec. */
+static int dec_pass(struct dec *d)
+{
+	struct rbuf *r = &d->r;
+	struct dbf_snapshot *s = d->s;
+	uint64_t nscanned, noino, last_ino = 0;
+	uint32_t n;
+	int ret;
+
+	d->nholders = d->nfds = 0;
+	s->taken.tv_sec = (time_t)GET(r, int64_t);
+	s->taken.tv_nsec = (long)GET(r, int64_t);
+	s->scan_ns = GET(r, uint64_t);
+	s->sources = GET(r, uint32_t);
+	s->device_sources = GET(r, uint32_t);
+	s->bufinfo_err = GET(r, int32_t);
+	nscanned = GET(r, uint64_t);
+	s->dmabuf_dev = GET(r, uint64_t);
+	s->dev_src = GET(r, uint32_t);
+	s->scanner = GET(r, uint32_t);
+	noino = GET(r, uint64_t);
+	s->bufinfo_noino_bytes = GET(r, uint64_t);
+	if (r->bad || s->taken.tv_nsec < 0 || s->taken.tv_nsec >= 1000000000 ||
+	    s->bufinfo_err < 0 || nscanned > SIZE_MAX || noino > SIZE_MAX ||
+	    s->scanner > DBF_SCANNER_BPF ||
+	    (s->device_sources & ~(DBF_SRC_BUFINFO | DBF_SRC_FDINFO)))
+		return -EINVAL;
+	s->nprocs_scanned = (size_t)nscanned;
+	s->bufinfo_noino = (size_t)noino;
+
+	ret = dec_procs(d);
+	if (ret < 0)
+		return ret;
+	ret = dec_unreadable(d);
+	if (ret < 0)
+		return ret;
+	n = get_count(r, 45);
+	d->nbufs = n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t ino;
+
+		/* Strictly ascending inodes: one record per buffer. */
+		if (r->left < sizeof(ino))
+			return -EINVAL;
+		memcpy(&ino, r->p, sizeof(ino));
+		if (i && ino <= last_ino)
+			return -EINVAL;
+		last_ino = ino;
+		ret = dec_buf(d, i);
+		if (ret < 0)
+			return ret;
+	}
+	return r->bad || r->left ? -EINVAL : 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 		    struct dbf_snapshot **out)
 {
-	struct rbuf r = { .p = p, .left = len };
-	struct dbf_builder *b = dbf_builder_new();
-	struct wire_holder *wh = NULL;
-	pid_t *pids = NULL;
-	struct dbf_snapshot *s;
-	struct timespec taken;
-	uint64_t scan_ns, nscanned, dev, noino, noino_bytes, last_ino = 0;
-	uint32_t sources, device_sources, dev_src, scanner, npids, n;
-	int32_t bufinfo_err;
-	size_t nwh = 0;
-	int ret = -EINVAL;
+	struct dbf_snapshot *s = calloc(1, sizeof(*s));
+	struct dec d = { .r = { .p = p, .left = len }, .s = s };
+	size_t nkeep = 0;
+	int ret = -ENOMEM;
 
-	if (!b)
+	if (!s)
 		return -ENOMEM;
-	taken.tv_sec = (time_t)GET(&r, int64_t);
-	taken.tv_nsec = (long)GET(&r, int64_t);
-	scan_ns = GET(&r, uint64_t);
-	sources = GET(&r, uint32_t);
-	device_sources = GET(&r, uint32_t);
-	bufinfo_err = GET(&r, int32_t);
-	nscanned = GET(&r, uint64_t);
-	dev = GET(&r, uint64_t);
-	dev_src = GET(&r, uint32_t);
-	scanner = GET(&r, uint32_t);
-	noino = GET(&r, uint64_t);
-	noino_bytes = GET(&r, uint64_t);
-	if (r.bad || taken.tv_nsec < 0 || taken.tv_nsec >= 1000000000 ||
-	    bufinfo_err < 0 || nscanned > SIZE_MAX || noino > SIZE_MAX ||
-	    scanner > DBF_SCANNER_BPF ||
-	    (device_sources & ~(DBF_SRC_BUFINFO | DBF_SRC_FDINFO)))
-		goto fail;
-	dbf_builder_set_sources(b, sources, bufinfo_err, (size_t)nscanned);
-	dbf_builder_set_scanner(b, scanner);
-	dbf_builder_add_device_sources(b, device_sources);
-	dbf_builder_set_noino(b, (size_t)noino, noino_bytes);
-	dbf_builder_set_dmabuf_dev(b, dev, dev_src);
-
-	ret = get_procs(&r, b, &pids, &npids);
+	ret = dec_pass(&d);
 	if (ret < 0)
-		goto fail;
-	ret = -EINVAL;
-	n = get_count(&r, 4);
-	for (uint32_t i = 0; i < n; i++) {
-		ret = dbf_builder_unreadable(b, GET(&r, int32_t));
-		if (ret < 0)
-			goto fail;
-		ret = -EINVAL;
-	}
+		goto out;
 
-	/* A holder takes at least 13 bytes: this bounds their number. */
-	wh = calloc(r.left / 13 + 1, sizeof(*wh));
-	if (!wh) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	n = get_count(&r, 45);
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t ino;
+	ret = -ENOMEM;
+	for (uint32_t i = 0; i < d.npids; i++)
+		if (d.keep[i])
+			d.keep[i] = (uint32_t)++nkeep;
+	/* Each array with one spare element, as dbf_snapshot_mem() counts them. */
+	s->arena = dbf_arena_new();
+	s->procs = calloc(nkeep + 1, sizeof(*s->procs));
+	s->unreadable = calloc(d.nunreadable + 1, sizeof(*s->unreadable));
+	s->bufs = calloc(d.nbufs + 1, sizeof(*s->bufs));
+	s->holders = calloc(d.nholders + 1, sizeof(*s->holders));
+	s->fds = calloc(d.nfds + 1, sizeof(*s->fds));
+	d.seen = calloc(SEEN_SLOTS, sizeof(*d.seen));
+	if (!s->arena || !s->procs || !s->unreadable || !s->bufs || !s->holders ||
+	    !s->fds || !d.seen)
+		goto out;
+	s->nprocs = nkeep;
+	s->nunreadable = d.nunreadable;
+	s->nbufs = d.nbufs;
+	s->nholders = d.nholders;
+	s->nfds = d.nfds;
 
-		/* Strictly ascending inodes: one record per buffer. */
-		if (r.left < sizeof(ino))
-			goto fail;
-		memcpy(&ino, r.p, sizeof(ino));
-		if (i && ino <= last_ino)
-			goto fail;
-		last_ino = ino;
-		ret = get_buf(&r, b, pids, npids, dev, wh, &nwh);
-		if (ret < 0)
-			goto fail;
-		ret = -EINVAL;
-	}
-	if (r.bad || r.left)
-		goto fail;
-
-	ret = dbf_builder_finish(b, &taken, prev, &s);
-	b = NULL;
+	d.r = (struct rbuf){ .p = p, .left = len };
+	d.fill = true;
+	ret = dec_pass(&d);
 	if (ret < 0)
-		goto fail;
-	/* Every holder sent came back, in the same order: restore what was checked. */
-	if (s->nholders != nwh) {
+		goto out;
+	if (s->nunreadable > 1)
+		qsort(s->unreadable, s->nunreadable, sizeof(*s->unreadable), cmp_pid);
+	ret = dbf_snapshot_index(s, prev);
+out:
+	free(d.keep);
+	free(d.seen);
+	if (ret < 0) {
 		dbf_snapshot_free(s);
-		ret = -EINVAL;
-		goto fail;
+		return ret;
 	}
-	for (size_t i = 0; i < nwh; i++) {
-		if (s->holders[i].maps != wh[i].maps) {
-			dbf_snapshot_free(s);
-			ret = -EINVAL;
-			goto fail;
-		}
-		s->holders[i].maps_unverified = wh[i].unverified;
-	}
-	s->scan_ns = scan_ns;
-	free(pids);
-	free(wh);
 	*out = s;
 	return 0;
-fail:
-	dbf_builder_free(b);
-	free(pids);
-	free(wh);
-	return ret;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A snapshot as bytes, from the scanner process to the server over a pipe.
- * The receiver trusts nothing: decoding replays the facts into a builder,
- * so the model's invariants (order, indices, totals) come from
- * dbf_builder_finish() and never from the sender.
+ * The receiver trusts nothing: decoding checks the order of processes,
+ * buffers and holders itself, and the model's derived values (indices,
+ * totals) come from dbf_snapshot_index(), as for a scan, never from the
+ * sender.
  */
 #ifndef DMABUFFS_WIRE_H
 #define DMABUFFS_WIRE_H

@@ -447,6 +447,157 @@ Test(wire, corrupted)
 	dbf_snapshot_free(s);
 }
 
+/* A payload written by hand, field by field as wire.c lays them out. */
+struct frame {
+	char b[1024];
+	size_t len;
+};
+
+static void put(struct frame *f, const void *p, size_t n)
+{
+	cr_assert_leq(f->len + n, sizeof(f->b));
+	if (n)
+		memcpy(f->b + f->len, p, n);
+	f->len += n;
+}
+
+#define PUT(f, type, v) do { type v_ = (type)(v); put(f, &v_, sizeof(v_)); } while (0)
+
+static void put_str(struct frame *f, const char *s)
+{
+	PUT(f, uint32_t, strlen(s));
+	put(f, s, strlen(s));
+}
+
+static void put_proc(struct frame *f, pid_t pid, const char *comm, uint32_t anon_fds)
+{
+	PUT(f, int32_t, pid);
+	for (int i = 0; i < 4; i++)
+		PUT(f, uint32_t, 1000);		/* uid, gid, owner, owner_gid */
+	PUT(f, uint64_t, 77);			/* start_time */
+	PUT(f, uint32_t, anon_fds);
+	PUT(f, uint32_t, 0);			/* anon_maps */
+	PUT(f, uint8_t, strlen(comm));
+	put(f, comm, strlen(comm));
+	put_str(f, "/app.slice");
+}
+
+static void put_buf(struct frame *f, uint64_t ino, uint8_t flags, int64_t refcount,
+		    uint32_t sources, const char *exporter, const char *name,
+		    uint32_t nholders)
+{
+	PUT(f, uint64_t, ino);
+	PUT(f, uint64_t, 4096);
+	PUT(f, uint8_t, flags);
+	PUT(f, int64_t, refcount);
+	PUT(f, uint32_t, sources);
+	put_str(f, exporter);
+	put_str(f, name);
+	PUT(f, uint32_t, 0);			/* ndevices */
+	PUT(f, uint32_t, nholders);
+}
+
+static void put_holder(struct frame *f, uint32_t proc, uint32_t maps, uint32_t nfds,
+		       const int32_t *fds)
+{
+	PUT(f, uint32_t, proc);
+	PUT(f, uint32_t, maps);
+	PUT(f, uint8_t, 0);			/* maps_unverified */
+	PUT(f, uint32_t, nfds);
+	put(f, fds, nfds * sizeof(*fds));
+}
+
+/*
+ * What the sender may state loosely is decoded as a scan would have
+ * recorded it: fds in order, a negative refcount unknown, an empty name
+ * none, a holder's fds and mappings counted among the buffer's sources, a
+ * process that holds nothing dropped, unreadable pids sorted.
+ */
+Test(wire, decoded_as_scanned)
+{
+	static const int32_t fds[] = { 9, 4, 7 };
+	struct frame f = { .len = 0 };
+	struct dbf_snapshot *d = NULL;
+	const struct dbf_buf *b;
+	const struct dbf_proc *p;
+
+	PUT(&f, int64_t, 1700000000);		/* taken */
+	PUT(&f, int64_t, 5);
+	PUT(&f, uint64_t, 1000);		/* scan_ns */
+	PUT(&f, uint32_t, DBF_SRC_FD | DBF_SRC_BUFINFO);
+	PUT(&f, uint32_t, 0);			/* device_sources */
+	PUT(&f, int32_t, 0);			/* bufinfo_err */
+	PUT(&f, uint64_t, 4);			/* nprocs_scanned */
+	PUT(&f, uint64_t, 0);			/* dmabuf_dev */
+	PUT(&f, uint32_t, DBF_DEV_NONE);
+	PUT(&f, uint32_t, DBF_SCANNER_PROCFS);
+	PUT(&f, uint64_t, 0);			/* bufinfo_noino */
+	PUT(&f, uint64_t, 0);
+	PUT(&f, uint32_t, 3);			/* processes */
+	put_proc(&f, 10, "idle", 0);		/* holds nothing: dropped */
+	put_proc(&f, 20, "cam", 0);
+	put_proc(&f, 30, "old", 2);		/* anonymous fds only: kept */
+	PUT(&f, uint32_t, 3);			/* unreadable */
+	PUT(&f, int32_t, 50);
+	PUT(&f, int32_t, 40);
+	PUT(&f, int32_t, 45);
+	PUT(&f, uint32_t, 3);			/* buffers */
+	put_buf(&f, 100, 1, -5, DBF_SRC_BUFINFO, "system", "", 1);
+	put_holder(&f, 1, 0, 3, fds);
+	put_buf(&f, 101, 0, 2, 0, "system", "ignored", 1);
+	put_holder(&f, 1, 2, 0, NULL);
+	put_buf(&f, 102, 1, 1, DBF_SRC_BUFINFO, "", "frame", 0);
+
+	cr_assert_eq(dbf_wire_decode(f.b, f.len, NULL, &d), 0);
+	cr_assert_eq(d->nprocs, 2);
+	cr_assert_eq(d->procs[0].pid, 20);
+	cr_assert_eq(d->procs[1].pid, 30);
+	cr_assert_eq(d->anon_fds, 2);
+	cr_assert_eq(d->nunreadable, 3);
+	cr_assert_eq(d->unreadable[0], 40);
+	cr_assert_eq(d->unreadable[1], 45);
+	cr_assert_eq(d->unreadable[2], 50);
+
+	b = must_buf(d, 100);
+	cr_assert_not(b->has_name);
+	cr_assert_eq(b->name.len, 0);
+	cr_assert_eq(b->refcount, -1);
+	cr_assert_eq(b->sources, DBF_SRC_BUFINFO | DBF_SRC_FD);
+	cr_assert_eq(b->nholders, 1);
+	cr_assert_eq(d->holders[b->holder0].proc, 0);
+	cr_assert_eq(d->holders[b->holder0].nfds, 3);
+	cr_assert_eq(d->fds[0], 4);
+	cr_assert_eq(d->fds[1], 7);
+	cr_assert_eq(d->fds[2], 9);
+
+	b = must_buf(d, 101);
+	cr_assert_not(b->has_name);
+	cr_assert_eq(b->name.len, 0);
+	cr_assert_eq(b->refcount, 2);
+	cr_assert_eq(b->sources, DBF_SRC_MAPS);
+	cr_assert_eq(d->holders[b->holder0].maps, 2);
+
+	b = must_buf(d, 102);
+	cr_assert(b->has_name);
+	cr_assert_eq(b->exporter.len, 0);
+	cr_assert_eq(b->holder0, 0);
+	cr_assert_eq(b->nholders, 0);
+	cr_assert_eq(d->held_by_nobody, 1);
+	cr_assert_eq(d->total_bytes, 3 * 4096);
+	cr_assert_eq(d->nby_name, 1);
+	cr_assert_eq(d->nby_exporter, 2);
+
+	p = must_proc(d, 20);
+	cr_assert_eq(p->nph, 2);
+	cr_assert_eq(p->nfds, 3);
+	cr_assert_eq(p->nmaps, 2);
+	cr_assert_eq(p->bytes, 2 * 4096);
+	cr_assert_eq(p->pss, 2 * 4096);
+	cr_assert_eq(p->cgroup.len, strlen("/app.slice"));
+	cr_assert_eq(must_proc(d, 30)->nph, 0);
+	dbf_snapshot_free(d);
+}
+
 Test(wire, frame_header)
 {
 	struct dbf_wire_hdr h = { DBF_WIRE_MAGIC, DBF_WIRE_VERSION, 100, 0 };
