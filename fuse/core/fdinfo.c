@@ -50,14 +50,19 @@ int dbf_fdinfo_parse(const char *buf, size_t len, struct dbf_fdinfo *out)
 			out->exp_name = (struct dbf_str){ v, (uint32_t)vl };
 			out->has_exp_name = true;
 		} else if (FIELD(line, ll, "attachments", &v, &vl)) {
-			out->has_attachments = dbf_parse_u64(v, vl, 10, &attachments);
+			/* The kernel only tries the lock: busy means not known now. */
+			if (vl == 7 && !memcmp(v, "skipped", 7))
+				out->has_attachments = out->attachments_skipped = true;
+			else
+				out->has_attachments = dbf_parse_u64(v, vl, 10, &attachments);
 		} else if (FIELD(line, ll, "attached_dev", &v, &vl)) {
 			if (out->ndevices < DBF_FDINFO_MAX_DEVICES)
 				out->devices[out->ndevices] = (struct dbf_str){ v, (uint32_t)vl };
 			out->ndevices++;
 		}
 	}
-	out->devices_known = out->has_attachments && attachments == out->ndevices &&
+	out->devices_known = out->has_attachments && !out->attachments_skipped &&
+			     attachments == out->ndevices &&
 			     out->ndevices <= DBF_FDINFO_MAX_DEVICES;
 	if (!out->devices_known)
 		out->ndevices = 0;

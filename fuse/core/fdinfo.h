@@ -17,9 +17,12 @@ struct dbf_fdinfo {
 	struct dbf_str name;
 	/*
 	 * "attachments:\t<n>" and n "attached_dev:\t<dev>" lines (kernel/
-	 * patches); devices_known only when the list is whole.
+	 * patches); devices_known only when the list is whole. The kernel
+	 * only tries the buffer's reservation lock and prints
+	 * "attachments:\tskipped" alone when it was busy: devices unknown.
 	 */
 	bool has_attachments;	/* the kernel lists attachments at all */
+	bool attachments_skipped;
 	bool devices_known;
 	uint32_t ndevices;
 	struct dbf_str devices[DBF_FDINFO_MAX_DEVICES];

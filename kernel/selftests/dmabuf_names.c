@@ -22,11 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
@@ -90,7 +94,6 @@ struct st_drm_mode_create_dumb {
 #define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 #define TEXT_MAX	(1024 * 1024)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
 
 /* A name with a newline and a tab that tries to add a "size:" field. */
 #define FORGED_NAME	"X\nsize:\t1"
@@ -102,9 +105,6 @@ struct result {
 	int status;
 	char why[512];
 };
-
-static __printf(3, 4)
-void setr(struct result *r, int status, const char *fmt, ...);
 
 /* The first verdict given in a check is the one reported. */
 static void setr(struct result *r, int status, const char *fmt, ...)
@@ -313,12 +313,17 @@ static char *read_text(const char *path, size_t *lenp)
 	return buf;
 }
 
-static char *read_fdinfo(int fd)
+static char *read_fdinfo_len(int fd, size_t *lenp)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	return read_text(path, NULL);
+	return read_text(path, lenp);
+}
+
+static char *read_fdinfo(int fd)
+{
+	return read_fdinfo_len(fd, NULL);
 }
 
 /* Number of lines of @text that start with @prefix. */
@@ -919,6 +924,207 @@ out:
 	close(fd);
 }
 
+/*
+ * Names that hold no control byte and no backslash: printable ASCII with
+ * spaces, '%' and quotes, UTF-8, and bytes above 0x7f that are not UTF-8.
+ * Escaping must leave each of them byte for byte as a stock kernel prints it.
+ */
+static const char *const plain_names[] = {
+	"plain",
+	"with space",
+	"100% \"quoted\" 'single' %s%n",
+	" !\"#$%&'()*+,-./0123456789:;<=>",
+	"?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^",
+	"_`abcdefghijklmnopqrstuvwxyz{|}",
+	"~",
+	"na\xc3\xafve \xe2\x82\xac \xf0\x9f\x98\x80",
+	"\xff\x80 latin1 \xe9t\xe9",
+};
+
+static void t_name_plain_fdinfo(struct result *r)
+{
+	int fd = any_buf(r, PAGE, NULL);
+	char want[64], *t;
+	size_t i, len, wl;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < ARRAY_SIZE(plain_names); i++) {
+		if (set_name(fd, plain_names[i])) {
+			FAIL(r, "DMA_BUF_SET_NAME \"%s\": %s", plain_names[i],
+			     strerror(errno));
+			break;
+		}
+		t = read_fdinfo_len(fd, &len);
+		if (!t) {
+			FAIL(r, "reading fdinfo: %s", strerror(errno));
+			break;
+		}
+		/* name: is the last line and holds the name as it was set. */
+		wl = snprintf(want, sizeof(want), "\nname:\t%s\n", plain_names[i]);
+		if (len < wl || memcmp(t + len - wl, want, wl) != 0)
+			FAIL(r, "name %zu \"%s\": fdinfo ends \"%s\"", i,
+			     plain_names[i], len > wl ? t + len - wl : t);
+		free(t);
+	}
+	close(fd);
+}
+
+static void t_name_plain_bufinfo(struct result *r)
+{
+	char name[128], next[128];
+	int fd, found;
+	size_t i;
+
+	if (access(BUFINFO, R_OK)) {
+		SKIP(r, "%s: %s", BUFINFO, strerror(errno));
+		return;
+	}
+	fd = any_buf(r, PAGE, NULL);
+	if (fd < 0)
+		return;
+	for (i = 0; i < ARRAY_SIZE(plain_names); i++) {
+		if (set_name(fd, plain_names[i])) {
+			FAIL(r, "DMA_BUF_SET_NAME \"%s\": %s", plain_names[i],
+			     strerror(errno));
+			break;
+		}
+		found = bufinfo_row(ino_of(fd), name, sizeof(name), next,
+				    sizeof(next));
+		if (found != 1)
+			FAIL(r, "no bufinfo row for inode %lu", ino_of(fd));
+		else if (strcmp(name, plain_names[i]) != 0)
+			FAIL(r, "name %zu: bufinfo shows \"%s\", want \"%s\"", i,
+			     name, plain_names[i]);
+	}
+	close(fd);
+}
+
+/*
+ * One fdinfo read taken while others attach and detach: the attachment lines
+ * are either "attachments:\tskipped" alone or a count and that many devices,
+ * and the name is still the last line.  Returns the count, -2 for skipped,
+ * -1 (with @r failed) for anything else.
+ */
+static int churn_read(struct result *r, int fd, const char *name)
+{
+	char v[64], tail[64], *t;
+	int devs, ret = -1;
+	size_t len, tl;
+
+	t = read_fdinfo_len(fd, &len);
+	if (!t) {
+		FAIL(r, "reading fdinfo: %s", strerror(errno));
+		return -1;
+	}
+	devs = count_lines(t, "attached_dev:");
+	tl = snprintf(tail, sizeof(tail), "\nname:\t%s\n", name);
+	if (count_lines(t, "attachments:") != 1 ||
+	    !field(t, "attachments:", v, sizeof(v))) {
+		FAIL(r, "%d attachments: lines", count_lines(t, "attachments:"));
+	} else if (len < tl || memcmp(t + len - tl, tail, tl) != 0) {
+		FAIL(r, "name: is not the last line");
+	} else if (strcmp(v, "skipped") == 0) {
+		if (devs)
+			FAIL(r, "skipped list with %d attached_dev lines", devs);
+		else
+			ret = -2;
+	} else if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		FAIL(r, "attachments: \"%s\", want 0, 1 or skipped", v);
+	} else if (atoi(v) != devs) {
+		FAIL(r, "attachments: %s with %d attached_dev lines", v, devs);
+	} else if (devs == 1 && (!field(t, "attached_dev:", v, sizeof(v)) ||
+			      strcmp(v, "vgem") != 0)) {
+		FAIL(r, "attached_dev \"%s\", want \"vgem\"", v);
+	} else {
+		ret = devs;
+	}
+	free(t);
+	return ret;
+}
+
+/*
+ * fdinfo only tries the reservation lock.  Two children keep taking it, one
+ * by attaching vgem to the buffer and detaching it again, one by polling the
+ * buffer, while this process reads fdinfo for a while.  Every read must be
+ * well formed; how many were skipped depends on timing and is only reported.
+ */
+static void t_attachments_churn(struct result *r)
+{
+	int exp, fd = -1, i, reads = 0, counts[2] = { 0 }, skipped = 0, n;
+	pid_t kids[2] = { -1, -1 };
+	struct timespec start, now;
+	char v[64], *t;
+
+	for (exp = 0; exp < EXP_VGEM && fd < 0; exp++)
+		if (have(exp))
+			fd = alloc_buf(exp, PAGE);
+	if (fd < 0)
+		fd = any_buf(r, PAGE, NULL);
+	if (fd < 0)
+		return;
+	t = read_fdinfo(fd);
+	if (!t || !field(t, "attachments:", v, sizeof(v))) {
+		SKIP(r, "this kernel does not list attachments in fdinfo");
+		goto out;
+	}
+	if (vgem_fd < 0 || count_lines(t, "exp_name:\tdrm") != 0) {
+		SKIP(r, "no importer: needs vgem and a buffer from another exporter");
+		goto out;
+	}
+	if (set_name(fd, "churn")) {
+		FAIL(r, "DMA_BUF_SET_NAME: %s", strerror(errno));
+		goto out;
+	}
+	fflush(stdout);
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0) {
+			FAIL(r, "fork: %s", strerror(errno));
+			goto out;
+		}
+		if (kids[i] > 0)
+			continue;
+		for (;;) {
+			if (i == 0) {
+				__u32 h = vgem_import(fd);
+
+				if (h)
+					vgem_release(h);
+			} else {
+				struct pollfd p = { fd, POLLIN | POLLOUT, 0 };
+
+				poll(&p, 1, 0);
+			}
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		n = churn_read(r, fd, "churn");
+		if (n == -1)
+			break;
+		if (n == -2)
+			skipped++;
+		else
+			counts[n]++;
+		reads++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 3);
+	printf("# attachments_churn: %d reads: %d listed none, %d listed vgem, %d skipped\n",
+	       reads, counts[0], counts[1], skipped);
+	if (r->status == ST_PASS && counts[0] + counts[1] == 0)
+		FAIL(r, "no read of %d listed the attachments", reads);
+out:
+	for (i = 0; i < 2; i++) {
+		if (kids[i] > 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+	}
+	free(t);
+	close(fd);
+}
+
 static void t_name_forge_fdinfo(struct result *r)
 {
 	int fd = any_buf(r, 3 * PAGE, NULL), sizes;
@@ -1044,8 +1250,11 @@ static const struct {
 	{ "fdinfo_count", t_fdinfo_count },
 	{ "mapped_only", t_mapped_only },
 	{ "attachments_fdinfo", t_attachments_fdinfo },
+	{ "attachments_churn", t_attachments_churn },
 	{ "name_forge_fdinfo", t_name_forge_fdinfo },
 	{ "name_forge_bufinfo", t_name_forge_bufinfo },
+	{ "name_plain_fdinfo", t_name_plain_fdinfo },
+	{ "name_plain_bufinfo", t_name_plain_bufinfo },
 	{ "kernel_log_clean", t_kernel_log_clean },
 };
 

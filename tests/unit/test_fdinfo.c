@@ -114,6 +114,39 @@ Test(fdinfo, attachment_count_disagrees)
 	cr_assert_eq(fi.ndevices, 0);
 }
 
+/*
+ * The kernel found the reservation lock busy: the kernel lists attachments,
+ * but not this time, so the devices are unknown, not none.
+ */
+Test(fdinfo, attachments_skipped)
+{
+	static const char t[] = "size:\t8192\ncount:\t2\nexp_name:\tsystem\n"
+				"attachments:\tskipped\nname:\tcam0\n";
+	struct dbf_fdinfo fi;
+
+	cr_assert_eq(dbf_fdinfo_parse(t, sizeof(t) - 1, &fi), 0);
+	cr_assert(fi.has_attachments);
+	cr_assert(fi.attachments_skipped);
+	cr_assert(!fi.devices_known);
+	cr_assert_eq(fi.ndevices, 0);
+	cr_assert_eq(fi.size, 8192);
+	cr_assert_eq(fi.count, 2);
+	assert_str(fi.exp_name, "system");
+	assert_str(fi.name, "cam0");
+}
+
+/* A count is a number or "skipped"; anything else is no list. */
+Test(fdinfo, attachments_garbled)
+{
+	static const char t[] = "size:\t1\nexp_name:\tx\nattachments:\tskip\nname:\tn\n";
+	struct dbf_fdinfo fi;
+
+	cr_assert_eq(dbf_fdinfo_parse(t, sizeof(t) - 1, &fi), 0);
+	cr_assert(!fi.has_attachments);
+	cr_assert(!fi.attachments_skipped);
+	cr_assert(!fi.devices_known);
+}
+
 /* "attachments:\t0" is a list, empty; no such line is no list at all. */
 Test(fdinfo, attachments_or_none)
 {
@@ -122,7 +155,7 @@ Test(fdinfo, attachments_or_none)
 	char *t = read_fixture("linux-6.1-patched/proc/400/fdinfo/4", &len);
 
 	cr_assert_eq(dbf_fdinfo_parse(t, len, &fi), 0);
-	cr_assert(fi.has_attachments && fi.devices_known);
+	cr_assert(fi.has_attachments && fi.devices_known && !fi.attachments_skipped);
 	cr_assert_eq(fi.ndevices, 0);
 	free(t);
 	t = read_fixture("linux-6.1-vgem/proc/90/fdinfo/6", &len);
