@@ -375,10 +375,58 @@ static size_t only_of(struct dbf_buf_io *io, unsigned int kind, const pid_t *pid
 	return k;
 }
 
+/*
+ * For the checks: one link of dmabuf_iter.bpf.c, iter/task_file (@maps false)
+ * or iter/task_vma, with the magic filter off so that any file counts.
+ */
+static int keep_one(unsigned long magic, bool maps, int *fd)
+{
+	struct dmabuf_iter_bpf *skel = dmabuf_iter_bpf__open();
+	int r;
+
+	if (!skel)
+		return errno ? -errno : -EINVAL;
+	skel->rodata->dbf_magic = magic;
+	skel->rodata->dbf_any_file = true;
+	bpf_program__set_autoload(skel->progs.dbf_tasks, false);
+	bpf_program__set_autoload(maps ? skel->progs.dbf_fds : skel->progs.dbf_maps, false);
+	bpf_program__set_autoload(skel->progs.dbf_bufs, false);
+	r = dmabuf_iter_bpf__load(skel);
+	if (!r)
+		r = keep_link(maps ? skel->progs.dbf_maps : skel->progs.dbf_fds, fd);
+	dmabuf_iter_bpf__destroy(skel);
+	return r;
+}
+
+/*
+ * The @npids @pids the walk in @b vouched for, into @cmp; *@nmore counts
+ * those it left to the per-file iterator with a @more record.
+ */
+static size_t vouched(const struct dbf_buf_io *b, unsigned int more, const pid_t *pids,
+		      size_t npids, pid_t *cmp, size_t *nmore)
+{
+	size_t ncmp = 0;
+
+	for (size_t k = 0; k < npids; k++) {
+		bool cut = false;
+
+		for (size_t i = 0; i + sizeof(struct dbf_bpf_rec) <= b->len;
+		     i += sizeof(struct dbf_bpf_rec)) {
+			const struct dbf_bpf_rec *x = (const struct dbf_bpf_rec *)(b->p + i);
+
+			cut |= x->kind == more && x->tgid == pids[k];
+		}
+		if (cut)
+			++*nmore;
+		else
+			cmp[ncmp++] = pids[k];
+	}
+	return ncmp;
+}
+
 int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 		      size_t *nsame, size_t *nmore)
 {
-	struct dmabuf_iter_bpf *skel;
 	struct dbf_buf_io a = { 0 }, b = { 0 };
 	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
 	int per_fd = -1, walk = -1, r;
@@ -389,18 +437,7 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 	*nsame = *nmore = 0;
 	if (!cmp)
 		return -ENOMEM;
-	skel = dmabuf_iter_bpf__open();
-	if (!skel)
-		return errno ? -errno : -EINVAL;
-	skel->rodata->dbf_magic = magic;
-	skel->rodata->dbf_any_file = true;
-	bpf_program__set_autoload(skel->progs.dbf_tasks, false);
-	bpf_program__set_autoload(skel->progs.dbf_maps, false);
-	bpf_program__set_autoload(skel->progs.dbf_bufs, false);
-	r = dmabuf_iter_bpf__load(skel);
-	if (!r)
-		r = keep_link(skel->progs.dbf_fds, &per_fd);
-	dmabuf_iter_bpf__destroy(skel);
+	r = keep_one(magic, false, &per_fd);
 	if (!r)
 		r = load_fdt(NULL, magic, true, false, &walk);
 	if (!r)
@@ -410,20 +447,7 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 	if (r < 0)
 		goto out;
 	/* Tables with too many kept files: the walk only says so. */
-	for (size_t k = 0; k < npids; k++) {
-		bool cut = false;
-
-		for (size_t i = 0; i + sizeof(struct dbf_bpf_rec) <= b.len;
-		     i += sizeof(struct dbf_bpf_rec)) {
-			const struct dbf_bpf_rec *x = (const struct dbf_bpf_rec *)(b.p + i);
-
-			cut |= x->kind == DBF_BPF_MORE && x->tgid == pids[k];
-		}
-		if (cut)
-			++*nmore;
-		else
-			cmp[ncmp++] = pids[k];
-	}
+	ncmp = vouched(&b, DBF_BPF_MORE, pids, npids, cmp, nmore);
 	r = dbf_bpf_split_tasks(b.p, &b.len, &maps_len, &ntasks, &more);
 	if (r < 0)
 		goto out;
@@ -455,7 +479,6 @@ out:
 int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
 		       size_t *nsame, size_t *nmore)
 {
-	struct dmabuf_iter_bpf *skel;
 	struct dbf_buf_io a = { 0 }, b = { 0 };
 	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
 	int per_vma = -1, walk = -1, r;
@@ -464,18 +487,7 @@ int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
 	*nsame = *nmore = 0;
 	if (!cmp)
 		return -ENOMEM;
-	skel = dmabuf_iter_bpf__open();
-	if (!skel)
-		return errno ? -errno : -EINVAL;
-	skel->rodata->dbf_magic = magic;
-	skel->rodata->dbf_any_file = true;
-	bpf_program__set_autoload(skel->progs.dbf_tasks, false);
-	bpf_program__set_autoload(skel->progs.dbf_fds, false);
-	bpf_program__set_autoload(skel->progs.dbf_bufs, false);
-	r = dmabuf_iter_bpf__load(skel);
-	if (!r)
-		r = keep_link(skel->progs.dbf_maps, &per_vma);
-	dmabuf_iter_bpf__destroy(skel);
+	r = keep_one(magic, true, &per_vma);
 	if (!r)
 		r = load_fdt(NULL, magic, true, true, &walk);
 	/* the walk first: iter/task_vma's view must not be the older one */
@@ -490,19 +502,7 @@ int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
 		goto out;
 	}
 	/* Processes the walk could not vouch for: the scan reads iter/task_vma. */
-	for (size_t k = 0; k < npids; k++) {
-		bool cut = false;
-
-		for (size_t i = 0; i < b.len; i += sizeof(struct dbf_bpf_rec)) {
-			const struct dbf_bpf_rec *x = (const struct dbf_bpf_rec *)(b.p + i);
-
-			cut |= x->kind == DBF_BPF_MAP_MORE && x->tgid == pids[k];
-		}
-		if (cut)
-			++*nmore;
-		else
-			cmp[ncmp++] = pids[k];
-	}
+	ncmp = vouched(&b, DBF_BPF_MAP_MORE, pids, npids, cmp, nmore);
 	na = only_of(&a, DBF_BPF_MAP, cmp, ncmp);
 	nb = only_of(&b, DBF_BPF_MAP, cmp, ncmp);
 	for (size_t i = 0; i < na && i < nb; i++) {
