@@ -54,6 +54,8 @@ struct view {
 	struct dbf_scanner scanner;	/* the process that reads /proc */
 	pthread_t recv_thread;		/* reads its frames, builds, publishes */
 	bool recv_running;
+	pthread_t loop_thread;		/* runs the loop; a SIGTERM ends it */
+	bool lost;			/* the scanner is gone: exit 1 */
 	int recv_stop[2];		/* closing [1] stops the receiver */
 
 	/*
@@ -402,10 +404,19 @@ static void *recv_main(void *arg)
 		tree_unref(prev);
 		pthread_mutex_lock(&v->lock);
 		if (lost) {
-			/* Keep serving what we have; no restart, no retry. */
-			if (!v->stopping)
-				dbf_log(LOG_ERR, "the scanner is gone (%s); serving the last snapshot from now on",
+			/*
+			 * Only a privileged process can start a scanner, and
+			 * none is left: stop with a failure, so that a
+			 * supervisor starts a whole new daemon, rather than
+			 * serve a snapshot that never changes again.
+			 */
+			if (!v->stopping) {
+				dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
 					r == -EPIPE ? "it exited" : "bad frame");
+				v->lost = true;
+				/* libfuse's handler ends the loop, as for kill. */
+				pthread_kill(v->loop_thread, SIGTERM);
+			}
 			pthread_mutex_unlock(&v->lock);
 			break;
 		}
@@ -1265,6 +1276,7 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
 		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
+	v->loop_thread = pthread_self();
 	r = recv_start(v);
 	if (r < 0) {
 		ret = fail("cannot start the receiver: %s", strerror(-r));
@@ -1277,6 +1289,10 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	r = serve(v);
 	/* A positive value is the signal that ended the loop: a clean exit. */
 	ret = r < 0 ? fail("serving %s: %s", o->mountpoint, strerror(-r)) : 0;
+	pthread_mutex_lock(&v->lock);
+	if (v->lost)
+		ret = 1;	/* said by the receiver */
+	pthread_mutex_unlock(&v->lock);
 
 	inval_stop(v);
 out_unmount:
