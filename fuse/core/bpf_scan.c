@@ -424,41 +424,58 @@ static size_t vouched(const struct dbf_buf_io *b, unsigned int more, const pid_t
 	return ncmp;
 }
 
-int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
+/*
+ * Does the walk with @maps false (fd records) or true (mapping records),
+ * agree with the per-item iterator the scan would read instead, for the
+ * processes the walk vouched for? See dbf_bpf_fdt_check().
+ */
+static int walk_check(unsigned long magic, bool maps, const pid_t *pids, size_t npids,
 		      size_t *nsame, size_t *nmore)
 {
+	const unsigned int kind = maps ? DBF_BPF_MAP : DBF_BPF_FD;
 	struct dbf_buf_io a = { 0 }, b = { 0 };
 	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
-	int per_fd = -1, walk = -1, r;
-	size_t ncmp = 0;
-	size_t na, nb, ntasks, maps_len;
+	int per_item = -1, walk = -1, r;
+	size_t na, nb, ncmp, ntasks, maps_len;
 	unsigned int more;
 
 	*nsame = *nmore = 0;
 	if (!cmp)
 		return -ENOMEM;
-	r = keep_one(magic, false, &per_fd);
+	r = keep_one(magic, maps, &per_item);
 	if (!r)
-		r = load_fdt(NULL, magic, true, false, &walk);
+		r = load_fdt(NULL, magic, true, maps, &walk);
+	/* the walk first: the per-item iterator's view must not be the older one */
 	if (!r)
 		r = read_iter(walk, &b);
 	if (!r)
-		r = read_iter(per_fd, &a);
+		r = read_iter(per_item, &a);
 	if (r < 0)
 		goto out;
-	/* Tables with too many kept files: the walk only says so. */
-	ncmp = vouched(&b, DBF_BPF_MORE, pids, npids, cmp, nmore);
-	r = dbf_bpf_split_tasks(b.p, &b.len, &maps_len, &ntasks, &more);
-	if (r < 0)
+	if (maps && b.len % sizeof(struct dbf_bpf_rec)) {
+		r = -EIO;
 		goto out;
-	na = only_of(&a, DBF_BPF_FD, cmp, ncmp);
-	nb = only_of(&b, DBF_BPF_FD, cmp, ncmp);
+	}
+	/* Tables too long, or mappings not listed: the walk only says so. */
+	ncmp = vouched(&b, maps ? DBF_BPF_MAP_MORE : DBF_BPF_MORE, pids, npids, cmp, nmore);
+	if (!maps) {
+		r = dbf_bpf_split_tasks(b.p, &b.len, &maps_len, &ntasks, &more);
+		if (r < 0)
+			goto out;
+	}
+	na = only_of(&a, kind, cmp, ncmp);
+	nb = only_of(&b, kind, cmp, ncmp);
 	for (size_t i = 0; i < na && i < nb; i++) {
 		const struct dbf_bpf_rec *x = (struct dbf_bpf_rec *)a.p + i;
 		const struct dbf_bpf_rec *y = (struct dbf_bpf_rec *)b.p + i;
+		bool same;
 
-		if (x->tgid != y->tgid || x->tid != y->tid || x->fd != y->fd ||
-		    x->ino != y->ino || x->dev != y->dev || x->count != y->count) {
+		if (maps)	/* the whole record, as the reader takes it */
+			same = !memcmp(x, y, sizeof(*x));
+		else
+			same = x->tgid == y->tgid && x->tid == y->tid && x->fd == y->fd &&
+			       x->ino == y->ino && x->dev == y->dev && x->count == y->count;
+		if (!same) {
 			*nsame = i;
 			r = 1;
 			goto out;
@@ -467,8 +484,8 @@ int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
 	*nsame = na < nb ? na : nb;
 	r = na == nb ? 0 : 1;
 out:
-	if (per_fd >= 0)
-		close(per_fd);
+	if (per_item >= 0)
+		close(per_item);
 	if (walk >= 0)
 		close(walk);
 	free(a.p);
@@ -476,54 +493,14 @@ out:
 	return r;
 }
 
+int dbf_bpf_fdt_check(unsigned long magic, const pid_t *pids, size_t npids,
+		      size_t *nsame, size_t *nmore)
+{
+	return walk_check(magic, false, pids, npids, nsame, nmore);
+}
+
 int dbf_bpf_maps_check(unsigned long magic, const pid_t *pids, size_t npids,
 		       size_t *nsame, size_t *nmore)
 {
-	struct dbf_buf_io a = { 0 }, b = { 0 };
-	__do_free pid_t *cmp = calloc(npids ? npids : 1, sizeof(*cmp));
-	int per_vma = -1, walk = -1, r;
-	size_t na, nb, ncmp = 0;
-
-	*nsame = *nmore = 0;
-	if (!cmp)
-		return -ENOMEM;
-	r = keep_one(magic, true, &per_vma);
-	if (!r)
-		r = load_fdt(NULL, magic, true, true, &walk);
-	/* the walk first: iter/task_vma's view must not be the older one */
-	if (!r)
-		r = read_iter(walk, &b);
-	if (!r)
-		r = read_iter(per_vma, &a);
-	if (r < 0)
-		goto out;
-	if (b.len % sizeof(struct dbf_bpf_rec)) {
-		r = -EIO;
-		goto out;
-	}
-	/* Processes the walk could not vouch for: the scan reads iter/task_vma. */
-	ncmp = vouched(&b, DBF_BPF_MAP_MORE, pids, npids, cmp, nmore);
-	na = only_of(&a, DBF_BPF_MAP, cmp, ncmp);
-	nb = only_of(&b, DBF_BPF_MAP, cmp, ncmp);
-	for (size_t i = 0; i < na && i < nb; i++) {
-		const struct dbf_bpf_rec *x = (struct dbf_bpf_rec *)a.p + i;
-		const struct dbf_bpf_rec *y = (struct dbf_bpf_rec *)b.p + i;
-
-		/* the whole record, as the reader takes it */
-		if (memcmp(x, y, sizeof(*x))) {
-			*nsame = i;
-			r = 1;
-			goto out;
-		}
-	}
-	*nsame = na < nb ? na : nb;
-	r = na == nb ? 0 : 1;
-out:
-	if (per_vma >= 0)
-		close(per_vma);
-	if (walk >= 0)
-		close(walk);
-	free(a.p);
-	free(b.p);
-	return r;
+	return walk_check(magic, true, pids, npids, nsame, nmore);
 }
