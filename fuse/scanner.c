@@ -199,6 +199,16 @@ int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
 }
 
 /*
+ * A scanner that cannot start says why: a silent exit would leave the
+ * server with "the scanner exited" and nothing else to go on.
+ */
+static void __attribute__((noreturn)) die(const char *what)
+{
+	dbf_log(LOG_ERR, "scanner: %s: %s", what, strerror(errno));
+	_exit(1);
+}
+
+/*
  * _exit() everywhere: no atexit handlers, and no leak check that would
  * need to ptrace in a sanitizer build.
  */
@@ -209,6 +219,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	bool said_cgroups = false;
 	unsigned int keep;
+	int r;
 
 	prctl(PR_SET_NAME, "dmabuffs-scan", 0, 0, 0);
 	/* A server gone mid-write is an exit, not a signal. */
@@ -225,7 +236,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		null = fcntl(null, F_DUPFD, 10);
 	if (frames < 0 || ctl < 0 ||
 	    dup2(frames, FD_FRAMES) < 0 || dup2(ctl, FD_CTL) < 0)
-		_exit(1);
+		die("cannot set up its pipes");
 	/* No /dev/null (a bare mount namespace): closed will do. */
 	if (null < 0 || dup2(null, FD_NULL) < 0 || dup2(null, 0) < 0 ||
 	    dup2(null, 1) < 0) {
@@ -234,7 +245,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		close(1);
 	}
 	if (close_range(null < 0 ? FD_NULL : FD_NULL + 1, ~0U, 0) < 0)
-		_exit(1);
+		die("close_range");
 	/*
 	 * The iterators load while root: only their links are kept, and
 	 * reading them later takes no capability but the bpf() call that
@@ -269,10 +280,12 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		keep |= DBF_KEEP_BPF;
 		dbf_log(LOG_NOTICE, "this kernel checks CAP_BPF to read BPF iterators: the scanner keeps it");
 	}
+	/* Both say why they failed. */
 	if (cfg->privs && dbf_privs_drop(cfg->privs, keep) < 0)
 		_exit(1);
-	if (cfg->sandbox && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-			     dbf_sandbox_scanner() < 0))
+	if (cfg->sandbox && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("PR_SET_NO_NEW_PRIVS");
+	if (cfg->sandbox && dbf_sandbox_scanner() < 0)
 		_exit(1);
 	if (!cfg->foreground)
 		dbf_log_to_syslog();
@@ -284,14 +297,16 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	if (null >= 0)
 		close(FD_NULL);
 	/* Right after the pipes: fds 5 and up are the iterator links. */
-	if (opts.bpf && dbf_bpf_move_fds(opts.bpf, FD_NULL) < 0)
-		_exit(1);
+	r = opts.bpf ? dbf_bpf_move_fds(opts.bpf, FD_NULL) : 0;
+	if (r < 0) {
+		errno = -r;
+		die("cannot keep its BPF iterator links");
+	}
 
 	for (;;) {
 		struct dbf_snapshot *snap;
 		char *bytes = NULL;
 		size_t len = 0;
-		int r;
 
 		r = dbf_scan(&opts, NULL, &snap);
 		if (r == 0) {
@@ -415,8 +430,10 @@ void dbf_scanner_kill(struct dbf_scanner *sc)
 		syscall(SYS_pidfd_send_signal, sc->pidfd, SIGKILL, NULL, 0);
 }
 
-void dbf_scanner_stop(struct dbf_scanner *sc)
+int dbf_scanner_stop(struct dbf_scanner *sc)
 {
+	int status = -1;
+
 	dbf_scanner_kill(sc);
 	if (sc->pidfd >= 0) {
 		close(sc->pidfd);
@@ -432,8 +449,20 @@ void dbf_scanner_stop(struct dbf_scanner *sc)
 	}
 	/* Still ours in the foreground; init's after fuse_daemonize(). */
 	if (sc->pid > 0) {
-		while (waitpid(sc->pid, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(sc->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		sc->pid = -1;
 	}
+	return status;
+}
+
+void dbf_scanner_describe(int status, char *buf, size_t size)
+{
+	if (status >= 0 && WIFEXITED(status))
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+	else if (status >= 0 && WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %d, %s", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "not our child: status unknown");
 }

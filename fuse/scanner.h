@@ -54,7 +54,9 @@ int dbf_scanner_read(int fd, char **payload, size_t *len, int *err);
 
 /* SIGKILL through the pidfd: its frame pipe then reads end of file. */
 void dbf_scanner_kill(struct dbf_scanner *sc);
-/* Kill it, close the pipes, reap it if it is still our child. */
-void dbf_scanner_stop(struct dbf_scanner *sc);
+/* Kill it, close the pipes, reap it if it is still our child: its wait status, else -1. */
+int dbf_scanner_stop(struct dbf_scanner *sc);
+/* "exit status 1", "killed by signal 31, Bad system call": for a log line. */
+void dbf_scanner_describe(int status, char *buf, size_t size);
 
 #endif

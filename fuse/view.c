@@ -1408,11 +1408,14 @@ int dbf_view_run(const struct dbf_options *opts)
 		goto out;
 	r = build_tree(&v, NULL, &v.cur, &lost);
 	if (r < 0) {
+		int status = dbf_scanner_stop(&v.scanner);
+		char how[64];
+
+		dbf_scanner_describe(status, how, sizeof(how));
 		if (lost)
-			ret = fail("the scanner exited before its first scan");
+			ret = fail("the scanner exited before its first scan (%s)", how);
 		else
 			ret = fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
-		dbf_scanner_stop(&v.scanner);
 		goto out;
 	}
 
