@@ -14,6 +14,14 @@ DBF_PACKAGES=(
 	# the metrics suite: promtool and a real scrape, a browser for usage.svg,
 	# python3 to read what they answer
 	prometheus prometheus-node-exporter chromium python3
+	# the arm64 suite: Debian's cross compiler (g++ too, for meson env2mfile),
+	# the :arm64 libraries to link against, QEMU for aarch64
+	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu pkgconf:arm64 libc6-dev:arm64
+	libfuse3-dev:arm64 libcap-dev:arm64 libseccomp-dev:arm64 libbpf-dev:arm64
+	qemu-system-arm
+	# the kernel selftest's 32-bit build (gcc-multilib would conflict with
+	# the arm64 cross compiler)
+	gcc-i686-linux-gnu libc6-dev-i386-cross
 )
 
 dbf_install_deps() {
@@ -27,6 +35,12 @@ dbf_install_deps() {
 		echo "dmabuffs: missing packages (run as root to install): ${missing[*]}" >&2
 		return 1
 	fi
+	# Packages of another architecture (name:arch) need it in dpkg first.
+	for p in "${missing[@]}"; do
+		case $p in *:*) ;; *) continue ;; esac
+		dpkg --print-foreign-architectures | grep -qx "${p#*:}" ||
+			dpkg --add-architecture "${p#*:}" || return 1
+	done
 	echo "installing: ${missing[*]}"
 	apt-get update -qq >/dev/null &&
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
