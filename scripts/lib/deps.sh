@@ -14,14 +14,19 @@ DBF_PACKAGES=(
 	# the metrics suite: promtool and a real scrape, a browser for usage.svg,
 	# python3 to read what they answer
 	prometheus prometheus-node-exporter chromium python3
-	# the arm64 suite: Debian's cross compiler (g++ too, for meson env2mfile),
-	# the :arm64 libraries to link against, QEMU for aarch64
-	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu pkgconf:arm64 libc6-dev:arm64
-	libfuse3-dev:arm64 libcap-dev:arm64 libseccomp-dev:arm64 libbpf-dev:arm64
-	qemu-system-arm
 	# the kernel selftest's 32-bit build (gcc-multilib would conflict with
 	# the arm64 cross compiler)
 	gcc-i686-linux-gnu libc6-dev-i386-cross
+)
+
+# The arm64 build (scripts/cross) and suite: Debian's cross compiler (g++
+# too, for meson env2mfile), the :arm64 libraries to link against, QEMU
+# for aarch64. scripts/test installs them up front, so that no two suites
+# running side by side call apt at once.
+DBF_ARM64_PACKAGES=(
+	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu pkgconf:arm64 libc6-dev:arm64
+	libfuse3-dev:arm64 libcap-dev:arm64 libseccomp-dev:arm64 libbpf-dev:arm64
+	qemu-system-arm
 )
 
 dbf_install_deps() {
