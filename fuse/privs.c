@@ -49,15 +49,22 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 	/* A debugger's SIGINT to the group must not unmount under the daemon. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0) < 0)
+	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0) < 0) {
+		dbf_log(LOG_ERR, "unmount watcher: cannot set up its fds: %s", strerror(errno));
 		_exit(1);
+	}
 	if (caps) {
 		cap_set_flag(caps, CAP_PERMITTED, 1, admin, CAP_SET);
 		cap_set_flag(caps, CAP_EFFECTIVE, 1, admin, CAP_SET);
 		cap_set_proc(caps);
 		cap_free(caps);
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || dbf_sandbox_watcher() < 0)
+	/* dbf_sandbox_watcher() says why it failed. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		dbf_log(LOG_ERR, "unmount watcher: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		_exit(1);
+	}
+	if (dbf_sandbox_watcher() < 0)
 		_exit(1);
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
