@@ -225,16 +225,33 @@ static void note_sources(const struct view *v, const struct dbf_snapshot *prev,
 			v->opts->scan.debugfs_root);
 }
 
-static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new)
+/*
+ * With v->lock held. A job the thread has not taken yet is stretched to
+ * @new rather than followed by another, so that a thread that lags holds
+ * two trees, not two per rebuild. What only the tree in between had then
+ * expires with the entry and attribute timeouts. The trees let go are
+ * put in @out, as in kept_update(); returns how many.
+ */
+static int inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new,
+		      struct dbf_tree *out[2])
 {
-	struct inval_job *j = malloc(sizeof(*j));
+	struct inval_job *j;
 
+	if (v->jobs) {
+		/* Then it is the only one waiting. */
+		j = v->jobs;
+		out[0] = j->new;
+		out[1] = old;
+		j->new = new;
+		return 2;
+	}
+	j = malloc(sizeof(*j));
 	if (!j || !v->inval_running || v->stopping) {
 		/* Names then expire with entry_timeout instead. */
 		free(j);
-		tree_unref(old);
-		tree_unref(new);
-		return;
+		out[0] = old;
+		out[1] = new;
+		return 2;
 	}
 	j->old = old;
 	j->new = new;
@@ -242,6 +259,7 @@ static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *ne
 	*v->jobs_tail = j;
 	v->jobs_tail = &j->next;
 	pthread_cond_signal(&v->inval_cond);
+	return 0;
 }
 
 /*
@@ -387,9 +405,9 @@ static void *recv_main(void *arg)
 			{ .fd = v->scanner.frames, .events = POLLIN },
 			{ .fd = v->recv_stop[0], .events = POLLIN },
 		};
-		struct dbf_tree *prev, *t, *old, *expired[NKEPT];
+		struct dbf_tree *prev, *t, *old, *expired[NKEPT + 2];
 		bool lost;
-		int r, nexp;
+		int r, nexp = 0;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -425,14 +443,14 @@ static void *recv_main(void *arg)
 			note_sources(v, old->snap, t->snap);
 			v->cur = t;
 			v->failed = false;
-			inval_push(v, old, tree_ref(t));
+			nexp = inval_push(v, old, tree_ref(t), expired);
 		} else if (!v->failed) {
 			/* The previous snapshot keeps being served. */
 			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
 				strerror(-r));
 			v->failed = true;
 		}
-		nexp = kept_update(v, v->cur, expired);
+		nexp += kept_update(v, v->cur, expired + nexp);
 		pthread_mutex_unlock(&v->lock);
 		while (nexp)
 			tree_unref(expired[--nexp]);
