@@ -678,6 +678,13 @@ static int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	return buf_child(t, &t->snap->bufs[gs->idx[g->first + i]], name, node, st);
 }
 
+static uint64_t group_key(const struct dbf_tree *t, uint64_t dir, size_t i)
+{
+	const struct dbf_groups *gs = &t->groups[dbf_node_kind(dir)];
+
+	return t->snap->bufs[gs->idx[tree_group(t, dir)->first + i]].ino;
+}
+
 static nlink_t name_links(const struct dbf_tree *t, const struct dbf_buf *b)
 {
 	(void)t;
@@ -797,7 +804,8 @@ struct dbf_cgroup {
 	struct dbf_str path;		/* raw; "" for %unknown */
 	struct dbf_str comp;		/* the last component, raw */
 	uint32_t parent;		/* cgs index; the root's is 0 */
-	uint32_t sub0, nsub;		/* child cgroups: run in cg_sub, by name */
+	uint32_t sub0, nsub;		/* child cgroups: run in cg_sub, by name,
+					 * and in cg_list, by id */
 	uint32_t nlisted;		/* of them, those with an entry */
 	uint32_t proc0, nprocs;		/* own processes: run in cg_procs, by pid */
 	uint32_t buf0, nbufs;		/* what they hold: run in cg_bufs, by inode */
@@ -1011,12 +1019,13 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 	t->cgs = calloc(t->ncgs, sizeof(*t->cgs));
 	t->cg_by_id = calloc(t->ncgs, sizeof(*t->cg_by_id));
 	t->cg_sub = calloc(t->ncgs, sizeof(*t->cg_sub));
+	t->cg_list = calloc(t->ncgs, sizeof(*t->cg_list));
 	t->cg_procs = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->cg_procs));
 	t->cg_bufs = calloc(s->nholders ? s->nholders : 1, sizeof(*t->cg_bufs));
 	t->cg_links = calloc(s->nbufs ? s->nbufs : 1, sizeof(*t->cg_links));
 	proc_cg = calloc(s->nprocs ? s->nprocs : 1, sizeof(*proc_cg));
-	if (!t->cgs || !t->cg_by_id || !t->cg_sub || !t->cg_procs || !t->cg_bufs ||
-	    !t->cg_links || !proc_cg) {
+	if (!t->cgs || !t->cg_by_id || !t->cg_sub || !t->cg_list || !t->cg_procs ||
+	    !t->cg_bufs || !t->cg_links || !proc_cg) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -1060,6 +1069,11 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 	}
 	qsort_r(t->cg_by_id, t->ncgs - 1, sizeof(*t->cg_by_id), id_cmp,
 		&(struct id_recs){ t->cgs, sizeof(*t->cgs) });
+	/* Lookups bisect cg_sub by name; listings go by id (dbf_tree_key()). */
+	memcpy(t->cg_list, t->cg_sub, t->ncgs * sizeof(*t->cg_list));
+	for (uint32_t i = 0; i < t->ncgs; i++)
+		qsort_r(&t->cg_list[t->cgs[i].sub0], t->cgs[i].nsub, sizeof(*t->cg_list),
+			id_cmp, &(struct id_recs){ t->cgs, sizeof(*t->cgs) });
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
@@ -1129,6 +1143,7 @@ static void cgroup_free(struct dbf_tree *t, enum dbf_node_kind k)
 	free(t->cgs);
 	free(t->cg_by_id);
 	free(t->cg_sub);
+	free(t->cg_list);
 	free(t->cg_procs);
 	free(t->cg_bufs);
 	free(t->cg_links);
@@ -1215,7 +1230,7 @@ static int cg_child(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 	const struct dbf_buf *b;
 
 	if (i < cg->nsub) {
-		uint32_t j = t->cg_sub[cg->sub0 + i];
+		uint32_t j = t->cg_list[cg->sub0 + i];
 
 		if (!t->cgs[j].listed)
 			return 1;
@@ -1230,6 +1245,20 @@ static int cg_child(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 	if (!cg_sees(t, cg, b, c))
 		return 1;
 	return buf_child(t, b, name, node, st);
+}
+
+/*
+ * Child cgroups by id, then buffers by inode, above every id: a key
+ * stays with its entry, and says no more than the entry itself.
+ */
+#define CG_BUF_KEY	(UINT64_C(1) << DBF_NODE_SHIFT)
+
+static uint64_t cg_key(const struct dbf_tree *t, const struct dbf_cgroup *cg,
+		       size_t i)
+{
+	if (i < cg->nsub)
+		return t->cgs[t->cg_list[cg->sub0 + i]].id & DBF_NODE_KEY;
+	return CG_BUF_KEY + t->snap->bufs[t->cg_bufs[cg->buf0 + i - cg->nsub]].ino;
 }
 
 static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
@@ -1298,6 +1327,11 @@ static int cgroup_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	const struct dbf_cgroup *cg = cg_at(t, dir);
 
 	return cg ? cg_child(t, cg, i, c, name, node, st) : -ENOENT;
+}
+
+static uint64_t cgroup_key(const struct dbf_tree *t, uint64_t dir, size_t i)
+{
+	return cg_key(t, cg_at(t, dir), i);
 }
 
 static uint64_t cgroup_parent(const struct dbf_tree *t, uint64_t dir)
@@ -1440,6 +1474,11 @@ static int pid_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	return buf_child(t, holder_buf(t->snap, p, (uint32_t)i), name, node, st);
 }
 
+static uint64_t pid_key(const struct dbf_tree *t, uint64_t dir, size_t i)
+{
+	return holder_buf(t->snap, pid_proc(t, dir), (uint32_t)i)->ino;
+}
+
 static uint64_t pid_parent(const struct dbf_tree *t, uint64_t dir)
 {
 	(void)t;
@@ -1490,6 +1529,8 @@ struct fixed_ops {
 	int (*child)(const struct dbf_tree *t, const struct fixed_ops *f,
 		     size_t i, const struct dbf_caller *c, char name[256],
 		     uint64_t *node, struct stat *st);
+	uint64_t (*key)(const struct dbf_tree *t, const struct fixed_ops *f,
+			size_t i);
 	int (*lookup)(const struct dbf_tree *t, const struct fixed_ops *f,
 		      const char *name, const struct dbf_caller *c,
 		      uint64_t *node, struct stat *st);
@@ -1548,6 +1589,14 @@ static int root_child(const struct dbf_tree *t, const struct fixed_ops *f,
 	return dbf_tree_getattr(t, *node, st);
 }
 
+static uint64_t root_key(const struct dbf_tree *t, const struct fixed_ops *f,
+			 size_t i)
+{
+	(void)t;
+	(void)f;
+	return i;
+}
+
 static int root_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 		       const char *name, const struct dbf_caller *c,
 		       uint64_t *node, struct stat *st)
@@ -1600,6 +1649,13 @@ static int inodes_child(const struct dbf_tree *t, const struct fixed_ops *f,
 	return buf_child(t, &t->snap->bufs[i], name, node, st);
 }
 
+static uint64_t inodes_key(const struct dbf_tree *t, const struct fixed_ops *f,
+			   size_t i)
+{
+	(void)f;
+	return t->snap->bufs[i].ino;
+}
+
 static int inodes_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 			 const char *name, const struct dbf_caller *c,
 			 uint64_t *node, struct stat *st)
@@ -1635,20 +1691,31 @@ static long groups_nchildren(const struct dbf_tree *t, const struct fixed_ops *f
 	return t->groups[f->sub].n;
 }
 
+/* Listed by id, the order in which the names first came: see dbf_tree_key(). */
 static int groups_child(const struct dbf_tree *t, const struct fixed_ops *f,
 			size_t i, const struct dbf_caller *c, char name[256],
 			uint64_t *node, struct stat *st)
 {
 	const struct dbf_groups *gs = &t->groups[f->sub];
+	const struct dbf_group *g;
 
 	(void)c;
 	if (i >= gs->n)
 		return -ENOENT;
+	g = &gs->g[gs->by_id[i]];
 	/* Longer than NAME_MAX once escaped: cannot be listed. */
-	if (dbf_escape_component(name, 256, gs->g[i].key) > 255)
+	if (dbf_escape_component(name, 256, g->key) > 255)
 		return 1;
-	*node = dbf_node(f->sub, gs->g[i].id);
+	*node = dbf_node(f->sub, g->id);
 	return dbf_tree_getattr(t, *node, st);
+}
+
+static uint64_t groups_key(const struct dbf_tree *t, const struct fixed_ops *f,
+			   size_t i)
+{
+	const struct dbf_groups *gs = &t->groups[f->sub];
+
+	return gs->g[gs->by_id[i]].id & DBF_NODE_KEY;
 }
 
 static int groups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
@@ -1701,6 +1768,13 @@ static int cgroups_child(const struct dbf_tree *t, const struct fixed_ops *f,
 	return cg_child(t, t->cgs, i, c, name, node, st);
 }
 
+static uint64_t cgroups_key(const struct dbf_tree *t, const struct fixed_ops *f,
+			    size_t i)
+{
+	(void)f;
+	return cg_key(t, t->cgs, i);
+}
+
 static int cgroups_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 			  const char *name, const struct dbf_caller *c,
 			  uint64_t *node, struct stat *st)
@@ -1751,6 +1825,13 @@ static int pids_child(const struct dbf_tree *t, const struct fixed_ops *f,
 	return 0;
 }
 
+static uint64_t pids_key(const struct dbf_tree *t, const struct fixed_ops *f,
+			 size_t i)
+{
+	(void)f;
+	return (uint64_t)t->snap->procs[i].pid;
+}
+
 static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 		       const char *name, const struct dbf_caller *c,
 		       uint64_t *node, struct stat *st)
@@ -1789,44 +1870,45 @@ static int render_usage_svg(const struct dbf_tree *t, const struct dbf_caller *c
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
 		.hash = root_hash, .subdirs = root_subdirs,
-		.nchildren = root_nchildren, .child = root_child,
+		.nchildren = root_nchildren, .child = root_child, .key = root_key,
 		.lookup = root_lookup,
 	},
 	[DBF_NODE_BY_INODE] = {
 		.name = "by-inode",
 		.hash = inodes_hash, .subdirs = no_subdirs,
 		.nchildren = inodes_nchildren, .child = inodes_child,
+		.key = inodes_key,
 		.lookup = inodes_lookup,
 	},
 	[DBF_NODE_BY_NAME] = {
 		.name = "by-name", .sub = DBF_KIND_NAME,
 		.hash = groups_hash, .subdirs = groups_subdirs,
 		.nchildren = groups_nchildren, .child = groups_child,
-		.lookup = groups_lookup,
+		.key = groups_key, .lookup = groups_lookup,
 	},
 	[DBF_NODE_BY_EXPORTER] = {
 		.name = "by-exporter", .sub = DBF_KIND_EXPORTER,
 		.hash = groups_hash, .subdirs = groups_subdirs,
 		.nchildren = groups_nchildren, .child = groups_child,
-		.lookup = groups_lookup,
+		.key = groups_key, .lookup = groups_lookup,
 	},
 	[DBF_NODE_BY_PID] = {
 		.name = "by-pid",
 		.hash = pids_hash, .subdirs = pids_subdirs,
 		.nchildren = pids_nchildren, .child = pids_child,
-		.lookup = pids_lookup,
+		.key = pids_key, .lookup = pids_lookup,
 	},
 	[DBF_NODE_BY_CGROUP] = {
 		.name = "by-cgroup",
 		.hash = cgroups_hash, .subdirs = cgroups_subdirs,
 		.nchildren = cgroups_nchildren, .child = cgroups_child,
-		.lookup = cgroups_lookup, .per_caller = true,
+		.key = cgroups_key, .lookup = cgroups_lookup, .per_caller = true,
 	},
 	[DBF_NODE_BY_DEVICE] = {
 		.name = "by-device", .sub = DBF_KIND_DEVICE,
 		.hash = groups_hash, .subdirs = groups_subdirs,
 		.nchildren = groups_nchildren, .child = groups_child,
-		.lookup = groups_lookup,
+		.key = groups_key, .lookup = groups_lookup,
 	},
 	[DBF_NODE_SUMMARY] = {
 		.name = "summary",
@@ -1942,6 +2024,13 @@ static int fixed_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	return f->child ? f->child(t, f, i, c, name, node, st) : -ENOTDIR;
 }
 
+static uint64_t fixed_key(const struct dbf_tree *t, uint64_t dir, size_t i)
+{
+	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
+
+	return f->key(t, f, i);
+}
+
 static bool fixed_per_caller(const struct dbf_tree *t, uint64_t dir)
 {
 	const struct fixed_ops *f = fixed_of(dbf_node_key(dir));
@@ -1987,6 +2076,8 @@ struct kind_ops {
 	int (*child)(const struct dbf_tree *t, uint64_t dir, size_t i,
 		     const struct dbf_caller *c, char name[256], uint64_t *node,
 		     struct stat *st);
+	/* Of an entry that child() gives; called only for those. */
+	uint64_t (*key)(const struct dbf_tree *t, uint64_t dir, size_t i);
 	/* Whether it answers each caller its own way, when shared. */
 	bool (*per_caller)(const struct dbf_tree *t, uint64_t dir);
 	uint64_t (*parent)(const struct dbf_tree *t, uint64_t dir);
@@ -2004,7 +2095,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.versions = fixed_versions,
 		.ndirs = fixed_ndirs, .dir = fixed_dir, .dirver = fixed_dirver,
 		.getattr = fixed_getattr, .lookup = fixed_lookup,
-		.nchildren = fixed_nchildren, .child = fixed_child,
+		.nchildren = fixed_nchildren, .child = fixed_child, .key = fixed_key,
 		.per_caller = fixed_per_caller, .links = fixed_links,
 		.render = fixed_render,
 	},
@@ -2015,7 +2106,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.build = name_build, .versions = group_versions, .free = group_free,
 		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
 		.getattr = group_getattr, .lookup = group_lookup,
-		.nchildren = group_nchildren, .child = group_child,
+		.nchildren = group_nchildren, .child = group_child, .key = group_key,
 		.parent = name_parent, .links = name_links,
 	},
 	[DBF_KIND_EXPORTER] = {
@@ -2023,14 +2114,14 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.free = group_free,
 		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
 		.getattr = group_getattr, .lookup = group_lookup,
-		.nchildren = group_nchildren, .child = group_child,
+		.nchildren = group_nchildren, .child = group_child, .key = group_key,
 		.parent = exporter_parent, .links = exporter_links,
 	},
 	[DBF_KIND_PID] = {
 		.versions = pid_versions, .free = pid_free,
 		.ndirs = pid_ndirs, .dir = pid_dir, .dirver = pid_dirver,
 		.getattr = pid_getattr, .lookup = pid_lookup,
-		.nchildren = pid_nchildren, .child = pid_child,
+		.nchildren = pid_nchildren, .child = pid_child, .key = pid_key,
 		.parent = pid_parent, .per_caller = pid_per_caller,
 		.links = pid_links,
 		.generation = pid_generation, .may_enter = pid_may_enter,
@@ -2040,7 +2131,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.free = device_free,
 		.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
 		.getattr = group_getattr, .lookup = group_lookup,
-		.nchildren = group_nchildren, .child = group_child,
+		.nchildren = group_nchildren, .child = group_child, .key = group_key,
 		.parent = device_parent, .links = device_links,
 	},
 	[DBF_KIND_CGROUP] = {
@@ -2048,7 +2139,7 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.free = cgroup_free,
 		.ndirs = cgroup_ndirs, .dir = cgroup_dir, .dirver = cgroup_dirver,
 		.getattr = cgroup_getattr, .lookup = cgroup_lookup,
-		.nchildren = cgroup_nchildren, .child = cgroup_child,
+		.nchildren = cgroup_nchildren, .child = cgroup_child, .key = cgroup_key,
 		.parent = cgroup_parent, .per_caller = cgroup_per_caller,
 		.links = cgroup_links,
 	},
@@ -2184,6 +2275,32 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	if (!ops)
 		return -ENOENT;
 	return ops->child ? ops->child(t, dir, i, c, name, node, st) : -ENOTDIR;
+}
+
+uint64_t dbf_tree_key(const struct dbf_tree *t, uint64_t dir, size_t i)
+{
+	long n = dbf_tree_nchildren(t, dir);
+
+	if (n < 0 || i >= (size_t)n)
+		return DBF_KEY_END;
+	return kind_of(dir)->key(t, dir, i);
+}
+
+size_t dbf_tree_seek(const struct dbf_tree *t, uint64_t dir, uint64_t key)
+{
+	const struct kind_ops *ops = kind_of(dir);
+	long n = dbf_tree_nchildren(t, dir);
+	size_t lo = 0, hi = n > 0 ? (size_t)n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ops->key(t, dir, mid) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir)

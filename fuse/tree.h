@@ -157,7 +157,8 @@ struct dbf_tree {
 	uint32_t ncgs;
 	uint32_t cg_unknown;			/* index of %unknown, 0: none */
 	uint32_t *cg_by_id;			/* indices, but the root's, by id */
-	uint32_t *cg_sub, *cg_procs, *cg_bufs;	/* runs: see struct dbf_cgroup */
+	uint32_t *cg_sub, *cg_list;		/* runs: see struct dbf_cgroup */
+	uint32_t *cg_procs, *cg_bufs;
 	struct dbf_dirver *cg_ver;		/* like cgs; [0] is fixed[] */
 	uint32_t *cg_links;			/* by buffer: cgroup dirs naming it */
 	uid_t uid;			/* owner of all but by-pid/<pid> */
@@ -216,6 +217,20 @@ long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir);
 int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		   const struct dbf_caller *c, char name[256], uint64_t *node,
 		   struct stat *st);
+
+/*
+ * The key of entry @i of @dir, below DBF_KEY_END; DBF_KEY_END if there is
+ * no such entry. A directory lists its entries in the order of their
+ * keys, and an entry keeps its key from tree to tree: a buffer's inode, a
+ * pid, or the interned id of a name (the order in which names first
+ * came). So a listing can go on after the last entry it gave in any later
+ * tree, and a key says nothing but which entry it is.
+ */
+#define DBF_KEY_END	(UINT64_C(1) << (DBF_NODE_SHIFT + 1))
+uint64_t dbf_tree_key(const struct dbf_tree *t, uint64_t dir, size_t i);
+
+/* The index of @dir's first entry whose key is @key or more: nchildren if none. */
+size_t dbf_tree_seek(const struct dbf_tree *t, uint64_t dir, uint64_t key);
 
 /*
  * Does @dir, on a shared mount, answer each caller its own way (a pid

@@ -89,17 +89,6 @@ struct open_text {
 	char text[];
 };
 
-/*
- * Per open directory, on a shared mount: one snapshot from opendir to
- * releasedir. Not shared there is no OPENDIR, and each read finds its
- * snapshot from its offset (listing_tree).
- */
-struct open_dir {
-	struct dbf_tree *tree;
-	uint64_t node;
-	long n;
-};
-
 static struct dbf_tree *tree_ref(struct dbf_tree *t)
 {
 	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
@@ -225,16 +214,33 @@ static void note_sources(const struct view *v, const struct dbf_snapshot *prev,
 			v->opts->scan.debugfs_root);
 }
 
-static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new)
+/*
+ * With v->lock held. A job the thread has not taken yet is stretched to
+ * @new rather than followed by another, so that a thread that lags holds
+ * two trees, not two per rebuild. What only the tree in between had then
+ * expires with the entry and attribute timeouts. The trees let go are
+ * put in @out, as in kept_update(); returns how many.
+ */
+static int inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new,
+		      struct dbf_tree *out[2])
 {
-	struct inval_job *j = malloc(sizeof(*j));
+	struct inval_job *j;
 
+	if (v->jobs) {
+		/* Then it is the only one waiting. */
+		j = v->jobs;
+		out[0] = j->new;
+		out[1] = old;
+		j->new = new;
+		return 2;
+	}
+	j = malloc(sizeof(*j));
 	if (!j || !v->inval_running || v->stopping) {
 		/* Names then expire with entry_timeout instead. */
 		free(j);
-		tree_unref(old);
-		tree_unref(new);
-		return;
+		out[0] = old;
+		out[1] = new;
+		return 2;
 	}
 	j->old = old;
 	j->new = new;
@@ -242,6 +248,7 @@ static void inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *ne
 	*v->jobs_tail = j;
 	v->jobs_tail = &j->next;
 	pthread_cond_signal(&v->inval_cond);
+	return 0;
 }
 
 /*
@@ -387,9 +394,9 @@ static void *recv_main(void *arg)
 			{ .fd = v->scanner.frames, .events = POLLIN },
 			{ .fd = v->recv_stop[0], .events = POLLIN },
 		};
-		struct dbf_tree *prev, *t, *old, *expired[NKEPT];
+		struct dbf_tree *prev, *t, *old, *expired[NKEPT + 2];
 		bool lost;
-		int r, nexp;
+		int r, nexp = 0;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -425,14 +432,14 @@ static void *recv_main(void *arg)
 			note_sources(v, old->snap, t->snap);
 			v->cur = t;
 			v->failed = false;
-			inval_push(v, old, tree_ref(t));
+			nexp = inval_push(v, old, tree_ref(t), expired);
 		} else if (!v->failed) {
 			/* The previous snapshot keeps being served. */
 			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
 				strerror(-r));
 			v->failed = true;
 		}
-		nexp = kept_update(v, v->cur, expired);
+		nexp += kept_update(v, v->cur, expired + nexp);
 		pthread_mutex_unlock(&v->lock);
 		while (nexp)
 			tree_unref(expired[--nexp]);
@@ -805,7 +812,6 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct dbf_caller caller = req_caller(req);
 	struct dbf_tree *t;
 	const struct dbf_dirver *ver;
-	struct open_dir *d;
 	long n;
 
 	/* Once: the kernel sends no OPENDIR after this (op_init). */
@@ -823,16 +829,12 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
-	d = malloc(sizeof(*d));
-	if (!d) {
-		tree_unref(t);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	d->tree = t;
-	d->node = ino;
-	d->n = n;
-	fi->fh = (uintptr_t)d;
+	/*
+	 * The handle keeps nothing: every read lists from the newest tree
+	 * (do_readdir), so an open directory holds no snapshot, however
+	 * long it stays open.
+	 */
+	fi->fh = 0;
 	/*
 	 * Let the kernel cache the listing. Keep what it cached only if the
 	 * entries did not change in this snapshot; an older change shows in
@@ -847,91 +849,104 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	 */
 	if (dbf_tree_per_caller(t, ino))
 		fi->cache_readdir = fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		tree_unref(t);
-		free(d);
-	}
+	tree_unref(t);
+	fuse_reply_open(req, fi);
 }
 
 /*
- * Offsets: 0 is ".", 1 is "..", 2 + i is child i, in the low 32 bits;
- * the directory's tag above them. Each entry carries the offset of the
- * next one, as readdir expects.
+ * Offsets: 0 is ".", 1 is "..". Without OPENDIR (a mount that is not
+ * shared), 2 + i is child i in the low 32 bits, with the directory's tag
+ * above them, which finds the kept tree the listing began in. With
+ * OPENDIR, an entry's offset is 3 + its key (dbf_tree_key()), and a read
+ * goes on at the first entry with a greater key in the newest tree: an
+ * entry there all along comes exactly once, and an offset says which
+ * entry it follows and nothing else, not even, on a shared mount, what
+ * other callers see around it. Each entry carries the offset of the next
+ * one, as readdir expects.
  */
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct view *v = req_view(req);
-	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh, here;
 	struct dbf_caller caller = req_caller(req);
 	uint16_t cls = plus ? req_class(v, req) : DBF_CLASS_ROOT;
+	bool keyed = !v->no_opendir;
+	struct dbf_tree *t;
 	char *buf, name[256];
-	uint64_t tag;
+	uint64_t tag = 0;
 	size_t pos = 0;
-	long i;
+	long i, n;
 
-	if (!d) {
-		/* No OPENDIR: the snapshot this listing started on. */
-		long n;
-
-		here.tree = listing_tree(v, ino, off);
-		n = dbf_tree_may_enter(here.tree, ino, &caller);
-		if (n == 0)
-			n = dbf_tree_nchildren(here.tree, ino);
-		if (n < 0) {
-			tree_unref(here.tree);
-			fuse_reply_err(req, (int)-n);
-			return;
-		}
-		here.node = ino;
-		here.n = n;
-		d = &here;
+	(void)fi;
+	if (off < 0)
+		off = 0;
+	/*
+	 * With OPENDIR, the newest tree, at offset 0 above all: a listing
+	 * the kernel caches under the directory's current mtime is never
+	 * one from an older snapshot.
+	 */
+	t = keyed ? get_tree(v) : listing_tree(v, ino, off);
+	n = dbf_tree_may_enter(t, ino, &caller);
+	if (n == 0)
+		n = dbf_tree_nchildren(t, ino);
+	if (n < 0) {
+		tree_unref(t);
+		fuse_reply_err(req, (int)-n);
+		return;
 	}
-	tag = (uint64_t)dir_tag(d->tree, d->node) << 32;
+	if (!keyed)
+		tag = (uint64_t)dir_tag(t, ino) << 32;
 	buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		goto out;
 	}
-	for (i = off <= 0 ? 0 : (long)(off & 0xffffffff); i < d->n + 2; i++) {
+	if (off < 2)
+		i = (long)off;
+	else if (keyed)
+		i = 2 + (long)dbf_tree_seek(t, ino, (uint64_t)off - 2);
+	else
+		i = (long)(off & 0xffffffff);
+	for (; i < n + 2; i++) {
 		struct fuse_entry_param e;
 		struct stat st;
 		uint64_t node;
-		off_t next = (off_t)(tag | (uint64_t)(i + 1));
-		size_t n;
+		off_t next;
+		size_t len;
 
+		next = keyed && i >= 2 ? (off_t)(3 + dbf_tree_key(t, ino, (size_t)(i - 2))) :
+					 (off_t)(tag | (uint64_t)(i + 1));
 		if (i < 2) {
-			node = i == 0 ? d->node : dbf_tree_parent(d->tree, d->node);
-			if (dbf_tree_getattr(d->tree, node, &st) < 0)
+			node = i == 0 ? ino : dbf_tree_parent(t, ino);
+			if (dbf_tree_getattr(t, node, &st) < 0)
 				continue;
 			strcpy(name, i == 0 ? "." : "..");
-		} else if (dbf_tree_child(d->tree, d->node, (size_t)(i - 2), &caller,
+		} else if (dbf_tree_child(t, ino, (size_t)(i - 2), &caller,
 					  name, &node, &st) != 0) {
 			continue;
 		}
 		if (plus) {
 			/* The reader's own nodes, as its lookups would give. */
-			fill_entry(v, d->tree, &e, dbf_node_for(node, cls), &st);
+			fill_entry(v, t, &e, dbf_node_for(node, cls), &st);
 			if (i < 2)
 				e.ino = 0;	/* the kernel keeps no entry for these */
-			n = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
-						   &e, next);
+			len = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
+						     &e, next);
 		} else {
-			n = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
-					      next);
+			len = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
+						next);
 		}
-		if (n > size - pos)
+		if (len > size - pos)
 			break;
-		pos += n;
+		pos += len;
 	}
 	/* Before the reply, which the next read may follow at once. */
-	if (d == &here && i < d->n + 2)
-		keep_listing(v, d->tree, d->node);
+	if (!keyed && i < n + 2)
+		keep_listing(v, t, ino);
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
 out:
-	if (d == &here)
-		tree_unref(here.tree);
+	tree_unref(t);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -944,17 +959,6 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
 	do_readdir(req, ino, size, off, fi, true);
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	struct open_dir *d = (struct open_dir *)(uintptr_t)fi->fh;
-
-	(void)ino;
-	tree_unref(d->tree);
-	free(d);
-	fuse_reply_err(req, 0);
 }
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -1120,7 +1124,6 @@ static const struct fuse_lowlevel_ops view_ops = {
 	.opendir	= op_opendir,
 	.readdir	= op_readdir,
 	.readdirplus	= op_readdirplus,
-	.releasedir	= op_releasedir,
 	.statfs		= op_statfs,
 	.setxattr	= op_setxattr,
 	.getxattr	= op_getxattr,

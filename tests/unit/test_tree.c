@@ -1210,7 +1210,8 @@ Test(tree, by_device_fixtures)
 
 	s = scan_fixture("linux-6.1-patched", "linux-6.1-patched/debug", NULL);
 	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
-	assert_ls(t, BY_DEVICE, "0000:00:02.0|vgem");
+	/* in the order the names came: vgem with the capture before */
+	assert_ls(t, BY_DEVICE, "vgem|0000:00:02.0");
 	assert_ls(t, must_walk(t, "by-device/0000:00:02.0"), "31");
 	assert_ls(t, must_walk(t, "by-device/vgem"), "31");
 	dbf_tree_free(t);
@@ -1771,6 +1772,118 @@ static char *attachments(unsigned int sources, int bufinfo_err, unsigned int lis
 		cr_assert_str_eq(got_, want);                                  \
 		free(got_);                                                    \
 	} while (0)
+
+/*
+ * Every directory under @dir lists by strictly rising keys, and seeking a
+ * key finds its entry, or the next one; the hostile capture has every
+ * kind of entry, odd names included.
+ */
+static void check_keys(const struct dbf_tree *t, uint64_t dir)
+{
+	long n = dbf_tree_nchildren(t, dir);
+	uint64_t prev = 0, node;
+	char name[256];
+	struct stat st;
+
+	cr_assert_geq(n, 0);
+	for (long i = 0; i < n; i++) {
+		uint64_t k = dbf_tree_key(t, dir, (size_t)i);
+
+		cr_assert_lt(k, DBF_KEY_END);
+		cr_assert(i == 0 || k > prev, "dir %#" PRIx64 " entry %ld", dir, i);
+		cr_assert_eq(dbf_tree_seek(t, dir, k), (size_t)i);
+		cr_assert_eq(dbf_tree_seek(t, dir, k + 1), (size_t)i + 1);
+		prev = k;
+		if (dbf_tree_child(t, dir, (size_t)i, &DBF_CALLER_ROOT, name, &node, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			check_keys(t, node);
+	}
+	cr_assert_eq(dbf_tree_key(t, dir, (size_t)n), DBF_KEY_END);
+	cr_assert_eq(dbf_tree_seek(t, dir, DBF_KEY_END), (size_t)n);
+}
+
+/* "name=key|..." of what @c is shown in @dir: what its readdir offsets say. */
+static char *keys_as(const struct dbf_tree *t, uint64_t dir, const struct dbf_caller *c)
+{
+	long n = dbf_tree_nchildren(t, dir);
+	char *out = calloc(1, 8192), name[256];
+	uint64_t node;
+	struct stat st;
+
+	for (long i = 0; i < n; i++) {
+		if (dbf_tree_child(t, dir, (size_t)i, c, name, &node, &st) != 0)
+			continue;
+		snprintf(out + strlen(out), 8192 - strlen(out), "%s%s=%" PRIu64,
+			 *out ? "|" : "", name, dbf_tree_key(t, dir, (size_t)i));
+	}
+	return out;
+}
+
+Test(tree, listing_keys)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_snapshot *s = scan_fixture("linux-6.1-hostile", "linux-6.1-hostile/debug", NULL);
+	const struct cg_proc p1[] = {
+		{ 10, 1000, 1000, "/a", { 5, 7 } },
+		{ 11, 1001, 1001, "/a", { 3, 6, 7 } },
+		{ 12, 0, 0, "/a/b", { 2 } },
+		{ 0 },
+	};
+	/* only uid 1001's process changes: it drops 3 and 7, takes 1 */
+	const struct cg_proc p2[] = {
+		{ 10, 1000, 1000, "/a", { 5, 7 } },
+		{ 11, 1001, 1001, "/a", { 1, 6 } },
+		{ 12, 0, 0, "/a/b", { 2 } },
+		{ 0 },
+	};
+	/* and then /a/c comes */
+	const struct cg_proc p3[] = {
+		{ 10, 1000, 1000, "/a", { 5, 7 } },
+		{ 11, 1001, 1001, "/a", { 1, 6 } },
+		{ 12, 0, 0, "/a/b", { 2 } },
+		{ 13, 0, 0, "/a/c", { 2 } },
+		{ 0 },
+	};
+	struct dbf_caller a = dbf_caller(1000, 1000);
+	struct dbf_tree *t, *t1, *t2, *t3;
+	uint64_t a1, a2, a3;
+	char *k1, *k2, *c, *one;
+
+	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, true, DBF_METRICS_TOP_DEFAULT, &t), 0);
+	check_keys(t, ROOT);
+	dbf_tree_free(t);
+	t = vgem_tree(in, false);
+	check_keys(t, ROOT);
+	dbf_tree_free(t);
+
+	t1 = cg_tree(in, NULL, 100, 8, p1, true);
+	t2 = cg_tree(in, t1, 200, 8, p2, true);
+	t3 = cg_tree(in, t2, 300, 8, p3, true);
+	check_keys(t3, ROOT);
+	a1 = must_walk(t1, "by-cgroup/a");
+	a2 = must_walk(t2, "by-cgroup/a");
+	a3 = must_walk(t3, "by-cgroup/a");
+	/* uid 1000 is shown the same entries, at the same keys */
+	k1 = keys_as(t1, a1, &a);
+	k2 = keys_as(t2, a2, &a);
+	cr_assert_str_eq(k2, k1);
+	cr_assert(!strncmp(k1, "b=", 2) && strstr(k1, "|5=") && strstr(k1, "|7="), "%s", k1);
+	free(k1);
+	free(k2);
+	cr_assert_eq(dbf_tree_key(t1, a1, 0), dbf_tree_key(t3, a3, 0));
+	/* a listing that stopped after 5 (b 3 5 6 7) goes on at 6 (b 1 5 6 7) */
+	cr_assert_eq(dbf_tree_seek(t2, a2, 1 + dbf_tree_key(t1, a1, 2)), 3);
+	/* a new cgroup sorts after those that were there, before the buffers */
+	k2 = keys_as(t3, a3, &DBF_CALLER_ROOT);
+	c = strstr(k2, "|c=");
+	one = strstr(k2, "|1=");
+	cr_assert(!strncmp(k2, "b=", 2) && c && one && c < one, "%s", k2);
+	free(k2);
+	dbf_tree_free(t1);
+	dbf_tree_free(t2);
+	dbf_tree_free(t3);
+	dbf_interner_free(in);
+}
 
 Test(tree, summary_attachments)
 {
