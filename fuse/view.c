@@ -377,6 +377,87 @@ static struct dbf_tree *listing_tree(struct view *v, uint64_t dir, off_t off)
 	return t;
 }
 
+/* ---- invalidation, never from a request handler ---- */
+
+static void gone(void *arg, uint64_t parent, const char *name, size_t len)
+{
+	struct view *v = arg;
+
+	/* -ENOENT: the kernel never looked the name up. Nothing to do. */
+	fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
+}
+
+static void changed(void *arg, uint64_t dir)
+{
+	struct view *v = arg;
+
+	/* Drops the directory's attributes and its cached listing. */
+	fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
+}
+
+static void *inval_main(void *arg)
+{
+	struct view *v = arg;
+	struct inval_job *j;
+
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		while (!v->jobs && !v->stopping)
+			pthread_cond_wait(&v->inval_cond, &v->lock);
+		if (v->stopping)
+			break;
+		j = v->jobs;
+		v->jobs = j->next;
+		if (!v->jobs)
+			v->jobs_tail = &v->jobs;
+		pthread_mutex_unlock(&v->lock);
+
+		dbf_tree_diff(j->old, j->new, gone, changed, v);
+		tree_unref(j->old);
+		tree_unref(j->new);
+		free(j);
+
+		pthread_mutex_lock(&v->lock);
+	}
+	while ((j = v->jobs)) {
+		v->jobs = j->next;
+		tree_unref(j->old);
+		tree_unref(j->new);
+		free(j);
+	}
+	v->jobs_tail = &v->jobs;
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}
+
+static int inval_start(struct view *v)
+{
+	sigset_t all, old;
+	int r;
+
+	/* Signals belong to the loop's main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&v->inval_thread, NULL, inval_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+	v->inval_running = true;
+	return 0;
+}
+
+static void inval_stop(struct view *v)
+{
+	if (!v->inval_running)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->stopping = true;
+	pthread_cond_signal(&v->inval_cond);
+	pthread_mutex_unlock(&v->lock);
+	pthread_join(v->inval_thread, NULL);
+	v->inval_running = false;
+}
+
 /* The receiver: every frame becomes the published tree, in order. */
 static void *recv_main(void *arg)
 {
@@ -475,87 +556,6 @@ static void recv_stop(struct view *v)
 		v->recv_running = false;
 	}
 	dbf_scanner_stop(&v->scanner);
-}
-
-/* ---- invalidation, never from a request handler ---- */
-
-static void gone(void *arg, uint64_t parent, const char *name, size_t len)
-{
-	struct view *v = arg;
-
-	/* -ENOENT: the kernel never looked the name up. Nothing to do. */
-	fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
-}
-
-static void changed(void *arg, uint64_t dir)
-{
-	struct view *v = arg;
-
-	/* Drops the directory's attributes and its cached listing. */
-	fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
-}
-
-static void *inval_main(void *arg)
-{
-	struct view *v = arg;
-	struct inval_job *j;
-
-	pthread_mutex_lock(&v->lock);
-	for (;;) {
-		while (!v->jobs && !v->stopping)
-			pthread_cond_wait(&v->inval_cond, &v->lock);
-		if (v->stopping)
-			break;
-		j = v->jobs;
-		v->jobs = j->next;
-		if (!v->jobs)
-			v->jobs_tail = &v->jobs;
-		pthread_mutex_unlock(&v->lock);
-
-		dbf_tree_diff(j->old, j->new, gone, changed, v);
-		tree_unref(j->old);
-		tree_unref(j->new);
-		free(j);
-
-		pthread_mutex_lock(&v->lock);
-	}
-	while ((j = v->jobs)) {
-		v->jobs = j->next;
-		tree_unref(j->old);
-		tree_unref(j->new);
-		free(j);
-	}
-	v->jobs_tail = &v->jobs;
-	pthread_mutex_unlock(&v->lock);
-	return NULL;
-}
-
-static int inval_start(struct view *v)
-{
-	sigset_t all, old;
-	int r;
-
-	/* Signals belong to the loop's main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&v->inval_thread, NULL, inval_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return -r;
-	v->inval_running = true;
-	return 0;
-}
-
-static void inval_stop(struct view *v)
-{
-	if (!v->inval_running)
-		return;
-	pthread_mutex_lock(&v->lock);
-	v->stopping = true;
-	pthread_cond_signal(&v->inval_cond);
-	pthread_mutex_unlock(&v->lock);
-	pthread_join(v->inval_thread, NULL);
-	v->inval_running = false;
 }
 
 /* ---- requests ---- */
