@@ -54,9 +54,11 @@ struct view {
 	struct dbf_scanner scanner;	/* the process that reads /proc */
 	pthread_t recv_thread;		/* reads its frames, builds, publishes */
 	bool recv_running;
-	pthread_t loop_thread;		/* runs the loop; a SIGTERM ends it */
+	pthread_t loop_thread;		/* runs the loop */
 	bool lost;			/* the scanner is gone: exit 1 */
+	bool ended;			/* the receiver ended the loop */
 	int recv_stop[2];		/* closing [1] stops the receiver */
+	int signals[2];			/* SIGTERM and co. write to [1] */
 
 	/*
 	 * Not shared, directories are opened without OPENDIR (op_init).
@@ -379,12 +381,19 @@ static struct dbf_tree *listing_tree(struct view *v, uint64_t dir, off_t off)
 
 /* ---- invalidation, never from a request handler ---- */
 
+/* Stopping, the rest of a diff is left out: the mount goes with it. */
+static bool is_stopping(struct view *v)
+{
+	return __atomic_load_n(&v->stopping, __ATOMIC_RELAXED);
+}
+
 static void gone(void *arg, uint64_t parent, const char *name, size_t len)
 {
 	struct view *v = arg;
 
 	/* -ENOENT: the kernel never looked the name up. Nothing to do. */
-	fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
+	if (!is_stopping(v))
+		fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
 }
 
 static void changed(void *arg, uint64_t dir)
@@ -392,7 +401,8 @@ static void changed(void *arg, uint64_t dir)
 	struct view *v = arg;
 
 	/* Drops the directory's attributes and its cached listing. */
-	fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
+	if (!is_stopping(v))
+		fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
 }
 
 static void *inval_main(void *arg)
@@ -451,11 +461,29 @@ static void inval_stop(struct view *v)
 	if (!v->inval_running)
 		return;
 	pthread_mutex_lock(&v->lock);
-	v->stopping = true;
+	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&v->inval_cond);
 	pthread_mutex_unlock(&v->lock);
 	pthread_join(v->inval_thread, NULL);
 	v->inval_running = false;
+}
+
+/*
+ * End the loop, with the invalidation thread stopped first. A notification
+ * waits for its directory's lock, which a request there (a LOOKUP) holds
+ * until it is answered: once the loop has ended nobody answers, and libfuse
+ * even drops requests it has read as it ends. Closing /dev/fuse would not
+ * help: the notification's own write keeps the device open.
+ */
+static void stop_serving(struct view *v)
+{
+	inval_stop(v);
+	v->ended = true;
+	fuse_session_exit(v->se);
+	/* A signal wakes the loop; it may come just before the loop waits. */
+	do
+		pthread_kill(v->loop_thread, SIGTERM);
+	while (poll(&(struct pollfd){ .fd = v->recv_stop[0], .events = POLLIN }, 1, 100) == 0);
 }
 
 /* The receiver: every frame becomes the published tree, in order. */
@@ -464,21 +492,27 @@ static void *recv_main(void *arg)
 	struct view *v = arg;
 
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = v->scanner.frames, .events = POLLIN },
 			{ .fd = v->recv_stop[0], .events = POLLIN },
+			{ .fd = v->signals[0], .events = POLLIN },
 		};
 		struct dbf_tree *prev, *t, *old, *expired[NKEPT];
 		bool lost;
 		int r, nexp;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		if (p[2].revents) {
+			/* SIGTERM, SIGINT or SIGHUP: unmount and exit 0. */
+			stop_serving(v);
+			break;
+		}
 		/* Only this thread replaces v->cur: it stays while we build. */
 		prev = get_tree(v);
 		r = build_tree(v, prev, &t, &lost);
@@ -495,10 +529,10 @@ static void *recv_main(void *arg)
 				dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
 					r == -EPIPE ? "it exited" : "bad frame");
 				v->lost = true;
-				/* libfuse's handler ends the loop, as for kill. */
-				pthread_kill(v->loop_thread, SIGTERM);
 			}
 			pthread_mutex_unlock(&v->lock);
+			if (v->lost)
+				stop_serving(v);
 			break;
 		}
 		if (r == 0) {
@@ -546,7 +580,7 @@ static int recv_start(struct view *v)
 static void recv_stop(struct view *v)
 {
 	pthread_mutex_lock(&v->lock);
-	v->stopping = true;
+	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&v->lock);
 	dbf_scanner_kill(&v->scanner);
 	if (v->recv_running) {
@@ -1194,6 +1228,53 @@ static int absolute(const char **path, char **owned)
 	return 0;
 }
 
+/* The write end of view.signals, for the handler. */
+static int signal_fd = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int e = errno;
+	/* Nonblocking: a full pipe has said it already. */
+	ssize_t n = write(signal_fd, &c, 1);
+
+	(void)n;
+	errno = e;
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP end the loop through the receiver, which
+ * stops the invalidation thread first (stop_serving()). Installed whatever
+ * the disposition was: a shell starts background jobs with SIGINT ignored,
+ * and both must unmount. Without SA_RESTART, a signal wakes the loop.
+ */
+static int signals_catch(struct view *v)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (pipe2(v->signals, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	signal_fd = v->signals[1];
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* as libfuse's handlers do */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void signals_release(struct view *v)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal_fd = -1;
+	close(v->signals[0]);
+	close(v->signals[1]);
+}
+
 static int serve(struct view *v)
 {
 	struct fuse_loop_config *cfg;
@@ -1240,14 +1321,9 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		ret = fail("%s", fuse_last_error());
 		goto out;
 	}
-	/*
-	 * A shell starts background jobs with SIGINT ignored, and libfuse
-	 * leaves ignored signals alone; both must unmount.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (fuse_set_signal_handlers(v->se) < 0) {
-		ret = fail("cannot install signal handlers");
+	r = signals_catch(v);
+	if (r < 0) {
+		ret = fail("cannot install signal handlers: %s", strerror(-r));
 		goto out_destroy;
 	}
 	if (access("/dev/fuse", F_OK) < 0) {
@@ -1277,26 +1353,28 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
 	v->loop_thread = pthread_self();
+	/* Before the receiver, which may stop it at once. */
+	if (inval_start(v) < 0)
+		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
+			o->refresh_ms);
 	r = recv_start(v);
 	if (r < 0) {
 		ret = fail("cannot start the receiver: %s", strerror(-r));
 		goto out_unmount;
 	}
-	if (inval_start(v) < 0)
-		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
-			o->refresh_ms);
 
 	r = serve(v);
-	/* A positive value is the signal that ended the loop: a clean exit. */
-	ret = r < 0 ? fail("serving %s: %s", o->mountpoint, strerror(-r)) : 0;
-	pthread_mutex_lock(&v->lock);
+	/* The receiver first: it may still be ending the loop. */
+	recv_stop(v);
 	if (v->lost)
 		ret = 1;	/* said by the receiver */
-	pthread_mutex_unlock(&v->lock);
-
-	inval_stop(v);
+	else if (r < 0 && !v->ended)
+		ret = fail("serving %s: %s", o->mountpoint, strerror(-r));
+	else
+		ret = 0;
 out_unmount:
 	recv_stop(v);
+	inval_stop(v);
 	if (watcher.pid > 0) {
 		dbf_watcher_unmount(&watcher);
 		/*
@@ -1310,7 +1388,7 @@ out_unmount:
 		fuse_session_unmount(v->se);
 	}
 out_signals:
-	fuse_remove_signal_handlers(v->se);
+	signals_release(v);
 out_destroy:
 	fuse_session_destroy(v->se);
 out:
