@@ -43,8 +43,9 @@ struct view {
 	double timeout;			/* entry and attr timeouts, seconds */
 	uid_t uid;
 	gid_t gid;
-	bool shared;			/* -o allow_other or allow_root */
+	bool shared;			/* mounted allow_other (or allow_root) */
 	struct dbf_classes *classes;	/* callers, when shared */
+	struct dbf_snapshot *first;	/* the first scan, until mounted */
 
 	pthread_mutex_t lock;
 	struct dbf_tree *cur;		/* published; readers take a ref */
@@ -173,14 +174,13 @@ static int fail(const char *fmt, ...)
 /* ---- freshness ---- */
 
 /*
- * The scanner's next frame as a tree over @prev. *lost: the scanner is
+ * The scanner's next frame, over @prev's snapshot. *lost: the scanner is
  * gone or talks nonsense, and no frame will come any more. Otherwise a
  * negative errno is a failed scan (or no memory): that rebuild is lost.
  */
-static int build_tree(struct view *v, const struct dbf_tree *prev,
-		      struct dbf_tree **out, bool *lost)
+static int read_snapshot(struct view *v, const struct dbf_tree *prev,
+			 struct dbf_snapshot **snap, bool *lost)
 {
-	struct dbf_snapshot *snap;
 	size_t len;
 	char *bytes;
 	int r, err;
@@ -195,10 +195,20 @@ static int build_tree(struct view *v, const struct dbf_tree *prev,
 	}
 	if (err)
 		return -err;
-	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, &snap);
+	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, snap);
 	free(bytes);
 	if (r == -EINVAL)
 		*lost = true;
+	return r;
+}
+
+/* The scanner's next frame as a tree over @prev: see read_snapshot(). */
+static int build_tree(struct view *v, const struct dbf_tree *prev,
+		      struct dbf_tree **out, bool *lost)
+{
+	struct dbf_snapshot *snap;
+	int r = read_snapshot(v, prev, &snap, lost);
+
 	if (r < 0)
 		return r;
 	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, v->shared,
@@ -1228,6 +1238,89 @@ static int absolute(const char **path, char **owned)
 	return 0;
 }
 
+/* Is @opt one of the comma-separated @opts? */
+static bool has_option(const char *opts, const char *opt)
+{
+	size_t len = strlen(opt);
+
+	while (*opts) {
+		size_t n = strcspn(opts, ",");
+
+		if (n == len && !strncmp(opts, opt, n))
+			return true;
+		opts += n;
+		if (*opts)
+			opts++;
+	}
+	return false;
+}
+
+/* mountinfo writes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * Whether the FUSE mount at @mp (a real path) lets other users in, as
+ * the kernel mounted it: its super options in /proc/self/mountinfo. The
+ * -o string cannot tell: libfuse's option parser reads "allow\_other"
+ * as allow_other, and allow_root is allow_other to the kernel. The last
+ * mount at @mp is the one on top. -ENOENT: no FUSE mount there.
+ */
+static int mount_shared(const char *mp, bool *shared)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPEROPTS" */
+	while (getline(&line, &cap, f) > 0) {
+		char *at = line, *end, *fstype, *super;
+
+		for (int i = 0; i < 4 && at; i++) {
+			at = strchr(at, ' ');
+			if (at)
+				at++;
+		}
+		if (!at || !(end = strchr(at, ' ')))
+			continue;
+		*end = '\0';
+		fstype = strstr(end + 1, " - ");
+		if (!fstype)
+			continue;
+		fstype += 3;
+		/* after the type, the source, then the super options */
+		super = strchr(fstype, ' ');
+		super = super ? strchr(super + 1, ' ') : NULL;
+		if (!super || strncmp(fstype, "fuse", 4))
+			continue;
+		super[strcspn(super, "\n")] = '\0';
+		unescape_octal(at);
+		if (strcmp(at, mp))
+			continue;
+		*shared = has_option(super + 1, "allow_other");
+		r = 0;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 /* The write end of view.signals, for the handler. */
 static int signal_fd = -1;
 
@@ -1298,7 +1391,7 @@ static int serve(struct view *v)
  */
 static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *privs)
 {
-	char *mopts = NULL;
+	char *mopts = NULL, *mp = NULL;
 	char *argv[5];
 	struct fuse_args args;
 	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
@@ -1333,9 +1426,28 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	if (o->no_drop)
 		dbf_log(LOG_WARNING, "--no-drop: serving with every privilege of uid %d",
 			(int)geteuid());
+	/* Resolved before: on the mount it would wait for the loop. */
+	mp = realpath(o->mountpoint, NULL);
+	r = mp ? 0 : -errno;
 	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
 		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
 		goto out_signals;
+	}
+	if (r == 0)
+		r = mount_shared(mp, &v->shared);
+	if (r < 0) {
+		/* Per caller, no caller can get what is another's. */
+		dbf_log(LOG_WARNING, "cannot read the options of %s back (%s); serving it as shared",
+			o->mountpoint, strerror(-r));
+		v->shared = true;
+	}
+	/* The first tree is built now that the mount says what it is. */
+	r = dbf_tree_build(v->first, v->interner, NULL, v->uid, v->gid, v->shared,
+			   v->opts->metrics_top, &v->cur);
+	v->first = NULL;
+	if (r < 0) {
+		ret = fail("cannot build the view: %s", strerror(-r));
+		goto out_unmount;
 	}
 	dbf_notify_ready();
 	/* Said once, after the mount, so that errors stay one line. */
@@ -1394,25 +1506,8 @@ out_destroy:
 out:
 	fuse_opt_free_args(&args);
 	free(mopts);
+	free(mp);
 	return ret;
-}
-
-/* Does the -o list let users other than the mounter in? */
-static bool opts_shared(const char *opts)
-{
-	const char *p = opts;
-
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-
-		if ((n == 11 && !strncmp(p, "allow_other", n)) ||
-		    (n == 10 && !strncmp(p, "allow_root", n)))
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
 }
 
 int dbf_view_run(const struct dbf_options *opts)
@@ -1424,7 +1519,6 @@ int dbf_view_run(const struct dbf_options *opts)
 		.timeout = opts->refresh_ms / 1000.0,
 		.uid = getuid(),
 		.gid = getgid(),
-		.shared = opts_shared(opts->fuse_opts),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.inval_cond = PTHREAD_COND_INITIALIZER,
 		.scanner = { .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 },
@@ -1484,7 +1578,7 @@ int dbf_view_run(const struct dbf_options *opts)
 	 */
 	if (dbf_scanner_start(&cfg, &v.scanner) < 0)
 		goto out;
-	r = build_tree(&v, NULL, &v.cur, &lost);
+	r = read_snapshot(&v, NULL, &v.first, &lost);
 	if (r < 0) {
 		int status = dbf_scanner_stop(&v.scanner);
 		char how[64];
@@ -1503,6 +1597,7 @@ out:
 	for (int k = 0; k < NKEPT; k++)
 		tree_unref(v.kept[k].tree);
 	tree_unref(v.cur);
+	dbf_snapshot_free(v.first);
 	dbf_interner_free(v.interner);
 	dbf_classes_free(v.classes);
 	free(proc);
