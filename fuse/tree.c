@@ -364,12 +364,13 @@ static uint64_t mix(uint64_t h, uint64_t v)
 
 /*
  * What a process's holdings add to @h: its owner too, since a new one
- * must reach the kernel's cached mode check and decides who sees what.
+ * must reach the kernel's cached mode check and decides who sees what,
+ * and its start time, since a reused pid is another process.
  */
 static uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
 			  const struct dbf_proc *p)
 {
-	h = mix(mix(mix(h, p->owner), p->owner_gid), p->nph);
+	h = mix(mix(mix(mix(h, p->start_time), p->owner), p->owner_gid), p->nph);
 	for (uint32_t j = 0; j < p->nph; j++)
 		h = mix(h, holder_buf(s, p, j)->ino);
 	return h;

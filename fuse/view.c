@@ -43,8 +43,9 @@ struct view {
 	double timeout;			/* entry and attr timeouts, seconds */
 	uid_t uid;
 	gid_t gid;
-	bool shared;			/* -o allow_other or allow_root */
+	bool shared;			/* mounted allow_other (or allow_root) */
 	struct dbf_classes *classes;	/* callers, when shared */
+	struct dbf_snapshot *first;	/* the first scan, until mounted */
 
 	pthread_mutex_t lock;
 	struct dbf_tree *cur;		/* published; readers take a ref */
@@ -54,9 +55,11 @@ struct view {
 	struct dbf_scanner scanner;	/* the process that reads /proc */
 	pthread_t recv_thread;		/* reads its frames, builds, publishes */
 	bool recv_running;
-	pthread_t loop_thread;		/* runs the loop; a SIGTERM ends it */
+	pthread_t loop_thread;		/* runs the loop */
 	bool lost;			/* the scanner is gone: exit 1 */
+	bool ended;			/* the receiver ended the loop */
 	int recv_stop[2];		/* closing [1] stops the receiver */
+	int signals[2];			/* SIGTERM and co. write to [1] */
 
 	/*
 	 * Not shared, directories are opened without OPENDIR (op_init).
@@ -160,14 +163,13 @@ static int fail(const char *fmt, ...)
 /* ---- freshness ---- */
 
 /*
- * The scanner's next frame as a tree over @prev. *lost: the scanner is
+ * The scanner's next frame, over @prev's snapshot. *lost: the scanner is
  * gone or talks nonsense, and no frame will come any more. Otherwise a
  * negative errno is a failed scan (or no memory): that rebuild is lost.
  */
-static int build_tree(struct view *v, const struct dbf_tree *prev,
-		      struct dbf_tree **out, bool *lost)
+static int read_snapshot(struct view *v, const struct dbf_tree *prev,
+			 struct dbf_snapshot **snap, bool *lost)
 {
-	struct dbf_snapshot *snap;
 	size_t len;
 	char *bytes;
 	int r, err;
@@ -182,10 +184,20 @@ static int build_tree(struct view *v, const struct dbf_tree *prev,
 	}
 	if (err)
 		return -err;
-	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, &snap);
+	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, snap);
 	free(bytes);
 	if (r == -EINVAL)
 		*lost = true;
+	return r;
+}
+
+/* The scanner's next frame as a tree over @prev: see read_snapshot(). */
+static int build_tree(struct view *v, const struct dbf_tree *prev,
+		      struct dbf_tree **out, bool *lost)
+{
+	struct dbf_snapshot *snap;
+	int r = read_snapshot(v, prev, &snap, lost);
+
 	if (r < 0)
 		return r;
 	return dbf_tree_build(snap, v->interner, prev, v->uid, v->gid, v->shared,
@@ -384,114 +396,21 @@ static struct dbf_tree *listing_tree(struct view *v, uint64_t dir, off_t off)
 	return t;
 }
 
-/* The receiver: every frame becomes the published tree, in order. */
-static void *recv_main(void *arg)
-{
-	struct view *v = arg;
-
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = v->scanner.frames, .events = POLLIN },
-			{ .fd = v->recv_stop[0], .events = POLLIN },
-		};
-		struct dbf_tree *prev, *t, *old, *expired[NKEPT + 2];
-		bool lost;
-		int r, nexp = 0;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		/* Only this thread replaces v->cur: it stays while we build. */
-		prev = get_tree(v);
-		r = build_tree(v, prev, &t, &lost);
-		tree_unref(prev);
-		pthread_mutex_lock(&v->lock);
-		if (lost) {
-			/*
-			 * Only a privileged process can start a scanner, and
-			 * none is left: stop with a failure, so that a
-			 * supervisor starts a whole new daemon, rather than
-			 * serve a snapshot that never changes again.
-			 */
-			if (!v->stopping) {
-				dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
-					r == -EPIPE ? "it exited" : "bad frame");
-				v->lost = true;
-				/* libfuse's handler ends the loop, as for kill. */
-				pthread_kill(v->loop_thread, SIGTERM);
-			}
-			pthread_mutex_unlock(&v->lock);
-			break;
-		}
-		if (r == 0) {
-			old = v->cur;
-			note_sources(v, old->snap, t->snap);
-			v->cur = t;
-			v->failed = false;
-			nexp = inval_push(v, old, tree_ref(t), expired);
-		} else if (!v->failed) {
-			/* The previous snapshot keeps being served. */
-			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
-				strerror(-r));
-			v->failed = true;
-		}
-		nexp += kept_update(v, v->cur, expired + nexp);
-		pthread_mutex_unlock(&v->lock);
-		while (nexp)
-			tree_unref(expired[--nexp]);
-	}
-	return NULL;
-}
-
-static int recv_start(struct view *v)
-{
-	sigset_t all, old;
-	int r;
-
-	if (pipe2(v->recv_stop, O_CLOEXEC) < 0)
-		return -errno;
-	/* Signals belong to the loop's main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&v->recv_thread, NULL, recv_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r) {
-		close(v->recv_stop[0]);
-		close(v->recv_stop[1]);
-		return -r;
-	}
-	v->recv_running = true;
-	return 0;
-}
-
-/* Stop the scanner first, so that the receiver never waits for a frame. */
-static void recv_stop(struct view *v)
-{
-	pthread_mutex_lock(&v->lock);
-	v->stopping = true;
-	pthread_mutex_unlock(&v->lock);
-	dbf_scanner_kill(&v->scanner);
-	if (v->recv_running) {
-		close(v->recv_stop[1]);
-		pthread_join(v->recv_thread, NULL);
-		close(v->recv_stop[0]);
-		v->recv_running = false;
-	}
-	dbf_scanner_stop(&v->scanner);
-}
-
 /* ---- invalidation, never from a request handler ---- */
+
+/* Stopping, the rest of a diff is left out: the mount goes with it. */
+static bool is_stopping(struct view *v)
+{
+	return __atomic_load_n(&v->stopping, __ATOMIC_RELAXED);
+}
 
 static void gone(void *arg, uint64_t parent, const char *name, size_t len)
 {
 	struct view *v = arg;
 
 	/* -ENOENT: the kernel never looked the name up. Nothing to do. */
-	fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
+	if (!is_stopping(v))
+		fuse_lowlevel_notify_inval_entry(v->se, parent, name, len);
 }
 
 static void changed(void *arg, uint64_t dir)
@@ -499,7 +418,8 @@ static void changed(void *arg, uint64_t dir)
 	struct view *v = arg;
 
 	/* Drops the directory's attributes and its cached listing. */
-	fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
+	if (!is_stopping(v))
+		fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
 }
 
 static void *inval_main(void *arg)
@@ -558,11 +478,135 @@ static void inval_stop(struct view *v)
 	if (!v->inval_running)
 		return;
 	pthread_mutex_lock(&v->lock);
-	v->stopping = true;
+	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&v->inval_cond);
 	pthread_mutex_unlock(&v->lock);
 	pthread_join(v->inval_thread, NULL);
 	v->inval_running = false;
+}
+
+/*
+ * End the loop, with the invalidation thread stopped first. A notification
+ * waits for its directory's lock, which a request there (a LOOKUP) holds
+ * until it is answered: once the loop has ended nobody answers, and libfuse
+ * even drops requests it has read as it ends. Closing /dev/fuse would not
+ * help: the notification's own write keeps the device open.
+ */
+static void stop_serving(struct view *v)
+{
+	inval_stop(v);
+	v->ended = true;
+	fuse_session_exit(v->se);
+	/* A signal wakes the loop; it may come just before the loop waits. */
+	do
+		pthread_kill(v->loop_thread, SIGTERM);
+	while (poll(&(struct pollfd){ .fd = v->recv_stop[0], .events = POLLIN }, 1, 100) == 0);
+}
+
+/* The receiver: every frame becomes the published tree, in order. */
+static void *recv_main(void *arg)
+{
+	struct view *v = arg;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = v->scanner.frames, .events = POLLIN },
+			{ .fd = v->recv_stop[0], .events = POLLIN },
+			{ .fd = v->signals[0], .events = POLLIN },
+		};
+		struct dbf_tree *prev, *t, *old, *expired[NKEPT + 2];
+		bool lost;
+		int r, nexp = 0;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (p[2].revents) {
+			/* SIGTERM, SIGINT or SIGHUP: unmount and exit 0. */
+			stop_serving(v);
+			break;
+		}
+		/* Only this thread replaces v->cur: it stays while we build. */
+		prev = get_tree(v);
+		r = build_tree(v, prev, &t, &lost);
+		tree_unref(prev);
+		pthread_mutex_lock(&v->lock);
+		if (lost) {
+			/*
+			 * Only a privileged process can start a scanner, and
+			 * none is left: stop with a failure, so that a
+			 * supervisor starts a whole new daemon, rather than
+			 * serve a snapshot that never changes again.
+			 */
+			if (!v->stopping) {
+				dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
+					r == -EPIPE ? "it exited" : "bad frame");
+				v->lost = true;
+			}
+			pthread_mutex_unlock(&v->lock);
+			if (v->lost)
+				stop_serving(v);
+			break;
+		}
+		if (r == 0) {
+			old = v->cur;
+			note_sources(v, old->snap, t->snap);
+			v->cur = t;
+			v->failed = false;
+			nexp = inval_push(v, old, tree_ref(t), expired);
+		} else if (!v->failed) {
+			/* The previous snapshot keeps being served. */
+			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
+				strerror(-r));
+			v->failed = true;
+		}
+		nexp += kept_update(v, v->cur, expired + nexp);
+		pthread_mutex_unlock(&v->lock);
+		while (nexp)
+			tree_unref(expired[--nexp]);
+	}
+	return NULL;
+}
+
+static int recv_start(struct view *v)
+{
+	sigset_t all, old;
+	int r;
+
+	if (pipe2(v->recv_stop, O_CLOEXEC) < 0)
+		return -errno;
+	/* Signals belong to the loop's main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&v->recv_thread, NULL, recv_main, v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		close(v->recv_stop[0]);
+		close(v->recv_stop[1]);
+		return -r;
+	}
+	v->recv_running = true;
+	return 0;
+}
+
+/* Stop the scanner first, so that the receiver never waits for a frame. */
+static void recv_stop(struct view *v)
+{
+	pthread_mutex_lock(&v->lock);
+	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&v->lock);
+	dbf_scanner_kill(&v->scanner);
+	if (v->recv_running) {
+		close(v->recv_stop[1]);
+		pthread_join(v->recv_thread, NULL);
+		close(v->recv_stop[0]);
+		v->recv_running = false;
+	}
+	dbf_scanner_stop(&v->scanner);
 }
 
 /* ---- requests ---- */
@@ -1197,6 +1241,136 @@ static int absolute(const char **path, char **owned)
 	return 0;
 }
 
+/* Is @opt one of the comma-separated @opts? */
+static bool has_option(const char *opts, const char *opt)
+{
+	size_t len = strlen(opt);
+
+	while (*opts) {
+		size_t n = strcspn(opts, ",");
+
+		if (n == len && !strncmp(opts, opt, n))
+			return true;
+		opts += n;
+		if (*opts)
+			opts++;
+	}
+	return false;
+}
+
+/* mountinfo writes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * Whether the FUSE mount at @mp (a real path) lets other users in, as
+ * the kernel mounted it: its super options in /proc/self/mountinfo. The
+ * -o string cannot tell: libfuse's option parser reads "allow\_other"
+ * as allow_other, and allow_root is allow_other to the kernel. The last
+ * mount at @mp is the one on top. -ENOENT: no FUSE mount there.
+ */
+static int mount_shared(const char *mp, bool *shared)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPEROPTS" */
+	while (getline(&line, &cap, f) > 0) {
+		char *at = line, *end, *fstype, *super;
+
+		for (int i = 0; i < 4 && at; i++) {
+			at = strchr(at, ' ');
+			if (at)
+				at++;
+		}
+		if (!at || !(end = strchr(at, ' ')))
+			continue;
+		*end = '\0';
+		fstype = strstr(end + 1, " - ");
+		if (!fstype)
+			continue;
+		fstype += 3;
+		/* after the type, the source, then the super options */
+		super = strchr(fstype, ' ');
+		super = super ? strchr(super + 1, ' ') : NULL;
+		if (!super || strncmp(fstype, "fuse", 4))
+			continue;
+		super[strcspn(super, "\n")] = '\0';
+		unescape_octal(at);
+		if (strcmp(at, mp))
+			continue;
+		*shared = has_option(super + 1, "allow_other");
+		r = 0;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* The write end of view.signals, for the handler. */
+static int signal_fd = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int e = errno;
+	/* Nonblocking: a full pipe has said it already. */
+	ssize_t n = write(signal_fd, &c, 1);
+
+	(void)n;
+	errno = e;
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP end the loop through the receiver, which
+ * stops the invalidation thread first (stop_serving()). Installed whatever
+ * the disposition was: a shell starts background jobs with SIGINT ignored,
+ * and both must unmount. Without SA_RESTART, a signal wakes the loop.
+ */
+static int signals_catch(struct view *v)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (pipe2(v->signals, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	signal_fd = v->signals[1];
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* as libfuse's handlers do */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void signals_release(struct view *v)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal_fd = -1;
+	close(v->signals[0]);
+	close(v->signals[1]);
+}
+
 static int serve(struct view *v)
 {
 	struct fuse_loop_config *cfg;
@@ -1220,7 +1394,7 @@ static int serve(struct view *v)
  */
 static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *privs)
 {
-	char *mopts = NULL;
+	char *mopts = NULL, *mp = NULL;
 	char *argv[5];
 	struct fuse_args args;
 	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
@@ -1243,14 +1417,9 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		ret = fail("%s", fuse_last_error());
 		goto out;
 	}
-	/*
-	 * A shell starts background jobs with SIGINT ignored, and libfuse
-	 * leaves ignored signals alone; both must unmount.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (fuse_set_signal_handlers(v->se) < 0) {
-		ret = fail("cannot install signal handlers");
+	r = signals_catch(v);
+	if (r < 0) {
+		ret = fail("cannot install signal handlers: %s", strerror(-r));
 		goto out_destroy;
 	}
 	if (access("/dev/fuse", F_OK) < 0) {
@@ -1260,9 +1429,28 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 	if (o->no_drop)
 		dbf_log(LOG_WARNING, "--no-drop: serving with every privilege of uid %d",
 			(int)geteuid());
+	/* Resolved before: on the mount it would wait for the loop. */
+	mp = realpath(o->mountpoint, NULL);
+	r = mp ? 0 : -errno;
 	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
 		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
 		goto out_signals;
+	}
+	if (r == 0)
+		r = mount_shared(mp, &v->shared);
+	if (r < 0) {
+		/* Per caller, no caller can get what is another's. */
+		dbf_log(LOG_WARNING, "cannot read the options of %s back (%s); serving it as shared",
+			o->mountpoint, strerror(-r));
+		v->shared = true;
+	}
+	/* The first tree is built now that the mount says what it is. */
+	r = dbf_tree_build(v->first, v->interner, NULL, v->uid, v->gid, v->shared,
+			   v->opts->metrics_top, &v->cur);
+	v->first = NULL;
+	if (r < 0) {
+		ret = fail("cannot build the view: %s", strerror(-r));
+		goto out_unmount;
 	}
 	dbf_notify_ready();
 	/* Said once, after the mount, so that errors stay one line. */
@@ -1280,26 +1468,28 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
 	v->loop_thread = pthread_self();
+	/* Before the receiver, which may stop it at once. */
+	if (inval_start(v) < 0)
+		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
+			o->refresh_ms);
 	r = recv_start(v);
 	if (r < 0) {
 		ret = fail("cannot start the receiver: %s", strerror(-r));
 		goto out_unmount;
 	}
-	if (inval_start(v) < 0)
-		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
-			o->refresh_ms);
 
 	r = serve(v);
-	/* A positive value is the signal that ended the loop: a clean exit. */
-	ret = r < 0 ? fail("serving %s: %s", o->mountpoint, strerror(-r)) : 0;
-	pthread_mutex_lock(&v->lock);
+	/* The receiver first: it may still be ending the loop. */
+	recv_stop(v);
 	if (v->lost)
 		ret = 1;	/* said by the receiver */
-	pthread_mutex_unlock(&v->lock);
-
-	inval_stop(v);
+	else if (r < 0 && !v->ended)
+		ret = fail("serving %s: %s", o->mountpoint, strerror(-r));
+	else
+		ret = 0;
 out_unmount:
 	recv_stop(v);
+	inval_stop(v);
 	if (watcher.pid > 0) {
 		dbf_watcher_unmount(&watcher);
 		/*
@@ -1313,31 +1503,14 @@ out_unmount:
 		fuse_session_unmount(v->se);
 	}
 out_signals:
-	fuse_remove_signal_handlers(v->se);
+	signals_release(v);
 out_destroy:
 	fuse_session_destroy(v->se);
 out:
 	fuse_opt_free_args(&args);
 	free(mopts);
+	free(mp);
 	return ret;
-}
-
-/* Does the -o list let users other than the mounter in? */
-static bool opts_shared(const char *opts)
-{
-	const char *p = opts;
-
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-
-		if ((n == 11 && !strncmp(p, "allow_other", n)) ||
-		    (n == 10 && !strncmp(p, "allow_root", n)))
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
 }
 
 int dbf_view_run(const struct dbf_options *opts)
@@ -1349,7 +1522,6 @@ int dbf_view_run(const struct dbf_options *opts)
 		.timeout = opts->refresh_ms / 1000.0,
 		.uid = getuid(),
 		.gid = getgid(),
-		.shared = opts_shared(opts->fuse_opts),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.inval_cond = PTHREAD_COND_INITIALIZER,
 		.scanner = { .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 },
@@ -1409,7 +1581,7 @@ int dbf_view_run(const struct dbf_options *opts)
 	 */
 	if (dbf_scanner_start(&cfg, &v.scanner) < 0)
 		goto out;
-	r = build_tree(&v, NULL, &v.cur, &lost);
+	r = read_snapshot(&v, NULL, &v.first, &lost);
 	if (r < 0) {
 		int status = dbf_scanner_stop(&v.scanner);
 		char how[64];
@@ -1428,6 +1600,7 @@ out:
 	for (int k = 0; k < NKEPT; k++)
 		tree_unref(v.kept[k].tree);
 	tree_unref(v.cur);
+	dbf_snapshot_free(v.first);
 	dbf_interner_free(v.interner);
 	dbf_classes_free(v.classes);
 	free(proc);

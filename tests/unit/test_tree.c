@@ -1691,6 +1691,61 @@ Test(tree, by_cgroup_versions_and_diff)
 	dbf_interner_free(in);
 }
 
+/* Pid 10, started at @start, in /c and holding buffer 1. */
+static struct dbf_tree *started_tree(struct dbf_interner *in, const struct dbf_tree *prev,
+				     time_t sec, uint64_t start)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = sec };
+	struct dbf_snapshot *s;
+	struct dbf_tree *t;
+
+	cr_assert_not_null(b);
+	add_buf(b, 1, "A", 1);
+	cr_assert_eq(dbf_builder_proc(b, &(struct dbf_proc_fact){
+			.pid = 10, .start_time = start, .comm = "p",
+			.cgroup = { "/c", 2 } }), 0);
+	cr_assert_eq(dbf_builder_fd(b, 10, 3, 1), 0);
+	cr_assert_eq(dbf_builder_finish(b, &at, prev ? prev->snap : NULL, &s), 0);
+	cr_assert_eq(dbf_tree_build(s, in, prev, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
+	return t;
+}
+
+/*
+ * A reused pid is another process, even with the same owner holding the
+ * same buffers: the directories that list it change, so that the kernel
+ * drops what it cached of the old one.
+ */
+Test(tree, reused_pid_changes_versions)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t1 = started_tree(in, NULL, 100, 4711);
+	struct dbf_tree *t2 = started_tree(in, t1, 200, 4711);
+	struct dbf_tree *t3 = started_tree(in, t2, 300, 4712);
+	uint64_t pid = dbf_node(DBF_KIND_PID, 10), c = must_walk(t1, "by-cgroup/c");
+	struct diff_log l = { .t = t2 };
+
+	/* the same process: the same versions */
+	cr_assert_eq(dbf_tree_dirver(t2, pid)->hash, dbf_tree_dirver(t1, pid)->hash);
+	cr_assert_eq(dbf_tree_dirver(t2, c)->hash, dbf_tree_dirver(t1, c)->hash);
+	cr_assert(!dbf_tree_dirver(t2, pid)->changed);
+	/* another process under the same pid: new versions, new times */
+	cr_assert_neq(dbf_tree_dirver(t3, pid)->hash, dbf_tree_dirver(t2, pid)->hash);
+	cr_assert_neq(dbf_tree_dirver(t3, c)->hash, dbf_tree_dirver(t2, c)->hash);
+	cr_assert(dbf_tree_dirver(t3, pid)->changed);
+	cr_assert(dbf_tree_dirver(t3, c)->changed);
+	cr_assert_eq(must_stat(t3, "by-pid/10").st_mtim.tv_sec, 300);
+	cr_assert_eq(dbf_tree_generation(t3, pid), 4712);
+	dbf_tree_diff(t2, t3, log_gone, log_changed, &l);
+	cr_assert_str_eq(l.text,
+		"changed /by-pid/10/\n"
+		"changed /by-cgroup/c/\n");
+	dbf_tree_free(t1);
+	dbf_tree_free(t2);
+	dbf_tree_free(t3);
+	dbf_interner_free(in);
+}
+
 /* ---- summary tables and the cgroups key ---- */
 
 /* The text of @node as @c reads it, NUL-terminated. */
