@@ -851,12 +851,29 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * How many entries @ino has for @caller, who may enter it; else the
+ * error is the reply, @t is let go and the result is negative.
+ */
+static long enter_dir(fuse_req_t req, struct dbf_tree *t, fuse_ino_t ino,
+		      const struct dbf_caller *caller)
+{
+	long n = dbf_tree_may_enter(t, ino, caller);
+
+	if (n == 0)
+		n = dbf_tree_nchildren(t, ino);
+	if (n < 0) {
+		tree_unref(t);
+		fuse_reply_err(req, (int)-n);
+	}
+	return n;
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dbf_caller caller = req_caller(req);
 	struct dbf_tree *t;
 	const struct dbf_dirver *ver;
-	long n;
 
 	/* Once: the kernel sends no OPENDIR after this (op_init). */
 	if (req_view(req)->no_opendir) {
@@ -865,14 +882,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	t = get_tree(req_view(req));
 	/* The kernel's mode check may have run on attributes it cached earlier. */
-	n = dbf_tree_may_enter(t, ino, &caller);
-	if (n == 0)
-		n = dbf_tree_nchildren(t, ino);
-	if (n < 0) {
-		tree_unref(t);
-		fuse_reply_err(req, (int)-n);
+	if (enter_dir(req, t, ino, &caller) < 0)
 		return;
-	}
 	/*
 	 * The handle keeps nothing: every read lists from the newest tree
 	 * (do_readdir), so an open directory holds no snapshot, however
@@ -930,14 +941,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * one from an older snapshot.
 	 */
 	t = keyed ? get_tree(v) : listing_tree(v, ino, off);
-	n = dbf_tree_may_enter(t, ino, &caller);
-	if (n == 0)
-		n = dbf_tree_nchildren(t, ino);
-	if (n < 0) {
-		tree_unref(t);
-		fuse_reply_err(req, (int)-n);
+	n = enter_dir(req, t, ino, &caller);
+	if (n < 0)
 		return;
-	}
 	if (!keyed)
 		tag = (uint64_t)dir_tag(t, ino) << 32;
 	buf = malloc(size);
