@@ -545,8 +545,13 @@ static void carry_first_seen(struct dbf_snapshot *s, const struct dbf_snapshot *
 		while (j < n && prev->bufs[j].ino < nb->ino)
 			j++;
 		ob = j < n && prev->bufs[j].ino == nb->ino ? &prev->bufs[j] : NULL;
-		/* Inode numbers can wrap; a different size is a new buffer. */
-		nb->first_seen = ob && ob->size == nb->size ? ob->first_seen : s->taken;
+		/*
+		 * Inode numbers can wrap: a different size is a new buffer, but
+		 * only when both are known. A mapping's length is a guess that
+		 * a later fd's fdinfo corrects for the same buffer.
+		 */
+		nb->first_seen = ob && (ob->size == nb->size || ob->size_estimate ||
+					nb->size_estimate) ? ob->first_seen : s->taken;
 	}
 }
 
@@ -696,6 +701,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 			.name = bb->name,
 			.has_name = bb->has_name,
 			.devices_known = bb->devices_known,
+			.size_estimate = bb->size_estimate,
 			.refcount = bb->refcount,
 			.ndevices = bb->ndevices,
 			.devices = bb->devices,

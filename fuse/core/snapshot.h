@@ -50,6 +50,7 @@ struct dbf_buf {
 	struct dbf_str name;		/* raw bytes; meaningful if has_name */
 	bool has_name;
 	bool devices_known;		/* bufinfo (or patched fdinfo) was read */
+	bool size_estimate;		/* size is a mapping's length */
 	int64_t refcount;		/* file refcount, -1 when unknown */
 	uint32_t ndevices;
 	const struct dbf_str *devices;	/* attached devices */

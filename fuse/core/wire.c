@@ -14,7 +14,7 @@
  *     start with '/'),
  *   nunreadable u32, pids s32,
  *   nbufs u32, then per buffer (ascending ino): ino, size u64, flags u8
- *     (1 has_name, 2 devices_known), refcount s64, sources u32, exporter
+ *     (1 has_name, 2 devices_known, 4 size_estimate), refcount s64, sources u32, exporter
  *     and name (u32 length, bytes), ndevices u32 and as many strings,
  *     nholders u32, then per holder (ascending process): process index u32,
  *     maps u32, maps_unverified u8, nfds u32, fds s32.
@@ -97,7 +97,8 @@ static void put_buf(struct wbuf *w, const struct dbf_snapshot *s,
 {
 	PUT(w, uint64_t, b->ino);
 	PUT(w, uint64_t, b->size);
-	PUT(w, uint8_t, (b->has_name ? 1 : 0) | (b->devices_known ? 2 : 0));
+	PUT(w, uint8_t, (b->has_name ? 1 : 0) | (b->devices_known ? 2 : 0) |
+		(b->size_estimate ? 4 : 0));
 	PUT(w, int64_t, b->refcount);
 	PUT(w, uint32_t, b->sources);
 	put_str(w, b->exporter);
@@ -340,11 +341,12 @@ static int dec_buf(struct dec *d, size_t i)
 	b.sources = GET(r, uint32_t);
 	exporter = get_str(r);
 	name = get_str(r);
-	if (flags & ~3u)
+	if (flags & ~7u)
 		return -EINVAL;
 	/* A name is one of at least a byte; any negative count is unknown. */
 	b.has_name = (flags & 1) && name.len;
 	b.devices_known = flags & 2;
+	b.size_estimate = flags & 4;
 	b.refcount = refcount < 0 ? -1 : refcount;
 	ndevs = get_count(r, 4);
 	if (r->bad || (ndevs && !b.devices_known))

@@ -3,6 +3,7 @@
  * The two real captures (tests/fixtures/README.md) against their truth
  * table: every buffer, size, name byte for byte, holder fd and mapping.
  */
+#include "builder.h"
 #include "helpers.h"
 
 #define MAX_HOLDERS 3
@@ -254,4 +255,45 @@ Test(fixtures, first_seen_carries_over)
 	dbf_snapshot_free(a);
 	dbf_snapshot_free(b);
 	dbf_snapshot_free(c);
+}
+
+/* Buffer 7 alone, @size bytes, scanned at @sec. */
+static struct dbf_snapshot *buf7(uint64_t size, bool estimate, time_t sec,
+				 const struct dbf_snapshot *prev)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct dbf_buf_fact f = dbf_buf_fact_init(7, estimate ? DBF_SRC_MAPS : DBF_SRC_FDINFO);
+	struct timespec at = { .tv_sec = sec };
+	struct dbf_snapshot *s;
+
+	cr_assert_not_null(b);
+	f.size = size;
+	f.has_size = true;
+	f.size_estimate = estimate;
+	cr_assert_eq(dbf_builder_buf(b, &f), 0);
+	cr_assert_eq(dbf_builder_finish(b, &at, prev, &s), 0);
+	cr_assert_eq(s->nbufs, 1);
+	cr_assert_eq(s->bufs[0].size_estimate, estimate);
+	return s;
+}
+
+/*
+ * A buffer first seen only through a mapping has the mapping's length as
+ * its size; the fd that shows up later says the real one. Same buffer:
+ * its first_seen stays. Two real sizes that differ are two buffers.
+ */
+Test(fixtures, first_seen_survives_a_corrected_size)
+{
+	struct dbf_snapshot *a = buf7(8192, true, 100, NULL);
+	struct dbf_snapshot *b = buf7(4096, false, 200, a);
+	struct dbf_snapshot *c = buf7(4096, false, 300, b);
+	struct dbf_snapshot *d = buf7(65536, false, 400, c);
+
+	cr_assert_eq(b->bufs[0].first_seen.tv_sec, 100);
+	cr_assert_eq(c->bufs[0].first_seen.tv_sec, 100);
+	cr_assert_eq(d->bufs[0].first_seen.tv_sec, 400);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+	dbf_snapshot_free(c);
+	dbf_snapshot_free(d);
 }

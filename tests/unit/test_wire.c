@@ -58,6 +58,7 @@ static void same_snapshot(const struct dbf_snapshot *a, const struct dbf_snapsho
 		cr_assert_eq(x->has_name, y->has_name);
 		same_str(x->name, y->name, "name");
 		cr_assert_eq(x->devices_known, y->devices_known);
+		cr_assert_eq(x->size_estimate, y->size_estimate);
 		cr_assert_eq(x->refcount, y->refcount);
 		cr_assert_eq(x->ndevices, y->ndevices);
 		for (uint32_t k = 0; k < x->ndevices; k++)
