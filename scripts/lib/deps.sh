@@ -29,11 +29,20 @@ DBF_ARM64_PACKAGES=(
 	qemu-system-arm
 )
 
+# Is $1 installed? A plain name means the native architecture's (or an
+# arch: all package): with libsystemd-dev:arm64 installed, dpkg-query
+# answers for it when asked for "libsystemd-dev".
+dbf_installed() {
+	local want=${1#*:}
+	case $1 in *:*) ;; *) want=$(dpkg --print-architecture) ;; esac
+	dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null |
+		grep -Eq "^($want|all) install ok installed"
+}
+
 dbf_install_deps() {
 	local missing=() p
 	for p in "${DBF_PACKAGES[@]}" "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed' || missing+=("$p")
+		dbf_installed "$p" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
