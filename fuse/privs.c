@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <grp.h>
 #include <stdbool.h>
@@ -38,11 +39,33 @@ static int set_caps(const cap_value_t *keep, int nkeep)
 	return r ? fail("cap_set_proc") : 0;
 }
 
+/*
+ * What @path is now, from the kernel's cached attributes: a FUSE request
+ * could wait forever on a server that has stopped serving.
+ */
+static int mount_stat(const char *path, struct statx *stx)
+{
+	return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		     STATX_BASIC_STATS, stx);
+}
+
+/*
+ * The same file system: each FUSE mount has a device number of its own
+ * while it lives. (The root's inode number changes once the server first
+ * answers for it.)
+ */
+static bool same_fs(const struct statx *a, const struct statx *b)
+{
+	return a->stx_dev_major == b->stx_dev_major &&
+	       a->stx_dev_minor == b->stx_dev_minor;
+}
+
 /* The watcher: CAP_SYS_ADMIN only, no other fd, waiting for EOF. */
 static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 {
 	static const cap_value_t admin[] = { CAP_SYS_ADMIN };
 	cap_t caps = cap_init();
+	struct statx own, now;
 	char c;
 
 	prctl(PR_SET_NAME, "dmabuffs-umount", 0, 0, 0);
@@ -51,6 +74,15 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 	signal(SIGTERM, SIG_IGN);
 	if (dup2(fd, 3) < 0 || close_range(4, ~0U, 0) < 0) {
 		dbf_log(LOG_ERR, "unmount watcher: cannot set up its fds: %s", strerror(errno));
+		_exit(1);
+	}
+	/*
+	 * The mount's root, to unmount this one mount and no other: by the
+	 * end, the path may lead elsewhere (a parent directory renamed, and
+	 * something else mounted where the mount was).
+	 */
+	if (mount_stat(mountpoint, &own) < 0) {
+		dbf_log(LOG_ERR, "unmount watcher: %s: %s", mountpoint, strerror(errno));
 		_exit(1);
 	}
 	if (caps) {
@@ -68,6 +100,19 @@ static void __attribute__((noreturn)) watch(const char *mountpoint, int fd)
 		_exit(1);
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
+	if (mount_stat(mountpoint, &now) < 0) {
+		if (errno != ENOENT)
+			dbf_log(LOG_ERR, "cannot unmount %s: %s", mountpoint, strerror(errno));
+		_exit(0);
+	}
+	if (!same_fs(&own, &now)) {
+		/* Unmounted already (umount, fusermount3 -u), or replaced. */
+		if (!(now.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+			_exit(0);
+		dbf_log(LOG_ERR, "not unmounting %s: another file system is mounted there now",
+			mountpoint);
+		_exit(1);
+	}
 	/* The mountpoint is the daemon's own; a symlink put there since is not. */
 	if (umount2(mountpoint, UMOUNT_NOFOLLOW | MNT_DETACH) < 0 &&
 	    errno != EINVAL && errno != ENOENT)

@@ -107,6 +107,8 @@ static const int legacy_scanner_calls[] = {
 
 static const int watcher_calls[] = {
 	SCMP_SYS(getuid),
+	/* that the mountpoint is still the mount's root */
+	SCMP_SYS(statx),
 };
 
 static int add_list(scmp_filter_ctx ctx, const int *calls, size_t n)
