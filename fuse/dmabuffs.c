@@ -29,7 +29,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: dmabuffs [OPTIONS] [MOUNTPOINT]\n"
-"       dmabuffs --dump[=FORMAT] [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
+"       dmabuffs --dump[=FORMAT] [--format FORMAT | --json] [--scanner WHICH]\n"
+"                [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
 "                [--dmabuf-dev MAJ:MIN] [--metrics-top N]\n"
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
