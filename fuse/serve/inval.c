@@ -5,50 +5,49 @@
  */
 #include "serve.h"
 
-#include <signal.h>
 #include <stdlib.h>
 
 /*
- * With v->lock held. A job the thread has not taken yet is stretched to
- * @new rather than followed by another, so that a thread that lags holds
- * two trees, not two per rebuild. What only the tree in between had then
- * expires with the entry and attribute timeouts. The trees let go are
- * put in @out, as in view_kept_update(); returns how many.
+ * The receiver's, after each rebuild. A job the thread has not taken yet
+ * is stretched to @new rather than followed by another, so that a thread
+ * that lags holds two trees, not two per rebuild. What only the tree in
+ * between had then expires with the entry and attribute timeouts. The
+ * trees let go are put in @out, for the caller to unref; returns how many.
  */
 int view_inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new,
 		    struct dbf_tree *out[2])
 {
 	struct inval_job *j;
+	int n = 0;
 
-	if (v->jobs) {
+	pthread_mutex_lock(&v->inval.lock);
+	if (v->inval.jobs) {
 		/* Then it is the only one waiting. */
-		j = v->jobs;
-		out[0] = j->new;
-		out[1] = old;
+		j = v->inval.jobs;
+		out[n++] = j->new;
+		out[n++] = old;
 		j->new = new;
-		return 2;
-	}
-	j = malloc(sizeof(*j));
-	if (!j || !v->inval_running || v->stopping) {
+	} else if (v->inval.running && !v->inval.stopping &&
+		   (j = malloc(sizeof(*j)))) {
+		j->old = old;
+		j->new = new;
+		j->next = NULL;
+		*v->inval.tail = j;
+		v->inval.tail = &j->next;
+		pthread_cond_signal(&v->inval.cond);
+	} else {
 		/* Names then expire with entry_timeout instead. */
-		free(j);
-		out[0] = old;
-		out[1] = new;
-		return 2;
+		out[n++] = old;
+		out[n++] = new;
 	}
-	j->old = old;
-	j->new = new;
-	j->next = NULL;
-	*v->jobs_tail = j;
-	v->jobs_tail = &j->next;
-	pthread_cond_signal(&v->inval_cond);
-	return 0;
+	pthread_mutex_unlock(&v->inval.lock);
+	return n;
 }
 
 /* Stopping, the rest of a diff is left out: the mount goes with it. */
 static bool is_stopping(struct view *v)
 {
-	return __atomic_load_n(&v->stopping, __ATOMIC_RELAXED);
+	return __atomic_load_n(&v->inval.stopping, __ATOMIC_RELAXED);
 }
 
 static void gone(void *arg, uint64_t parent, const char *name, size_t len)
@@ -69,65 +68,64 @@ static void changed(void *arg, uint64_t dir)
 		fuse_lowlevel_notify_inval_inode(v->se, dir, 0, 0);
 }
 
+static void job_free(struct inval_job *j)
+{
+	tree_unref(j->old);
+	tree_unref(j->new);
+	free(j);
+}
+
 static void *inval_main(void *arg)
 {
 	struct view *v = arg;
 	struct inval_job *j;
 
-	pthread_mutex_lock(&v->lock);
+	pthread_mutex_lock(&v->inval.lock);
 	for (;;) {
-		while (!v->jobs && !v->stopping)
-			pthread_cond_wait(&v->inval_cond, &v->lock);
-		if (v->stopping)
+		while (!v->inval.jobs && !v->inval.stopping)
+			pthread_cond_wait(&v->inval.cond, &v->inval.lock);
+		if (v->inval.stopping)
 			break;
-		j = v->jobs;
-		v->jobs = j->next;
-		if (!v->jobs)
-			v->jobs_tail = &v->jobs;
-		pthread_mutex_unlock(&v->lock);
+		j = v->inval.jobs;
+		v->inval.jobs = j->next;
+		if (!v->inval.jobs)
+			v->inval.tail = &v->inval.jobs;
+		pthread_mutex_unlock(&v->inval.lock);
 
 		dbf_tree_diff(j->old, j->new, gone, changed, v);
-		tree_unref(j->old);
-		tree_unref(j->new);
-		free(j);
+		job_free(j);
 
-		pthread_mutex_lock(&v->lock);
+		pthread_mutex_lock(&v->inval.lock);
 	}
-	while ((j = v->jobs)) {
-		v->jobs = j->next;
-		tree_unref(j->old);
-		tree_unref(j->new);
-		free(j);
+	while ((j = v->inval.jobs)) {
+		v->inval.jobs = j->next;
+		job_free(j);
 	}
-	v->jobs_tail = &v->jobs;
-	pthread_mutex_unlock(&v->lock);
+	v->inval.tail = &v->inval.jobs;
+	pthread_mutex_unlock(&v->inval.lock);
 	return NULL;
 }
 
+/* From the receiver, whose signals are blocked: so are the thread's. */
 int view_inval_start(struct view *v)
 {
-	sigset_t all, old;
-	int r;
+	int r = pthread_create(&v->inval.thread, NULL, inval_main, v);
 
-	/* Signals belong to the loop's main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&v->inval_thread, NULL, inval_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
 		return -r;
-	v->inval_running = true;
+	v->inval.running = true;
 	return 0;
 }
 
+/* The receiver's: from then on no job is queued and no notification sent. */
 void view_inval_stop(struct view *v)
 {
-	if (!v->inval_running)
+	if (!v->inval.running)
 		return;
-	pthread_mutex_lock(&v->lock);
-	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
-	pthread_cond_signal(&v->inval_cond);
-	pthread_mutex_unlock(&v->lock);
-	pthread_join(v->inval_thread, NULL);
-	v->inval_running = false;
+	pthread_mutex_lock(&v->inval.lock);
+	__atomic_store_n(&v->inval.stopping, true, __ATOMIC_RELAXED);
+	pthread_cond_signal(&v->inval.cond);
+	pthread_mutex_unlock(&v->inval.lock);
+	pthread_join(v->inval.thread, NULL);
+	v->inval.running = false;
 }

@@ -372,10 +372,6 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
 		goto out_unmount;
 	v->loop_thread = pthread_self();
-	/* Before the receiver, which may stop it at once. */
-	if (view_inval_start(v) < 0)
-		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
-			o->refresh_ms);
 	r = view_recv_start(v);
 	if (r < 0) {
 		ret = fail("cannot start the receiver: %s", strerror(-r));
@@ -393,7 +389,6 @@ static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *pr
 		ret = 0;
 out_unmount:
 	view_recv_stop(v);
-	view_inval_stop(v);
 	if (watcher.pid > 0) {
 		dbf_watcher_unmount(&watcher);
 		/*
@@ -427,7 +422,8 @@ int dbf_view_run(const struct dbf_options *opts)
 		.uid = getuid(),
 		.gid = getgid(),
 		.lock = PTHREAD_MUTEX_INITIALIZER,
-		.inval_cond = PTHREAD_COND_INITIALIZER,
+		.inval.lock = PTHREAD_MUTEX_INITIALIZER,
+		.inval.cond = PTHREAD_COND_INITIALIZER,
 		.scanner = { .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 },
 	};
 	/* Root drops; anyone else has nothing to drop (and mounts through fusermount3). */
@@ -446,7 +442,7 @@ int dbf_view_run(const struct dbf_options *opts)
 	bool lost;
 	int r, ret = 1;
 
-	v.jobs_tail = &v.jobs;
+	v.inval.tail = &v.inval.jobs;
 	log_debug = opts->debug;
 	/*
 	 * A tree's arrays are megabytes, and every rebuild frees the last

@@ -95,6 +95,12 @@ struct dbf_tree *view_tree(struct view *v)
 	return t;
 }
 
+/* Has lifecycle.c asked us to stop (closed recv_stop[1]), within @ms? */
+static bool stop_asked(const struct view *v, int ms)
+{
+	return poll(&(struct pollfd){ .fd = v->recv_stop[0], .events = POLLIN }, 1, ms) > 0;
+}
+
 /*
  * End the loop, with the invalidation thread stopped first. A notification
  * waits for its directory's lock, which a request there (a LOOKUP) holds
@@ -110,7 +116,30 @@ static void stop_serving(struct view *v)
 	/* A signal wakes the loop; it may come just before the loop waits. */
 	do
 		pthread_kill(v->loop_thread, SIGTERM);
-	while (poll(&(struct pollfd){ .fd = v->recv_stop[0], .events = POLLIN }, 1, 100) == 0);
+	while (!stop_asked(v, 100));
+}
+
+/*
+ * After each frame: @t, NULL when the rebuild failed, becomes the
+ * published tree, and the kept listings move on to it or expire.
+ */
+static void publish(struct view *v, struct dbf_tree *t)
+{
+	struct dbf_tree *old, *expired[NKEPT + 2];
+	int nexp;
+
+	pthread_mutex_lock(&v->lock);
+	old = v->cur;
+	if (t)
+		v->cur = t;
+	nexp = view_kept_update(v, v->cur, expired);
+	pthread_mutex_unlock(&v->lock);
+	if (t) {
+		view_note_sources(v, old->snap, t->snap);
+		nexp += view_inval_push(v, old, tree_ref(t), expired + nexp);
+	}
+	while (nexp)
+		tree_unref(expired[--nexp]);
 }
 
 /* The receiver: every frame becomes the published tree, in order. */
@@ -118,15 +147,18 @@ static void *recv_main(void *arg)
 {
 	struct view *v = arg;
 
+	if (view_inval_start(v) < 0)
+		dbf_log(LOG_WARNING, "no invalidation thread; names expire after %u ms",
+			v->opts->refresh_ms);
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = v->scanner.frames, .events = POLLIN },
 			{ .fd = v->recv_stop[0], .events = POLLIN },
 			{ .fd = v->signals[0], .events = POLLIN },
 		};
-		struct dbf_tree *prev, *t, *old, *expired[NKEPT + 2];
+		struct dbf_tree *prev, *t = NULL;
 		bool lost;
-		int r, nexp = 0;
+		int r;
 
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -144,7 +176,12 @@ static void *recv_main(void *arg)
 		prev = view_tree(v);
 		r = build_tree(v, prev, &t, &lost);
 		tree_unref(prev);
-		pthread_mutex_lock(&v->lock);
+		/* Asked to stop, the scanner is killed: its end is no news. */
+		if (stop_asked(v, 0)) {
+			if (r == 0)
+				tree_unref(t);
+			break;
+		}
 		if (lost) {
 			/*
 			 * Only a privileged process can start a scanner, and
@@ -152,33 +189,20 @@ static void *recv_main(void *arg)
 			 * supervisor starts a whole new daemon, rather than
 			 * serve a snapshot that never changes again.
 			 */
-			if (!v->stopping) {
-				dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
-					r == -EPIPE ? "it exited" : "bad frame");
-				v->lost = true;
-			}
-			pthread_mutex_unlock(&v->lock);
-			if (v->lost)
-				stop_serving(v);
+			dbf_log(LOG_ERR, "the scanner is gone (%s); stopping",
+				r == -EPIPE ? "it exited" : "bad frame");
+			v->lost = true;
+			stop_serving(v);
 			break;
 		}
-		if (r == 0) {
-			old = v->cur;
-			view_note_sources(v, old->snap, t->snap);
-			v->cur = t;
-			v->failed = false;
-			nexp = view_inval_push(v, old, tree_ref(t), expired);
-		} else if (!v->failed) {
+		if (r < 0 && !v->failed)
 			/* The previous snapshot keeps being served. */
 			dbf_log(LOG_WARNING, "cannot rebuild the view: %s; serving the previous one",
 				strerror(-r));
-			v->failed = true;
-		}
-		nexp += view_kept_update(v, v->cur, expired + nexp);
-		pthread_mutex_unlock(&v->lock);
-		while (nexp)
-			tree_unref(expired[--nexp]);
+		v->failed = r < 0;
+		publish(v, r == 0 ? t : NULL);
 	}
+	view_inval_stop(v);
 	return NULL;
 }
 
@@ -203,15 +227,15 @@ int view_recv_start(struct view *v)
 	return 0;
 }
 
-/* Stop the scanner first, so that the receiver never waits for a frame. */
+/*
+ * Ask first, then kill the scanner, so that the receiver never waits for
+ * a frame and knows the scanner's end for what it is.
+ */
 void view_recv_stop(struct view *v)
 {
-	pthread_mutex_lock(&v->lock);
-	__atomic_store_n(&v->stopping, true, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&v->lock);
-	dbf_scanner_kill(&v->scanner);
 	if (v->recv_running) {
 		close(v->recv_stop[1]);
+		dbf_scanner_kill(&v->scanner);
 		pthread_join(v->recv_thread, NULL);
 		close(v->recv_stop[0]);
 		v->recv_running = false;

@@ -28,6 +28,12 @@ struct inval_job {
 	struct inval_job *next;
 };
 
+/*
+ * Who writes what. lifecycle.c runs on the main thread, which becomes the
+ * loop's; the receiver and the invalidation thread are receive.c's and
+ * inval.c's. A field no comment marks is set by lifecycle.c before any
+ * other thread starts, and only read after.
+ */
 struct view {
 	const struct dbf_options *opts;
 	struct fuse_session *se;
@@ -37,39 +43,61 @@ struct view {
 	bool shared;			/* mounted allow_other (or allow_root) */
 	struct dbf_classes *classes;	/* callers, when shared */
 	struct dbf_snapshot *first;	/* the first scan, until mounted */
-
-	pthread_mutex_t lock;
-	struct dbf_tree *cur;		/* published; readers take a ref */
-	bool failed;			/* the last rebuild failed (said once) */
-	struct dbf_interner *interner;	/* receiver only */
-
-	struct dbf_scanner scanner;	/* the process that reads /proc */
-	pthread_t recv_thread;		/* reads its frames, builds, publishes */
-	bool recv_running;
 	pthread_t loop_thread;		/* runs the loop */
-	bool lost;			/* the scanner is gone: exit 1 */
-	bool ended;			/* the receiver ended the loop */
-	int recv_stop[2];		/* closing [1] stops the receiver */
 	int signals[2];			/* SIGTERM and co. write to [1] */
 
+	/* op_init(), which libfuse runs before any other request. */
+	bool no_opendir;		/* directories open without OPENDIR */
+
 	/*
-	 * Not shared, directories are opened without OPENDIR (op_init).
+	 * lock guards cur and kept[]. Only the receiver replaces cur;
+	 * readers take a ref. ops.c keeps listings in kept[], the receiver
+	 * moves them on to a new tree or lets them go (listing.c).
+	 */
+	pthread_mutex_t lock;
+	struct dbf_tree *cur;		/* published */
+	/*
 	 * A listing not finished yet, kept a while so that its next read
 	 * continues it: its directory, and the newest tree that has the
 	 * directory as the listing began.
 	 */
-	bool no_opendir;
 	struct kept_listing {
 		struct dbf_tree *tree;
 		uint64_t dir;
 		struct timespec until;	/* CLOCK_MONOTONIC */
 	} kept[2];
 
-	pthread_t inval_thread;
-	bool inval_running;
-	pthread_cond_t inval_cond;
-	struct inval_job *jobs, **jobs_tail;
-	bool stopping;
+	/*
+	 * The receiver's. lifecycle.c starts the scanner and builds the
+	 * first tree with the interner before the receiver runs; it ends
+	 * the scanner and reads lost and ended as it joins the receiver
+	 * (view_recv_stop()).
+	 */
+	struct dbf_scanner scanner;	/* the process that reads /proc */
+	struct dbf_interner *interner;
+	bool failed;			/* the last rebuild failed (said once) */
+	bool lost;			/* the scanner is gone: exit 1 */
+	bool ended;			/* the receiver ended the loop */
+
+	/* Main thread, through view_recv_start() and view_recv_stop(). */
+	pthread_t recv_thread;		/* reads frames, builds, publishes */
+	bool recv_running;
+	int recv_stop[2];		/* closing [1] asks the receiver to stop */
+
+	/*
+	 * inval.c's queue, its own lock: the receiver pushes, the thread
+	 * takes. The receiver starts and stops the thread, so that it is
+	 * gone before the receiver ends the loop (stop_serving()).
+	 */
+	struct {
+		pthread_mutex_t lock;	/* guards jobs, tail and stopping */
+		pthread_cond_t cond;
+		struct inval_job *jobs, **tail;
+		/* false to true once, by the receiver (view_inval_stop()) */
+		bool stopping;
+		pthread_t thread;
+		bool running;		/* the receiver's */
+	} inval;
 };
 
 static inline struct dbf_tree *tree_ref(struct dbf_tree *t)
