@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "devprobe.h"
+#include "fileio.h"
 #include "log.h"
 #include "privs.h"
 #include "sandbox.h"
@@ -292,105 +293,53 @@ static int serve(struct view *v)
 }
 
 /*
- * Mount, go to the background, and serve as the service user with no
- * capability at all and the server's seccomp filter: the scanner (already
- * running) reads /proc, the watcher unmounts. @privs NULL: keep ours.
+ * Mounted: build the first tree, go to the background, and serve as the
+ * service user with no capability at all and the server's seccomp filter:
+ * the scanner (already running) reads /proc, the watcher unmounts.
  */
-static int run(struct view *v, struct dbf_options *o, const struct dbf_privs *privs)
+static int serve_mounted(struct view *v, const struct dbf_options *o,
+			 const struct dbf_privs *privs, struct dbf_watcher *watcher)
 {
-	char *mopts = NULL, *mp = NULL;
-	char *argv[5];
-	struct fuse_args args;
-	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
-	int argc = 0, r, ret = 1;
+	int r;
 
-	/* Ours come last so a user's -o cannot make the mount writable. */
-	if (asprintf(&mopts, "%s%sro,default_permissions,fsname=dmabuffs,subtype=dmabuffs",
-		     o->fuse_opts ? o->fuse_opts : "", o->fuse_opts ? "," : "") < 0)
-		return fail("out of memory");
-	argv[argc++] = "dmabuffs";
-	argv[argc++] = "-o";
-	argv[argc++] = mopts;
-	if (o->debug)
-		argv[argc++] = "-d";
-	argv[argc] = NULL;
-	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
-
-	v->se = fuse_session_new(&args, &view_ops, sizeof(view_ops), v);
-	if (!v->se) {
-		ret = fail("%s", fuse_last_error());
-		goto out;
-	}
-	r = signals_catch(v);
-	if (r < 0) {
-		ret = fail("cannot install signal handlers: %s", strerror(-r));
-		goto out_destroy;
-	}
-	if (access("/dev/fuse", F_OK) < 0) {
-		ret = fail("/dev/fuse: %s (is the fuse module loaded?)", strerror(errno));
-		goto out_signals;
-	}
-	if (o->no_drop)
-		dbf_log(LOG_WARNING, "--no-drop: serving with every privilege of uid %d",
-			(int)geteuid());
-	/* Resolved before: on the mount it would wait for the loop. */
-	mp = realpath(o->mountpoint, NULL);
-	r = mp ? 0 : -errno;
-	if (fuse_session_mount(v->se, o->mountpoint) < 0) {
-		ret = fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
-		goto out_signals;
-	}
-	if (r == 0)
-		r = mount_shared(mp, &v->shared);
-	if (r < 0) {
-		/* Per caller, no caller can get what is another's. */
-		dbf_log(LOG_WARNING, "cannot read the options of %s back (%s); serving it as shared",
-			o->mountpoint, strerror(-r));
-		v->shared = true;
-	}
 	/* The first tree is built now that the mount says what it is. */
 	r = dbf_tree_build(v->first, v->interner, NULL, v->uid, v->gid, v->shared,
 			   v->opts->metrics_top, &v->cur);
 	v->first = NULL;
-	if (r < 0) {
-		ret = fail("cannot build the view: %s", strerror(-r));
-		goto out_unmount;
-	}
+	if (r < 0)
+		return fail("cannot build the view: %s", strerror(-r));
 	dbf_notify_ready();
 	/* Said once, after the mount, so that errors stay one line. */
 	view_note_sources(v, NULL, v->cur->snap);
-	if (fuse_daemonize(o->foreground) < 0) {
-		ret = fail("cannot go to the background");
-		goto out_unmount;
-	}
+	if (fuse_daemonize(o->foreground) < 0)
+		return fail("cannot go to the background");
 	log_capture = false;
 	if (!o->foreground)
 		dbf_log_to_syslog();
 	dbf_log(LOG_INFO, "serving %s (dmabuffs %s)", o->mountpoint, DMABUFFS_VERSION);
 	/* Before any other thread starts: capabilities are per thread. */
-	if (privs && (dbf_watcher_start(o->mountpoint, &watcher) < 0 ||
+	if (privs && (dbf_watcher_start(o->mountpoint, watcher) < 0 ||
 		      dbf_privs_drop(privs, 0) < 0 || dbf_sandbox_server() < 0))
-		goto out_unmount;
+		return 1;
 	v->loop_thread = pthread_self();
 	r = view_recv_start(v);
-	if (r < 0) {
-		ret = fail("cannot start the receiver: %s", strerror(-r));
-		goto out_unmount;
-	}
+	if (r < 0)
+		return fail("cannot start the receiver: %s", strerror(-r));
 
 	r = serve(v);
 	/* The receiver first: it may still be ending the loop. */
 	view_recv_stop(v);
 	if (v->lost)
-		ret = 1;	/* said by the receiver */
-	else if (r < 0 && !v->ended)
-		ret = fail("serving %s: %s", o->mountpoint, strerror(-r));
-	else
-		ret = 0;
-out_unmount:
-	view_recv_stop(v);
-	if (watcher.pid > 0) {
-		dbf_watcher_unmount(&watcher);
+		return 1;	/* said by the receiver */
+	if (r < 0 && !v->ended)
+		return fail("serving %s: %s", o->mountpoint, strerror(-r));
+	return 0;
+}
+
+static void unmount(struct view *v, struct dbf_watcher *watcher)
+{
+	if (watcher->pid > 0) {
+		dbf_watcher_unmount(watcher);
 		/*
 		 * Once the connection is gone, libfuse's unmount only closes the
 		 * device and frees what it keeps; before that it would try to
@@ -401,22 +350,105 @@ out_unmount:
 	} else {
 		fuse_session_unmount(v->se);
 	}
-out_signals:
-	signals_release(v);
-out_destroy:
-	fuse_session_destroy(v->se);
-out:
-	fuse_opt_free_args(&args);
-	free(mopts);
-	free(mp);
+}
+
+static int mount_and_serve(struct view *v, const struct dbf_options *o,
+			   const struct dbf_privs *privs)
+{
+	struct dbf_watcher watcher = { .pid = -1, .fd = -1 };
+	__do_free char *mp = NULL;
+	int r, ret;
+
+	if (access("/dev/fuse", F_OK) < 0)
+		return fail("/dev/fuse: %s (is the fuse module loaded?)", strerror(errno));
+	if (o->no_drop)
+		dbf_log(LOG_WARNING, "--no-drop: serving with every privilege of uid %d",
+			(int)geteuid());
+	/* Resolved before: on the mount it would wait for the loop. */
+	mp = realpath(o->mountpoint, NULL);
+	r = mp ? 0 : -errno;
+	if (fuse_session_mount(v->se, o->mountpoint) < 0)
+		return fail("cannot mount %s: %s", o->mountpoint, fuse_last_error());
+	if (r == 0)
+		r = mount_shared(mp, &v->shared);
+	if (r < 0) {
+		/* Per caller, no caller can get what is another's. */
+		dbf_log(LOG_WARNING, "cannot read the options of %s back (%s); serving it as shared",
+			o->mountpoint, strerror(-r));
+		v->shared = true;
+	}
+	ret = serve_mounted(v, o, privs, &watcher);
+	/* The scanner still runs if serving failed before it began. */
+	view_recv_stop(v);
+	unmount(v, &watcher);
 	return ret;
+}
+
+static int catch_and_mount(struct view *v, const struct dbf_options *o,
+			   const struct dbf_privs *privs)
+{
+	int r = signals_catch(v), ret;
+
+	if (r < 0)
+		return fail("cannot install signal handlers: %s", strerror(-r));
+	ret = mount_and_serve(v, o, privs);
+	signals_release(v);
+	return ret;
+}
+
+static void free_argsp(struct fuse_args *args)
+{
+	fuse_opt_free_args(args);
+}
+
+/* The session, with our mount options: @privs NULL keeps ours. */
+static int run(struct view *v, const struct dbf_options *o, const struct dbf_privs *privs)
+{
+	__do_free char *mopts = NULL;
+	char *argv[5];
+	__attribute__((__cleanup__(free_argsp))) struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	int argc = 0, ret;
+
+	/* Ours come last so a user's -o cannot make the mount writable. */
+	if (asprintf(&mopts, "%s%sro,default_permissions,fsname=dmabuffs,subtype=dmabuffs",
+		     o->fuse_opts ? o->fuse_opts : "", o->fuse_opts ? "," : "") < 0) {
+		mopts = NULL;
+		return fail("out of memory");
+	}
+	argv[argc++] = "dmabuffs";
+	argv[argc++] = "-o";
+	argv[argc++] = mopts;
+	if (o->debug)
+		argv[argc++] = "-d";
+	argv[argc] = NULL;
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+
+	v->se = fuse_session_new(&args, &view_ops, sizeof(view_ops), v);
+	if (!v->se)
+		return fail("%s", fuse_last_error());
+	ret = catch_and_mount(v, o, privs);
+	fuse_session_destroy(v->se);
+	return ret;
+}
+
+/* What outlives run(): the trees and what builds them. */
+static void view_free(struct view *v)
+{
+	for (int k = 0; k < NKEPT; k++)
+		tree_unref(v->kept[k].tree);
+	tree_unref(v->cur);
+	dbf_snapshot_free(v->first);
+	dbf_interner_free(v->interner);
+	dbf_classes_free(v->classes);
 }
 
 int dbf_view_run(const struct dbf_options *opts)
 {
 	struct dbf_options o = *opts;
-	char *proc = NULL, *debugfs = NULL, *sysfs = NULL;
-	struct view v = {
+	__do_free char *proc = NULL;
+	__do_free char *debugfs = NULL;
+	__do_free char *sysfs = NULL;
+	__attribute__((__cleanup__(view_free))) struct view v = {
 		.opts = &o,
 		.timeout = opts->refresh_ms / 1000.0,
 		.uid = getuid(),
@@ -424,6 +456,7 @@ int dbf_view_run(const struct dbf_options *opts)
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.inval.lock = PTHREAD_MUTEX_INITIALIZER,
 		.inval.cond = PTHREAD_COND_INITIALIZER,
+		.inval.tail = &v.inval.jobs,
 		.scanner = { .pid = -1, .pidfd = -1, .frames = -1, .ctl = -1 },
 	};
 	/* Root drops; anyone else has nothing to drop (and mounts through fusermount3). */
@@ -440,9 +473,8 @@ int dbf_view_run(const struct dbf_options *opts)
 		.verbose = o.debug,
 	};
 	bool lost;
-	int r, ret = 1;
+	int r, ret;
 
-	v.inval.tail = &v.inval.jobs;
 	log_debug = opts->debug;
 	/*
 	 * A tree's arrays are megabytes, and every rebuild frees the last
@@ -455,21 +487,17 @@ int dbf_view_run(const struct dbf_options *opts)
 	fuse_set_log_func(fuse_log_fn);
 	if (absolute(&o.scan.proc_root, &proc) < 0 ||
 	    absolute(&o.scan.debugfs_root, &debugfs) < 0 ||
-	    absolute(&o.scan.sysfs_root, &sysfs) < 0) {
-		ret = fail("out of memory");
-		goto out;
-	}
+	    absolute(&o.scan.sysfs_root, &sysfs) < 0)
+		return fail("out of memory");
 	if (check_mountpoint(o.mountpoint))
-		goto out;
+		return 1;
 	if (drop && dbf_privs_lookup(o.user, &privs) < 0)
-		goto out;
+		return 1;
 
 	v.interner = dbf_interner_new();
 	v.classes = dbf_classes_new(DBF_CLASS_MAX);
-	if (!v.interner || !v.classes) {
-		ret = fail("out of memory");
-		goto out;
-	}
+	if (!v.interner || !v.classes)
+		return fail("out of memory");
 	/*
 	 * Learn the dma-buf device while still root, so that every scan can
 	 * check maps lines from the first one on.
@@ -480,7 +508,7 @@ int dbf_view_run(const struct dbf_options *opts)
 	 * here, so that a bad root fails in one line and nothing is mounted.
 	 */
 	if (dbf_scanner_start(&cfg, &v.scanner) < 0)
-		goto out;
+		return 1;
 	r = view_read_snapshot(&v, NULL, &v.first, &lost);
 	if (r < 0) {
 		int status = dbf_scanner_stop(&v.scanner);
@@ -488,23 +516,12 @@ int dbf_view_run(const struct dbf_options *opts)
 
 		dbf_scanner_describe(status, how, sizeof(how));
 		if (lost)
-			ret = fail("the scanner exited before its first scan (%s)", how);
-		else
-			ret = fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
-		goto out;
+			return fail("the scanner exited before its first scan (%s)", how);
+		return fail("cannot scan %s: %s", o.scan.proc_root, strerror(-r));
 	}
 
 	ret = run(&v, &o, drop ? &privs : NULL);
+	/* run() may end before the receiver starts: the scanner goes here. */
 	view_recv_stop(&v);
-out:
-	for (int k = 0; k < NKEPT; k++)
-		tree_unref(v.kept[k].tree);
-	tree_unref(v.cur);
-	dbf_snapshot_free(v.first);
-	dbf_interner_free(v.interner);
-	dbf_classes_free(v.classes);
-	free(proc);
-	free(debugfs);
-	free(sysfs);
 	return ret;
 }
