@@ -454,7 +454,11 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	fuse_reply_err(req, ENOSYS);
 }
 
-/* Every change is refused; the ro mount already stops most of them. */
+/*
+ * Every change is refused. The ro mount stops them in the kernel, but
+ * root can remount it rw, and then they come here. WRITE never does:
+ * op_open() gives no handle to write with.
+ */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
@@ -531,17 +535,6 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fuse_reply_err(req, EROFS);
 }
 
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
-		     size_t size, off_t off, struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)buf;
-	(void)size;
-	(void)off;
-	(void)fi;
-	fuse_reply_err(req, EROFS);
-}
-
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -577,7 +570,6 @@ const struct fuse_lowlevel_ops view_ops = {
 	.create		= op_create,
 	.open		= op_open,
 	.read		= op_read,
-	.write		= op_write,
 	.release	= op_release,
 	.opendir	= op_opendir,
 	.readdir	= op_readdir,
