@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rebuildbench PROC DEBUGFS SYSFS ROUNDS\n");
 		return 2;
 	}
-	/* As the server does (fuse/view.c): big arrays mapped, freed at once. */
+	/* As the server does (fuse/serve/lifecycle.c): big arrays mapped, freed at once. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	o.proc_root = argv[1];
 	o.debugfs_root = argv[2];
