@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "hash.h"
 #include "log.h"
 #include "metrics.h"
 #include "svg.h"
@@ -53,15 +54,6 @@ struct dbf_interner {
 };
 
 #define INTERN_MIN_CAP	64
-
-static uint64_t hash_bytes(struct dbf_str s)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	for (uint32_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.p[i]) * UINT64_C(1099511628211);
-	return h;
-}
 
 struct dbf_interner *dbf_interner_new(void)
 {
@@ -171,7 +163,7 @@ static void intern_sweep(struct dbf_interner *in, uint64_t keep)
 
 static int intern(struct dbf_interner *in, struct dbf_str s, uint64_t *id)
 {
-	uint64_t h = hash_bytes(s);
+	uint64_t h = dbf_fnv1a(DBF_FNV_BASIS, s.p, s.len);
 	struct ient *e;
 
 	if (2 * (in->n + 1) > in->cap && intern_rehash(in, in->cap * 2) < 0)
@@ -354,13 +346,14 @@ static uint64_t fixed_node(int key)
 
 /* ---- directory versions ---- */
 
+/* FNV-1a's step on a whole value, folded so that high bits count too. */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
-	h = (h ^ v) * UINT64_C(0x100000001b3);
+	h = (h ^ v) * DBF_FNV_PRIME;
 	return h ^ (h >> 29);
 }
 
-#define HASH0 UINT64_C(14695981039346656037)
+#define HASH0 DBF_FNV_BASIS
 
 /*
  * What a process's holdings add to @h: its owner too, since a new one
