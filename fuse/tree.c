@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bisect.h"
 #include "escape.h"
 #include "hash.h"
 #include "log.h"
@@ -186,23 +187,30 @@ static int intern(struct dbf_interner *in, struct dbf_str s, uint64_t *id)
 
 /* ---- finding things ---- */
 
+static int u64_cmp(uint64_t x, uint64_t y)
+{
+	return (x > y) - (x < y);
+}
+
+struct key_seek {
+	const struct dbf_groups *gs;
+	struct dbf_str key;
+};
+
+static int group_key_at(const void *arg, size_t i)
+{
+	const struct key_seek *k = arg;
+
+	return dbf_str_cmp(k->gs->g[i].key, k->key);
+}
+
 static const struct dbf_group *group_by_key(const struct dbf_groups *gs,
 					    struct dbf_str key)
 {
-	uint32_t lo = 0, hi = gs->n;
+	size_t i;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dbf_str_cmp(gs->g[mid].key, key);
-
-		if (!c)
-			return &gs->g[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return dbf_bisect_find(0, gs->n, group_key_at,
+			       &(struct key_seek){ gs, key }, &i) ? &gs->g[i] : NULL;
 }
 
 /*
@@ -226,30 +234,32 @@ static uint64_t rec_id(const struct id_recs *r, uint32_t i)
 /* qsort_r() order of indices into @arg, a struct id_recs, by id. */
 static int id_cmp(const void *a, const void *b, void *arg)
 {
-	uint64_t x = rec_id(arg, *(const uint32_t *)a);
-	uint64_t y = rec_id(arg, *(const uint32_t *)b);
+	return u64_cmp(rec_id(arg, *(const uint32_t *)a),
+		       rec_id(arg, *(const uint32_t *)b));
+}
 
-	return (x > y) - (x < y);
+struct id_seek {
+	const struct id_recs *r;
+	const uint32_t *by;
+	uint64_t id;
+};
+
+static int id_at(const void *arg, size_t i)
+{
+	const struct id_seek *k = arg;
+
+	return u64_cmp(rec_id(k->r, k->by[i]), k->id);
 }
 
 /* The index of the record with @id, through @by (@n indices by id), or -1. */
 static int64_t id_find(const struct id_recs *r, const uint32_t *by, uint32_t n,
 		       uint64_t id)
 {
-	uint32_t lo = 0, hi = n;
+	size_t i;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		uint64_t x = rec_id(r, by[mid]);
-
-		if (x == id)
-			return by[mid];
-		if (x < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	if (!dbf_bisect_find(0, n, id_at, &(struct id_seek){ r, by, id }, &i))
+		return -1;
+	return by[i];
 }
 
 _Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first");
@@ -275,23 +285,12 @@ static const struct dbf_group *tree_group(const struct dbf_tree *t,
  * indices sorted by inode), or NULL. Groups and cgroups keep their
  * buffers so.
  */
-static const struct dbf_buf *run_find(const struct dbf_tree *t,
-				      const uint32_t *idx, uint32_t lo,
-				      uint32_t hi, uint64_t ino)
-{
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = &t->snap->bufs[idx[mid]];
-
-		if (b->ino == ino)
-			return b;
-		if (b->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
+struct ino_seek {
+	const struct dbf_snapshot *s;
+	const uint32_t *idx;		/* a run of snap->bufs indices, or */
+	const struct dbf_proc *p;	/* a process's holdings */
+	uint64_t ino;
+};
 
 static const struct dbf_buf *holder_buf(const struct dbf_snapshot *s,
 					const struct dbf_proc *p, uint32_t i)
@@ -299,23 +298,34 @@ static const struct dbf_buf *holder_buf(const struct dbf_snapshot *s,
 	return &s->bufs[s->holders[s->proc_holders[p->ph0 + i]].buf];
 }
 
+static int ino_at(const void *arg, size_t i)
+{
+	const struct ino_seek *k = arg;
+	const struct dbf_buf *b = k->idx ? &k->s->bufs[k->idx[i]] :
+				  holder_buf(k->s, k->p, (uint32_t)i);
+
+	return u64_cmp(b->ino, k->ino);
+}
+
+static const struct dbf_buf *run_find(const struct dbf_tree *t,
+				      const uint32_t *idx, uint32_t lo,
+				      uint32_t hi, uint64_t ino)
+{
+	size_t i;
+
+	return dbf_bisect_find(lo, hi, ino_at,
+			       &(struct ino_seek){ .s = t->snap, .idx = idx, .ino = ino },
+			       &i) ? &t->snap->bufs[idx[i]] : NULL;
+}
+
 static const struct dbf_buf *proc_find(const struct dbf_snapshot *s,
 				       const struct dbf_proc *p, uint64_t ino)
 {
-	uint32_t lo = 0, hi = p->nph;
+	size_t i;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct dbf_buf *b = holder_buf(s, p, mid);
-
-		if (b->ino == ino)
-			return b;
-		if (b->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return dbf_bisect_find(0, p->nph, ino_at,
+			       &(struct ino_seek){ .s = s, .p = p, .ino = ino },
+			       &i) ? holder_buf(s, p, (uint32_t)i) : NULL;
 }
 
 static const struct dbf_proc *pid_proc(const struct dbf_tree *t, uint64_t node)
@@ -894,23 +904,34 @@ static int u32_cmp(const void *a, const void *b)
 }
 
 /* The index of real path @path in the first @n cgroups, or @n. */
+struct cg_seek {
+	const struct dbf_cgroup *cgs;
+	const uint32_t *idx;		/* by path: NULL; by name: cg_sub */
+	struct dbf_str key;
+};
+
+static int cg_path_at(const void *arg, size_t i)
+{
+	const struct cg_seek *k = arg;
+
+	return dbf_str_cmp(k->cgs[i].path, k->key);
+}
+
+static int cg_comp_at(const void *arg, size_t i)
+{
+	const struct cg_seek *k = arg;
+
+	return dbf_str_cmp(k->cgs[k->idx[i]].comp, k->key);
+}
+
 static uint32_t cg_by_path(const struct dbf_cgroup *cgs, uint32_t n,
 			   struct dbf_str path)
 {
-	uint32_t lo = 0, hi = n;
+	size_t i;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dbf_str_cmp(cgs[mid].path, path);
-
-		if (!c)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return n;
+	return dbf_bisect_find(0, n, cg_path_at,
+			       &(struct cg_seek){ .cgs = cgs, .key = path }, &i) ?
+	       (uint32_t)i : n;
 }
 
 /*
@@ -1259,7 +1280,7 @@ static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 		     const char *name, const struct dbf_caller *c,
 		     uint64_t *node, struct stat *st)
 {
-	uint32_t lo = cg->sub0, hi = cg->sub0 + cg->nsub;
+	size_t lo = cg->sub0, hi = cg->sub0 + cg->nsub, at;
 	const struct dbf_buf *b;
 	char raw[256];
 	uint64_t v;
@@ -1280,22 +1301,13 @@ static int cg_lookup(const struct dbf_tree *t, const struct dbf_cgroup *cg,
 	n = cg_unescape(raw, name, strlen(name));
 	if (n < 0)
 		return -ENOENT;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2, j = t->cg_sub[mid];
-		int d = dbf_str_cmp(t->cgs[j].comp, (struct dbf_str){ raw, (uint32_t)n });
-
-		if (!d) {
-			if (!t->cgs[j].listed)
-				return -ENOENT;
-			*node = cg_node(t, j);
-			return dbf_tree_getattr(t, *node, st);
-		}
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -ENOENT;
+	if (!dbf_bisect_find(lo, hi, cg_comp_at,
+			     &(struct cg_seek){ t->cgs, t->cg_sub,
+						{ raw, (uint32_t)n } }, &at) ||
+	    !t->cgs[t->cg_sub[at]].listed)
+		return -ENOENT;
+	*node = cg_node(t, t->cg_sub[at]);
+	return dbf_tree_getattr(t, *node, st);
 }
 
 static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
@@ -2280,21 +2292,24 @@ uint64_t dbf_tree_key(const struct dbf_tree *t, uint64_t dir, size_t i)
 	return kind_of(dir)->key(t, dir, i);
 }
 
+struct entry_seek {
+	const struct dbf_tree *t;
+	uint64_t dir, key;
+};
+
+static int entry_at(const void *arg, size_t i)
+{
+	const struct entry_seek *k = arg;
+
+	return u64_cmp(kind_of(k->dir)->key(k->t, k->dir, i), k->key);
+}
+
 size_t dbf_tree_seek(const struct dbf_tree *t, uint64_t dir, uint64_t key)
 {
-	const struct kind_ops *ops = kind_of(dir);
 	long n = dbf_tree_nchildren(t, dir);
-	size_t lo = 0, hi = n > 0 ? (size_t)n : 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ops->key(t, dir, mid) < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return dbf_bisect(0, n > 0 ? (size_t)n : 0, entry_at,
+			  &(struct entry_seek){ t, dir, key });
 }
 
 bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir)
@@ -2816,27 +2831,31 @@ static bool classes_room(struct dbf_classes *c)
 	return true;
 }
 
+struct cls_seek {
+	const struct cls_ent *sorted;
+	uint64_t key;
+};
+
+static int cls_at(const void *arg, size_t i)
+{
+	const struct cls_seek *k = arg;
+
+	return u64_cmp(k->sorted[i].key, k->key);
+}
+
 uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid)
 {
 	uint64_t key = (uint64_t)uid << 32 | gid;
-	size_t lo = 0, hi;
 	uint16_t cls = DBF_CLASS_PUBLIC;
+	size_t lo;
 
 	if (!uid)
 		return DBF_CLASS_ROOT;
 	pthread_mutex_lock(&c->lock);
-	hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->sorted[mid].key == key) {
-			cls = c->sorted[mid].cls;
-			goto out;
-		}
-		if (c->sorted[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (dbf_bisect_find(0, c->n, cls_at, &(struct cls_seek){ c->sorted, key },
+			    &lo)) {
+		cls = c->sorted[lo].cls;
+		goto out;
 	}
 	/*
 	 * Full (or out of memory): later callers share the public class,
