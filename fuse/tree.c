@@ -2537,22 +2537,24 @@ static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
 	fputc('\n', f);
 }
 
-static void render_groups(const struct dbf_tree *t, enum dbf_node_kind k,
-			  const char *table, const char *column, FILE *f)
+/* The [exporters], [names] and [devices] tables. */
+static int render_groups(const struct dbf_tree *t, enum dbf_node_kind k,
+			 const char *table, const char *column, FILE *f)
 {
-	const struct dbf_groups *gs = &t->groups[k];
+	struct dbf_group_row *rows;
+	size_t n;
+	int r = dbf_tree_group_rows(t, k, &rows, &n);
 
+	if (r < 0)
+		return r;
 	fprintf(f, "\n[%s]\nbuffers\tbytes\t%s\n", table, column);
-	for (uint32_t i = 0; i < gs->n; i++) {
-		const struct dbf_group *g = &gs->g[i];
-		uint64_t bytes = 0;
-
-		for (uint32_t j = 0; j < g->count; j++)
-			bytes += t->snap->bufs[gs->idx[g->first + j]].size;
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", g->count, bytes);
-		put_text(f, g->key);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
+		put_text(f, rows[i].key);
 		fputc('\n', f);
 	}
+	free(rows);
+	return 0;
 }
 
 /* Which sources listed attachments, or why none did. */
@@ -2648,20 +2650,23 @@ int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
 	return 0;
 }
 
-int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
-			 size_t *n)
+int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
+			struct dbf_group_row **rows, size_t *n)
 {
-	const struct dbf_groups *gs = &t->groups[DBF_KIND_DEVICE];
-	struct dbf_device_row *out = calloc(gs->n ? gs->n : 1, sizeof(*out));
+	const struct dbf_groups *gs = &t->groups[k];
+	struct dbf_group_row *out;
 
 	*rows = NULL;
 	*n = 0;
+	if (k != DBF_KIND_NAME && k != DBF_KIND_EXPORTER && k != DBF_KIND_DEVICE)
+		return -EINVAL;
+	out = calloc(gs->n ? gs->n : 1, sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < gs->n; i++) {
 		const struct dbf_group *g = &gs->g[i];
 
-		out[i].device = g->key;
+		out[i].key = g->key;
 		out[i].buffers = g->count;
 		for (uint32_t j = 0; j < g->count; j++)
 			out[i].bytes += t->snap->bufs[gs->idx[g->first + j]].size;
@@ -2689,24 +2694,6 @@ static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
 			put_text(f, rows[i].path);
 		else
 			fputs("unknown", f);
-		fputc('\n', f);
-	}
-	free(rows);
-	return 0;
-}
-
-static int render_devices(const struct dbf_tree *t, FILE *f)
-{
-	struct dbf_device_row *rows;
-	size_t n;
-	int r = dbf_tree_device_rows(t, &rows, &n);
-
-	if (r < 0)
-		return r;
-	fputs("\n[devices]\nbuffers\tbytes\tdevice\n", f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
-		put_text(f, rows[i].device);
 		fputc('\n', f);
 	}
 	free(rows);
@@ -2748,12 +2735,10 @@ static int render_summary(const struct dbf_tree *t,
 	fprintf(f, "scan_ms: %" PRIu64 "\nage_ms: %" PRId64 "\n",
 		(s->scan_ns + 500000) / 1000000, age < 0 ? 0 : age);
 
-	render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f);
-	render_groups(t, DBF_KIND_NAME, "names", "name", f);
-	r = render_cgroups(t, caller, f);
-	if (r == 0)
-		r = render_devices(t, f);
-	if (r < 0)
+	if ((r = render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f)) < 0 ||
+	    (r = render_groups(t, DBF_KIND_NAME, "names", "name", f)) < 0 ||
+	    (r = render_cgroups(t, caller, f)) < 0 ||
+	    (r = render_groups(t, DBF_KIND_DEVICE, "devices", "device", f)) < 0)
 		return r;
 
 	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",

@@ -332,23 +332,24 @@ int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
 			 struct dbf_cgroup_row **rows, size_t *n);
 
 /*
- * One attached device, a row of the summary's [devices]; its by-device
- * directory, when the name fits NAME_MAX once escaped.
+ * One name, exporter or attached device, a row of the summary's [names],
+ * [exporters] or [devices]; its by-* directory, when the key fits
+ * NAME_MAX once escaped.
  */
-struct dbf_device_row {
-	struct dbf_str device;		/* raw, into the snapshot */
-	uint32_t buffers;		/* distinct buffers attached to it */
+struct dbf_group_row {
+	struct dbf_str key;		/* raw, into the snapshot */
+	uint32_t buffers;		/* distinct buffers with that key */
 	uint64_t bytes;			/* their sizes */
 };
 
 /*
- * The [devices] rows, in byte order of the device name; public, as the
- * buffer files' devices line is. None when no source lists attachments
- * (snap->device_sources 0). *rows is malloc'd and points into @t.
- * Returns 0 or -ENOMEM.
+ * The rows of kind @k (DBF_KIND_NAME, _EXPORTER or _DEVICE), in byte
+ * order of the key; public, as the buffer files are. No devices when no
+ * source lists attachments (snap->device_sources 0). *rows is malloc'd
+ * and points into @t. Returns 0, -EINVAL for another kind, or -ENOMEM.
  */
-int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
-			 size_t *n);
+int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
+			struct dbf_group_row **rows, size_t *n);
 
 /*
  * Caller classes of a shared mount: (uid, gid) pairs interned for the life
