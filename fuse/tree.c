@@ -20,8 +20,6 @@
 #include "escape.h"
 #include "hash.h"
 #include "log.h"
-#include "metrics.h"
-#include "svg.h"
 #include "tree.h"
 
 /*
@@ -493,19 +491,6 @@ static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	return 0;
 }
 
-static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
-		       const struct dbf_caller *caller, FILE *f);
-
-static int buf_render(const struct dbf_tree *t, uint64_t node,
-		      const struct dbf_caller *c, FILE *f)
-{
-	const struct dbf_buf *b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
-
-	if (!b)
-		return -ENOENT;
-	render_buf(t, b, c, f);
-	return 0;
-}
 
 /* ---- by-name/<name>, by-exporter/<exporter>: groups of buffers ---- */
 
@@ -820,12 +805,6 @@ _Static_assert(offsetof(struct dbf_cgroup, id) == 0, "id_recs reads the id first
 
 #define UNKNOWN_NAME "%unknown"
 
-/* A cgroup v2 path as the kernel prints it; anything else counts as unknown. */
-static bool cg_known(struct dbf_str path)
-{
-	return path.len && path.p[0] == '/';
-}
-
 /* Where @path's last component starts (after its last '/'). */
 static uint32_t cg_last(struct dbf_str path)
 {
@@ -946,7 +925,7 @@ static int cg_paths(const struct dbf_snapshot *s, struct dbf_str **paths,
 
 	/* a path has as many ancestors but "/" as it has slashes */
 	for (size_t i = 0; i < s->nprocs; i++)
-		if (cg_known(s->procs[i].cgroup))
+		if (dbf_cgroup_known(s->procs[i].cgroup))
 			for (uint32_t j = 0; j < s->procs[i].cgroup.len; j++)
 				n += s->procs[i].cgroup.p[j] == '/';
 	if (n > UINT32_MAX)
@@ -958,7 +937,7 @@ static int cg_paths(const struct dbf_snapshot *s, struct dbf_str **paths,
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct dbf_str path = s->procs[i].cgroup;
 
-		if (!cg_known(path))
+		if (!dbf_cgroup_known(path))
 			continue;
 		for (; path.len > 1; path = cg_up(path))
 			p[m++] = path;
@@ -1029,7 +1008,7 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < s->nprocs; i++)
-		unknown |= !cg_known(s->procs[i].cgroup);
+		unknown |= !dbf_cgroup_known(s->procs[i].cgroup);
 	t->ncgs = npaths + unknown;
 	t->cgs = calloc(t->ncgs, sizeof(*t->cgs));
 	t->cg_by_id = calloc(t->ncgs, sizeof(*t->cg_by_id));
@@ -1091,7 +1070,7 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 			id_cmp, &(struct id_recs){ t->cgs, sizeof(*t->cgs) });
 
 	for (size_t i = 0; i < s->nprocs; i++)
-		proc_cg[i] = cg_known(s->procs[i].cgroup) ?
+		proc_cg[i] = dbf_cgroup_known(s->procs[i].cgroup) ?
 			     cg_by_path(t->cgs, npaths, s->procs[i].cgroup) : t->cg_unknown;
 	cg_members(t, proc_cg);
 out:
@@ -1522,7 +1501,7 @@ static int pid_may_enter(const struct dbf_tree *t, uint64_t dir,
 
 /*
  * One entry per DBF_NODE_* key. A directory has hash and the listing
- * operations; a file has render. @sub is the kind of a directory's
+ * operations; a file has none (fuse/render/ writes it). @sub is the kind of a directory's
  * subdirectories, when they are groups.
  */
 struct fixed_ops {
@@ -1541,8 +1520,6 @@ struct fixed_ops {
 		      const char *name, const struct dbf_caller *c,
 		      uint64_t *node, struct stat *st);
 	bool per_caller;		/* see dbf_tree_per_caller() */
-	int (*render)(const struct dbf_tree *t, const struct dbf_caller *c,
-		      FILE *f);
 };
 
 static const struct fixed_ops fixed_nodes[DBF_NODE_END];
@@ -1852,27 +1829,6 @@ static int pids_lookup(const struct dbf_tree *t, const struct fixed_ops *f,
 	return dbf_tree_getattr(t, *node, st);
 }
 
-static int render_summary(const struct dbf_tree *t,
-			  const struct dbf_caller *caller, FILE *f);
-
-/* metrics and usage.svg: docs/metrics.md; rendered at open, like summary. */
-
-static int render_metrics(const struct dbf_tree *t, const struct dbf_caller *c,
-			  FILE *f)
-{
-	struct dbf_metrics_opts o = { .top = t->metrics_top };
-
-	/* the snapshot's age is as of the open */
-	clock_gettime(CLOCK_REALTIME, &o.now);
-	return dbf_metrics_render(t, c, &o, f);
-}
-
-static int render_usage_svg(const struct dbf_tree *t, const struct dbf_caller *c,
-			    FILE *f)
-{
-	return dbf_svg_render(t, c, &(struct dbf_svg_opts){ .top = t->metrics_top }, f);
-}
-
 static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 	[DBF_NODE_ROOT] = {
 		.hash = root_hash, .subdirs = root_subdirs,
@@ -1916,18 +1872,10 @@ static const struct fixed_ops fixed_nodes[DBF_NODE_END] = {
 		.nchildren = groups_nchildren, .child = groups_child,
 		.key = groups_key, .lookup = groups_lookup,
 	},
-	[DBF_NODE_SUMMARY] = {
-		.name = "summary",
-		.render = render_summary,
-	},
-	[DBF_NODE_METRICS] = {
-		.name = "metrics",
-		.render = render_metrics,
-	},
-	[DBF_NODE_USAGE_SVG] = {
-		.name = "usage.svg",
-		.render = render_usage_svg,
-	},
+	/* files, which fuse/render/ writes */
+	[DBF_NODE_SUMMARY] = { .name = "summary" },
+	[DBF_NODE_METRICS] = { .name = "metrics" },
+	[DBF_NODE_USAGE_SVG] = { .name = "usage.svg" },
 };
 
 /* DBF_KIND_FIXED: dispatch on the key through fixed_nodes[]. */
@@ -2045,16 +1993,6 @@ static bool fixed_per_caller(const struct dbf_tree *t, uint64_t dir)
 	return f && f->per_caller;
 }
 
-static int fixed_render(const struct dbf_tree *t, uint64_t node,
-			const struct dbf_caller *c, FILE *out)
-{
-	const struct fixed_ops *f = fixed_of(dbf_node_key(node));
-
-	if (!f || !f->render)
-		return -EISDIR;
-	return f->render(t, c, out);
-}
-
 /* ---- what each kind of node does ---- */
 
 /*
@@ -2092,8 +2030,6 @@ struct kind_ops {
 	uint64_t (*generation)(const struct dbf_tree *t, uint64_t node);
 	int (*may_enter)(const struct dbf_tree *t, uint64_t dir,
 			 const struct dbf_caller *c);
-	int (*render)(const struct dbf_tree *t, uint64_t node,
-		      const struct dbf_caller *c, FILE *f);
 };
 
 static const struct kind_ops kinds[DBF_NKINDS] = {
@@ -2103,10 +2039,9 @@ static const struct kind_ops kinds[DBF_NKINDS] = {
 		.getattr = fixed_getattr, .lookup = fixed_lookup,
 		.nchildren = fixed_nchildren, .child = fixed_child, .key = fixed_key,
 		.per_caller = fixed_per_caller, .links = fixed_links,
-		.render = fixed_render,
 	},
 	[DBF_KIND_BUF] = {
-		.getattr = buf_getattr, .render = buf_render,
+		.getattr = buf_getattr,
 	},
 	[DBF_KIND_NAME] = {
 		.build = name_build, .versions = group_versions, .free = group_free,
@@ -2343,31 +2278,6 @@ int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
 	return ops && ops->may_enter ? ops->may_enter(t, dir, c) : 0;
 }
 
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
-		    const struct dbf_caller *caller, char **text, size_t *len)
-{
-	const struct kind_ops *ops = kind_of(node);
-	FILE *f;
-	int r;
-
-	if (!ops || !ops->render)
-		return -EISDIR;
-	*text = NULL;
-	f = open_memstream(text, len);
-	if (!f)
-		return -ENOMEM;
-	r = ops->render(t, node, caller, f);
-	if (r == 0 && ferror(f))
-		r = -ENOMEM;
-	if (fclose(f) && r == 0)
-		r = -ENOMEM;
-	if (r < 0) {
-		free(*text);
-		*text = NULL;
-	}
-	return r;
-}
-
 /* ---- what a rebuild changed ---- */
 
 /* Did directory @dir's entries change from @old to @new (and is it in both)? */
@@ -2432,150 +2342,7 @@ void dbf_tree_diff(const struct dbf_tree *old, const struct dbf_tree *new,
 	}
 }
 
-/* ---- text ---- */
-
-static size_t escape_text(char *out, size_t size, struct dbf_str in)
-{
-	return dbf_escape_text(out, size, in, false);
-}
-
-/* @s as @escape writes it. */
-static void put_escaped(FILE *f, struct dbf_str s,
-			size_t (*escape)(char *out, size_t size, struct dbf_str in))
-{
-	char small[256], *p = small;
-	size_t n = escape(small, sizeof(small), s);
-
-	if (n >= sizeof(small)) {
-		p = malloc(n + 1);
-		if (!p) {
-			/* Names are at most 32 bytes; this is for odd exporters. */
-			p = small;
-			n = sizeof(small) - 1;
-		} else {
-			escape(p, n + 1, s);
-		}
-	}
-	fwrite(p, 1, n, f);
-	if (p != small)
-		free(p);
-}
-
-/* Names, exporters, devices, cgroup paths: \ooo for control bytes and backslash. */
-static void put_text(FILE *f, struct dbf_str s)
-{
-	put_escaped(f, s, escape_text);
-}
-
-static void render_buf(const struct dbf_tree *t, const struct dbf_buf *b,
-		       const struct dbf_caller *caller, FILE *f)
-{
-	const struct dbf_snapshot *s = t->snap;
-	const struct dbf_holder *h = &s->holders[b->holder0];
-	bool count = caller->sees == DBF_SEES_ALL;
-
-	/*
-	 * The refcount counts every holder's references: only for those who
-	 * could read it in the fdinfo of a process of theirs.
-	 */
-	for (uint32_t i = 0; i < b->nholders && !count; i++)
-		count = h[i].nfds && dbf_caller_sees(caller, &s->procs[h[i].proc]);
-
-	/* An unknown or empty value is an empty one: "key:" and nothing. */
-	fprintf(f, "inode: %" PRIu64 "\nsize: %" PRIu64 "\nexporter:",
-		b->ino, b->size);
-	if (b->exporter.len) {
-		fputc(' ', f);
-		put_text(f, b->exporter);
-	}
-	fputs("\nname:", f);
-	if (b->has_name && b->name.len) {
-		fputc(' ', f);
-		put_text(f, b->name);
-	}
-	fputs("\nrefcount:", f);
-	if (b->refcount >= 0 && count)
-		fprintf(f, " %" PRId64, b->refcount);
-	if (b->devices_known) {
-		fputs("\ndevices:", f);
-		for (uint32_t i = 0; i < b->ndevices; i++) {
-			fputc(' ', f);
-			put_text(f, b->devices[i]);
-		}
-	}
-	/* Processes the caller may not look into are left out, as in procfs. */
-	fputs("\npids:", f);
-	for (uint32_t i = 0; i < b->nholders; i++)
-		if (dbf_caller_sees(caller, &s->procs[h[i].proc]))
-			fprintf(f, " %d", (int)s->procs[h[i].proc].pid);
-	fputs("\nfds:", f);
-	for (uint32_t i = 0; i < b->nholders; i++) {
-		if (!dbf_caller_sees(caller, &s->procs[h[i].proc]))
-			continue;
-		for (uint32_t j = 0; j < h[i].nfds; j++)
-			fprintf(f, " %d:%d", (int)s->procs[h[i].proc].pid,
-				(int)s->fds[h[i].fd0 + j]);
-	}
-	fputs("\nmaps:", f);
-	for (uint32_t i = 0; i < b->nholders; i++)
-		if (h[i].maps && dbf_caller_sees(caller, &s->procs[h[i].proc]))
-			fprintf(f, " %d:%" PRIu32 "%s", (int)s->procs[h[i].proc].pid,
-				h[i].maps, h[i].maps_unverified ? "(unverified)" : "");
-	/* A space inside a path is \040, so that the list splits on spaces. */
-	fputs("\ncgroups:", f);
-	for (uint32_t i = 0; i < b->nholders; i++) {
-		const struct dbf_proc *p = &s->procs[h[i].proc];
-
-		if (!dbf_caller_sees(caller, p))
-			continue;
-		fprintf(f, " %d:", (int)p->pid);
-		if (cg_known(p->cgroup))
-			put_escaped(f, p->cgroup, dbf_escape_word);
-		else
-			fputs("unknown", f);
-	}
-	fputc('\n', f);
-}
-
-/* The [exporters], [names] and [devices] tables. */
-static int render_groups(const struct dbf_tree *t, enum dbf_node_kind k,
-			 const char *table, const char *column, FILE *f)
-{
-	struct dbf_group_row *rows;
-	size_t n;
-	int r = dbf_tree_group_rows(t, k, &rows, &n);
-
-	if (r < 0)
-		return r;
-	fprintf(f, "\n[%s]\nbuffers\tbytes\t%s\n", table, column);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t", rows[i].buffers, rows[i].bytes);
-		put_text(f, rows[i].key);
-		fputc('\n', f);
-	}
-	free(rows);
-	return 0;
-}
-
-/* Which sources listed attachments, or why none did. */
-static void render_attachments(const struct dbf_snapshot *s, FILE *f)
-{
-	fputs("attachments:", f);
-	if (s->device_sources & DBF_SRC_BUFINFO)
-		fputs(" debugfs", f);
-	if (s->device_sources & DBF_SRC_FDINFO)
-		fputs(" fdinfo", f);
-	if (s->device_sources) {
-		fputc('\n', f);
-		return;
-	}
-	/* Only the kernel patches of kernel/ put them in fdinfo. */
-	if (s->bufinfo_err)
-		fprintf(f, " none (debugfs bufinfo: %s; ", strerror(s->bufinfo_err));
-	else
-		fputs(" none (debugfs bufinfo lists no attachments; ", f);
-	fputs("fdinfo lists no attachments on this kernel)\n", f);
-}
+/* ---- rows for the renderers ---- */
 
 /* Subtree totals of one [cgroups] row. */
 struct cg_total {
@@ -2673,90 +2440,6 @@ int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
 	}
 	*rows = out;
 	*n = gs->n;
-	return 0;
-}
-
-/* The [cgroups] rows; the unknown one's cgroup is "unknown", no path. */
-static int render_cgroups(const struct dbf_tree *t, const struct dbf_caller *c,
-			  FILE *f)
-{
-	struct dbf_cgroup_row *rows;
-	size_t n;
-	int r = dbf_tree_cgroup_rows(t, c, &rows, &n);
-
-	if (r < 0)
-		return r;
-	fputs("\n[cgroups]\nbuffers\tbytes\tpss\tcgroup\n", f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%" PRIu32 "\t%" PRIu64 "\t%" PRIu64 "\t", rows[i].buffers,
-			rows[i].bytes, rows[i].pss);
-		if (rows[i].path.len)
-			put_text(f, rows[i].path);
-		else
-			fputs("unknown", f);
-		fputc('\n', f);
-	}
-	free(rows);
-	return 0;
-}
-
-static int render_summary(const struct dbf_tree *t,
-			  const struct dbf_caller *caller, FILE *f)
-{
-	const struct dbf_snapshot *s = t->snap;
-	struct timespec now;
-	int64_t age;
-	int r;
-
-	fputs("sources: procfs", f);
-	if (s->sources & DBF_SRC_ITER)
-		fputs(" dmabuf-iter", f);
-	if (s->sources & DBF_SRC_BUFINFO)
-		fputs(" debugfs", f);
-	if (s->sources & DBF_SRC_SYSFS)
-		fputs(" sysfs", f);
-	if (!(s->sources & (DBF_SRC_BUFINFO | DBF_SRC_SYSFS | DBF_SRC_ITER)))
-		fputs(" only", f);
-	fputc('\n', f);
-	render_attachments(s, f);
-	fprintf(f, "buffers: %zu\nbytes: %" PRIu64 "\nheld_by_nobody: %zu\n"
-		"processes: %zu\nprocesses_scanned: %zu\nunreadable: %zu\n"
-		"unreadable_pids:",
-		s->nbufs, s->total_bytes, s->held_by_nobody, s->nprocs,
-		s->nprocs_scanned, s->nunreadable);
-	for (size_t i = 0; i < s->nunreadable; i++)
-		fprintf(f, " %d", (int)s->unreadable[i]);
-	fprintf(f, "\nanon_fds: %" PRIu32 "\nanon_maps: %" PRIu32 "\nscanner: %s\n",
-		s->anon_fds, s->anon_maps, dbf_scanner_name(s->scanner));
-	/* Requests never wait for a scan: say how old this one is. */
-	clock_gettime(CLOCK_REALTIME, &now);
-	age = (int64_t)(now.tv_sec - s->taken.tv_sec) * 1000 +
-	      (now.tv_nsec - s->taken.tv_nsec) / 1000000;
-	fprintf(f, "scan_ms: %" PRIu64 "\nage_ms: %" PRId64 "\n",
-		(s->scan_ns + 500000) / 1000000, age < 0 ? 0 : age);
-
-	if ((r = render_groups(t, DBF_KIND_EXPORTER, "exporters", "exporter", f)) < 0 ||
-	    (r = render_groups(t, DBF_KIND_NAME, "names", "name", f)) < 0 ||
-	    (r = render_cgroups(t, caller, f)) < 0 ||
-	    (r = render_groups(t, DBF_KIND_DEVICE, "devices", "device", f)) < 0)
-		return r;
-
-	fputs("\n[processes]\npid\tuid\tbuffers\tfds\tmaps\tsize\tpss\tanon_fds\tanon_maps\tcomm\n",
-	      f);
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct dbf_proc *p = &s->procs[i];
-
-		/* Totals above stay whole; the rows are per process. */
-		if (!dbf_caller_sees(caller, p))
-			continue;
-		fprintf(f, "%d\t%u\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t%"
-			PRIu64 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t",
-			(int)p->pid, (unsigned int)p->uid, p->nph, p->nfds, p->nmaps,
-			p->bytes, p->pss, p->anon_fds, p->anon_maps);
-		put_text(f, (struct dbf_str){ p->comm,
-					      (uint32_t)strnlen(p->comm, DBF_COMM_MAX) });
-		fputc('\n', f);
-	}
 	return 0;
 }
 

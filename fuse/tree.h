@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The /dmabuf tree over one snapshot: node ids, attributes, directory
- * entries and file text. Nothing here knows FUSE; fuse/view.c serves it.
+ * entries and the rows the renderers read (fuse/render/). Nothing here
+ * knows FUSE; fuse/view.c serves it.
  *
  * Node ids come from stable keys (kind + key), so a buffer is one node
  * under every name and an id never changes meaning while the kernel holds
@@ -31,7 +32,11 @@ enum dbf_node_kind {
 	DBF_NKINDS
 };
 
-/* DBF_KIND_FIXED keys, in the root's order. The root must be 1, FUSE's root id. */
+/*
+ * DBF_KIND_FIXED keys, in the root's order. The root must be 1, FUSE's
+ * root id. summary, metrics and usage.svg are files: fuse/render/ writes
+ * them, as it writes a buffer's.
+ */
 enum {
 	DBF_NODE_ROOT = 1,
 	DBF_NODE_BY_INODE,
@@ -99,6 +104,15 @@ static inline uint64_t dbf_node_for(uint64_t node, uint16_t cls)
 {
 	return dbf_node_kind(node) == DBF_KIND_BUF ?
 	       dbf_buf_node(dbf_node_ino(node), cls) : node;
+}
+
+/*
+ * A cgroup v2 path as the kernel prints it; by-cgroup/ and the buffer
+ * files count anything else as unknown.
+ */
+static inline bool dbf_cgroup_known(struct dbf_str path)
+{
+	return path.len && path.p[0] == '/';
 }
 
 struct dbf_interner;
@@ -296,13 +310,6 @@ static inline bool dbf_caller_sees(const struct dbf_caller *c,
  */
 int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
 		       const struct dbf_caller *c);
-
-/*
- * The text of a file (a buffer, summary, metrics, usage.svg) as @caller
- * may see it, malloc'd.
- */
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
-		    const struct dbf_caller *caller, char **text, size_t *len);
 
 /*
  * The totals of one cgroup directory, a row of the summary's [cgroups]:

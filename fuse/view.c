@@ -26,6 +26,7 @@
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "render.h"
 #include "sandbox.h"
 #include "scanner.h"
 #include "tree.h"
@@ -786,7 +787,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		caller = dbf_class_caller(v->classes, cls);
 	}
 	t = get_tree(v);
-	r = dbf_tree_render(t, ino, &caller, &text, &len);
+	r = dbf_render(t, ino, &caller, &text, &len);
 	tree_unref(t);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
