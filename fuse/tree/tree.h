@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include "snapshot.h"
 
-/* What a node is; fuse/tree.c has one table entry of operations per kind. */
+/* What a node is; fuse/tree/ has one kind_*.c of operations per kind. */
 enum dbf_node_kind {
 	DBF_KIND_FIXED,		/* root, the by-* dirs, summary, metrics, usage.svg */
 	DBF_KIND_BUF,		/* key: the buffer's inode */
@@ -152,7 +152,7 @@ struct dbf_groups {
 	struct dbf_dirver *ver;		/* like g */
 };
 
-/* One by-cgroup directory; private to fuse/tree.c. */
+/* One by-cgroup directory; private to fuse/tree/kind_cgroup.c. */
 struct dbf_cgroup;
 
 /* A snapshot with the indices the view needs. Immutable once built. */
