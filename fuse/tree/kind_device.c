@@ -84,11 +84,8 @@ static nlink_t device_links(const struct dbf_tree *t, enum dbf_node_kind k,
 	return t->dev_links[b - t->snap->bufs];
 }
 
+/* A device's directory is a group's: only its pairs are its own. */
 const struct kind_ops kind_device = {
-	.build = device_build, .versions = group_versions, .free = device_free,
-	.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
-	.parent = group_parent,
-	.getattr = group_getattr, .lookup = group_lookup,
-	.nchildren = group_nchildren, .child = group_child, .key = group_key,
-	.links = device_links,
+	.build = device_build, .free = device_free, .links = device_links,
+	GROUP_DIR_OPS,
 };

@@ -314,10 +314,6 @@ int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
 }
 
 const struct kind_ops kind_group = {
-	.build = name_build, .versions = group_versions, .free = group_free,
-	.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,
-	.parent = group_parent,
-	.getattr = group_getattr, .lookup = group_lookup,
-	.nchildren = group_nchildren, .child = group_child, .key = group_key,
-	.links = name_links,
+	.build = name_build, .free = group_free, .links = name_links,
+	GROUP_DIR_OPS,
 };

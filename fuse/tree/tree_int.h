@@ -228,4 +228,12 @@ int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		struct stat *st);
 uint64_t group_key(const struct dbf_tree *t, uint64_t dir, size_t i);
 
+/* The operations of a group kind: all but building, freeing and links. */
+#define GROUP_DIR_OPS							\
+	.versions = group_versions,					\
+	.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,	\
+	.parent = group_parent,						\
+	.getattr = group_getattr, .lookup = group_lookup,		\
+	.nchildren = group_nchildren, .child = group_child, .key = group_key
+
 #endif
