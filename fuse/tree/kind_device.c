@@ -66,7 +66,7 @@ static int device_build(struct dbf_tree *t, struct dbf_interner *in,
 			t->dev_links[p[i].buf]++;
 	}
 	free(p);
-	return group_build(t, t->dev_bufs, m, device_key, in, &t->groups[k]);
+	return group_build(t, t->dev_bufs, m, device_key, in, tree_groups(t, k));
 }
 
 static void device_free(struct dbf_tree *t, enum dbf_node_kind k)

@@ -19,7 +19,7 @@ _Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first"
 static const struct dbf_groups *groups_of(const struct dbf_tree *t,
 					  uint64_t node)
 {
-	return &t->groups[node_kind(node)];
+	return tree_groups(t, node_kind(node));
 }
 
 struct key_seek {
@@ -128,16 +128,16 @@ static int name_build(struct dbf_tree *t, struct dbf_interner *in,
 {
 	if (k == DBF_KIND_NAME)
 		return group_build(t, t->snap->by_name, t->snap->nby_name, name_key,
-				   in, &t->groups[k]);
+				   in, tree_groups(t, k));
 	return group_build(t, t->snap->by_exporter, t->snap->nby_exporter,
-			   exporter_key, in, &t->groups[k]);
+			   exporter_key, in, tree_groups(t, k));
 }
 
 /* The groups' versions, and their top directory's. */
 int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 		   enum dbf_node_kind k)
 {
-	struct dbf_groups *gs = &t->groups[k];
+	struct dbf_groups *gs = tree_groups(t, k);
 	uint64_t top = VER_HASH0;
 
 	gs->ver = calloc(gs->n ? gs->n : 1, sizeof(*gs->ver));
@@ -158,21 +158,23 @@ int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 
 void group_free(struct dbf_tree *t, enum dbf_node_kind k)
 {
-	free(t->groups[k].g);
-	free(t->groups[k].by_id);
-	free(t->groups[k].ver);
+	struct dbf_groups *gs = tree_groups(t, k);
+
+	free(gs->g);
+	free(gs->by_id);
+	free(gs->ver);
 }
 
 /* ---- the group directories, and their top ---- */
 
 size_t group_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
 {
-	return t->groups[k].n;
+	return tree_groups(t, k)->n;
 }
 
 uint64_t group_dir(const struct dbf_tree *t, enum dbf_node_kind k, size_t i)
 {
-	return dbf_node(k, t->groups[k].g[i].id);
+	return dbf_node(k, tree_groups(t, k)->g[i].id);
 }
 
 const struct dbf_dirver *group_dirver(const struct dbf_tree *t, uint64_t dir)
@@ -290,7 +292,7 @@ static nlink_t name_links(const struct dbf_tree *t, enum dbf_node_kind k,
 int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
 			struct dbf_group_row **rows, size_t *n)
 {
-	const struct dbf_groups *gs = &t->groups[k];
+	const struct dbf_groups *gs = tree_groups(t, k);
 	struct dbf_group_row *out;
 
 	*rows = NULL;

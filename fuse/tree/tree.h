@@ -158,8 +158,7 @@ struct dbf_cgroup;
 /* A snapshot with the indices the view needs. Immutable once built. */
 struct dbf_tree {
 	struct dbf_snapshot *snap;
-	/* by the kind of the directories: name, exporter, device */
-	struct dbf_groups groups[DBF_NKINDS];
+	struct dbf_groups names, exporters, devices;	/* see tree_groups() */
 	struct dbf_dirver fixed[DBF_NODE_END];	/* by DBF_NODE_*, directories */
 	struct dbf_dirver *pid_ver;		/* like snap->procs */
 	/* (device, buffer) pairs by device name, then inode; each pair once */

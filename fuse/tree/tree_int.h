@@ -202,6 +202,11 @@ nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b);
 
 /* ---- kind_group.c: what by-device/ shares with by-name/ ---- */
 
+/* The groups of kind @k (DBF_KIND_NAME, _EXPORTER or _DEVICE), as const as @t. */
+#define tree_groups(t, k)						\
+	((k) == DBF_KIND_NAME ? &(t)->names :				\
+	 (k) == DBF_KIND_EXPORTER ? &(t)->exporters : &(t)->devices)
+
 /* The key of entry @i of a group set's idx. */
 typedef struct dbf_str group_key_fn(const struct dbf_tree *t, size_t i);
 
