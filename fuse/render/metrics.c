@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "labels.h"
 #include "metrics.h"
+#include "render_int.h"
 
 size_t dbf_metrics_label(char *out, size_t size, struct dbf_str in)
 {
@@ -128,11 +129,6 @@ static void series_c(struct ctx *x, const char *name, const char *lname,
 		     const char *lval, uint64_t v)
 {
 	series(x, name, lname, (struct dbf_str){ lval, (uint32_t)strlen(lval) }, v);
-}
-
-static struct dbf_str comm_of(const struct dbf_proc *p)
-{
-	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
 }
 
 struct group {
@@ -474,7 +470,7 @@ static int processes(struct ctx *x, const struct dbf_snapshot *s,
 			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 			begin(x, fam[f].name);
 			label_c(x, "pid", pid);
-			label(x, "comm", comm_of(p));
+			label(x, "comm", render_comm(p));
 			end_u64(x, proc_value(p, f));
 		}
 		for (size_t i = keep; i < n; i++)

@@ -4,7 +4,14 @@
 #define DMABUFFS_RENDER_INT_H
 
 #include <stdio.h>
+#include <string.h>
 #include "tree.h"
+
+/* A process's comm as bytes, never read past its array. */
+static inline struct dbf_str render_comm(const struct dbf_proc *p)
+{
+	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
+}
 
 /* @s as @escape writes it. */
 void render_put_escaped(FILE *f, struct dbf_str s,

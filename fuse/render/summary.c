@@ -124,8 +124,7 @@ int render_summary(const struct dbf_tree *t, const struct dbf_caller *caller,
 			PRIu64 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t",
 			(int)p->pid, (unsigned int)p->uid, p->nph, p->nfds, p->nmaps,
 			p->bytes, p->pss, p->anon_fds, p->anon_maps);
-		render_put_text(f, (struct dbf_str){ p->comm,
-					      (uint32_t)strnlen(p->comm, DBF_COMM_MAX) });
+		render_put_text(f, render_comm(p));
 		fputc('\n', f);
 	}
 	return 0;
