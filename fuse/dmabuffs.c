@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "render.h"
 #include "sandbox.h"
 #include "scanner.h"
 #include "snapshot.h"
@@ -171,7 +172,7 @@ static int print_view(struct dbf_snapshot *snap, enum dump_format fmt,
 	}
 	r = dbf_tree_build(snap, in, NULL, getuid(), getgid(), false, top, &t);
 	if (r == 0)
-		r = dbf_tree_render(t, node, &DBF_CALLER_ROOT, &text, &len);
+		r = dbf_render(t, node, &DBF_CALLER_ROOT, &text, &len);
 	if (r == 0 && fwrite(text, 1, len, stdout) != len)
 		r = -EIO;
 	dbf_tree_free(t);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "hash.h"
 #include "wire.h"
 
 int dbf_wire_hdr_check(const struct dbf_wire_hdr *h)
@@ -227,16 +228,15 @@ struct dec {
 
 static int dec_str(struct dec *d, struct dbf_str in, struct dbf_str *out)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
 	struct dbf_str *slot;
+	uint64_t h;
 	int r;
 
 	if (!in.len) {
 		*out = (struct dbf_str){ "", 0 };
 		return 0;
 	}
-	for (uint32_t i = 0; i < in.len; i++)
-		h = (h ^ (unsigned char)in.p[i]) * UINT64_C(1099511628211);
+	h = dbf_fnv1a(DBF_FNV_BASIS, in.p, in.len);
 	slot = &d->seen[(h ^ h >> 32) & (SEEN_SLOTS - 1)];
 	if (slot->len == in.len && !memcmp(slot->p, in.p, in.len)) {
 		*out = *slot;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "render.h"
+
 /*
  * Per open file: the text as it was at open, so reads agree. It is the
  * text of the node's caller class, which alone reads that node's page
@@ -194,7 +196,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		caller = dbf_class_caller(v->classes, cls);
 	}
 	t = view_tree(v);
-	r = dbf_tree_render(t, ino, &caller, &text, &len);
+	r = dbf_render(t, ino, &caller, &text, &len);
 	tree_unref(t);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -308,7 +310,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fi->keep_cache = ver && !ver->changed;
 	/*
 	 * Shared, a pid or cgroup directory answers each caller its own way,
-	 * and its mtime does not follow its entries (tree.c).
+	 * and its mtime does not follow its entries (tree/attr.c).
 	 */
 	if (dbf_tree_per_caller(t, ino))
 		fi->cache_readdir = fi->keep_cache = 0;

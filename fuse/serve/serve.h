@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The FUSE view, private to fuse/serve/: serves fuse/tree.c over the
+ * The FUSE view, private to fuse/serve/: serves fuse/tree/ over the
  * low-level API, keeps the snapshot fresh, and tells the kernel which
  * names vanished. receive.c reads the scanner's snapshots and publishes
  * them, listing.c keeps listings that span requests, inval.c sends the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fuse/metrics.c and fuse/svg.c over trees of the vgem capture, whose
+ * fuse/render/metrics.c and svg.c over trees of the vgem capture, whose
  * truth (cgroup files included: 93 has none) is in
  * tests/fixtures/README.md: every series, exactly; the bound on
  * processes, names and cgroups; what a user sees; hostile label values;

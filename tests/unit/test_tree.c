@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "helpers.h"
 #include "metrics.h"
+#include "render.h"
 #include "tree.h"
 
 static const struct timespec taken = { .tv_sec = 1700000000 };
@@ -90,7 +91,7 @@ static char *holders(const struct dbf_tree *t, uint64_t node,
 	char *text, *out = calloc(1, 512), *line, *save = NULL;
 	size_t len;
 
-	cr_assert_eq(dbf_tree_render(t, node, &c, &text, &len), 0);
+	cr_assert_eq(dbf_render(t, node, &c, &text, &len), 0);
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -145,7 +146,7 @@ Test(tree, summary_rows_by_owner)
 	char *text, *rows;
 	size_t len;
 
-	cr_assert_eq(dbf_tree_render(t, node, &c, &text, &len), 0);
+	cr_assert_eq(dbf_render(t, node, &c, &text, &len), 0);
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	rows = strstr(text, "[processes]\n");
@@ -776,7 +777,7 @@ static char *render(const struct dbf_tree *t, uint64_t node)
 {
 	char *text;
 	size_t len;
-	int r = dbf_tree_render(t, node, &DBF_CALLER_ROOT, &text, &len);
+	int r = dbf_render(t, node, &DBF_CALLER_ROOT, &text, &len);
 
 	if (r < 0) {
 		text = malloc(16);
@@ -1754,7 +1755,7 @@ static char *render_as(const struct dbf_tree *t, uint64_t node, const struct dbf
 	char *text;
 	size_t len;
 
-	cr_assert_eq(dbf_tree_render(t, node, c, &text, &len), 0);
+	cr_assert_eq(dbf_render(t, node, c, &text, &len), 0);
 	text = realloc(text, len + 1);
 	text[len] = '\0';
 	return text;

@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "labels.h"
+#include "render_int.h"
 #include "svg.h"
 
 #define MARGIN		8.0
@@ -201,11 +202,6 @@ static int put_fit(FILE *f, struct dbf_str in, double width, double font)
 static int put_label(FILE *f, const char *s, double width, double font)
 {
 	return put_fit(f, (struct dbf_str){ s, (uint32_t)strlen(s) }, width, font);
-}
-
-static struct dbf_str comm_of(const struct dbf_proc *p)
-{
-	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
 }
 
 /* Tableau 10: distinct hues that all carry dark text once lightened. */
@@ -403,7 +399,7 @@ static void block_head(struct ctx *x, const struct item *b)
 		double w = b->w - 8 - (n - 2) * 0.62 * HEAD_FONT;
 
 		fputs(text, x->f);
-		if (w > 0 && put_fit(x->f, comm_of(p), w, HEAD_FONT) < 0)
+		if (w > 0 && put_fit(x->f, render_comm(p), w, HEAD_FONT) < 0)
 			x->err = -ENOMEM;
 	} else {
 		if (b->kind == K_NOBODY)
@@ -426,7 +422,7 @@ static void block_title(struct ctx *x, const struct item *b)
 	if (b->kind == K_PROC) {
 		const struct dbf_proc *p = &s->procs[b->ref];
 
-		if (put_fit(x->f, comm_of(p), 1e9, 1) < 0)
+		if (put_fit(x->f, render_comm(p), 1e9, 1) < 0)
 			x->err = -ENOMEM;
 		size_text(held, sizeof(held), p->bytes);
 		fprintf(x->f, " (pid %d): PSS %s; holds %" PRIu32 " buffers, %s",

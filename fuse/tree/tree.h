@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The /dmabuf tree over one snapshot: node ids, attributes, directory
- * entries and file text. Nothing here knows FUSE; fuse/view.c serves it.
+ * entries and the rows the renderers read (fuse/render/). Nothing here
+ * knows FUSE; fuse/serve/ serves it.
  *
  * Node ids come from stable keys (kind + key), so a buffer is one node
  * under every name and an id never changes meaning while the kernel holds
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include "snapshot.h"
 
-/* What a node is; fuse/tree.c has one table entry of operations per kind. */
+/* What a node is; fuse/tree/ has one kind_*.c of operations per kind. */
 enum dbf_node_kind {
 	DBF_KIND_FIXED,		/* root, the by-* dirs, summary, metrics, usage.svg */
 	DBF_KIND_BUF,		/* key: the buffer's inode */
@@ -31,7 +32,11 @@ enum dbf_node_kind {
 	DBF_NKINDS
 };
 
-/* DBF_KIND_FIXED keys, in the root's order. The root must be 1, FUSE's root id. */
+/*
+ * DBF_KIND_FIXED keys, in the root's order. The root must be 1, FUSE's
+ * root id. summary, metrics and usage.svg are files: fuse/render/ writes
+ * them, as it writes a buffer's.
+ */
 enum {
 	DBF_NODE_ROOT = 1,
 	DBF_NODE_BY_INODE,
@@ -101,6 +106,15 @@ static inline uint64_t dbf_node_for(uint64_t node, uint16_t cls)
 	       dbf_buf_node(dbf_node_ino(node), cls) : node;
 }
 
+/*
+ * A cgroup v2 path as the kernel prints it; by-cgroup/ and the buffer
+ * files count anything else as unknown.
+ */
+static inline bool dbf_cgroup_known(struct dbf_str path)
+{
+	return path.len && path.p[0] == '/';
+}
+
 struct dbf_interner;
 
 struct dbf_interner *dbf_interner_new(void);
@@ -138,14 +152,13 @@ struct dbf_groups {
 	struct dbf_dirver *ver;		/* like g */
 };
 
-/* One by-cgroup directory; private to fuse/tree.c. */
+/* One by-cgroup directory; private to fuse/tree/kind_cgroup.c. */
 struct dbf_cgroup;
 
 /* A snapshot with the indices the view needs. Immutable once built. */
 struct dbf_tree {
 	struct dbf_snapshot *snap;
-	/* by the kind of the directories: name, exporter, device */
-	struct dbf_groups groups[DBF_NKINDS];
+	struct dbf_groups names, exporters, devices;	/* see tree_groups() */
 	struct dbf_dirver fixed[DBF_NODE_END];	/* by DBF_NODE_*, directories */
 	struct dbf_dirver *pid_ver;		/* like snap->procs */
 	/* (device, buffer) pairs by device name, then inode; each pair once */
@@ -171,7 +184,7 @@ struct dbf_tree {
 	/* --metrics-top: series per process, name and cgroup; usage.svg blocks */
 	unsigned int metrics_top;
 	uint64_t epoch;			/* of its build, in the interner */
-	int refs;			/* for fuse/view.c */
+	int refs;			/* for fuse/serve/ */
 };
 
 /*
@@ -298,13 +311,6 @@ int dbf_tree_may_enter(const struct dbf_tree *t, uint64_t dir,
 		       const struct dbf_caller *c);
 
 /*
- * The text of a file (a buffer, summary, metrics, usage.svg) as @caller
- * may see it, malloc'd.
- */
-int dbf_tree_render(const struct dbf_tree *t, uint64_t node,
-		    const struct dbf_caller *caller, char **text, size_t *len);
-
-/*
  * The totals of one cgroup directory, a row of the summary's [cgroups]:
  * what du -s of the directory counts, as the caller of
  * dbf_tree_cgroup_rows() sees it.
@@ -332,23 +338,24 @@ int dbf_tree_cgroup_rows(const struct dbf_tree *t, const struct dbf_caller *c,
 			 struct dbf_cgroup_row **rows, size_t *n);
 
 /*
- * One attached device, a row of the summary's [devices]; its by-device
- * directory, when the name fits NAME_MAX once escaped.
+ * One name, exporter or attached device, a row of the summary's [names],
+ * [exporters] or [devices]; its by-* directory, when the key fits
+ * NAME_MAX once escaped.
  */
-struct dbf_device_row {
-	struct dbf_str device;		/* raw, into the snapshot */
-	uint32_t buffers;		/* distinct buffers attached to it */
+struct dbf_group_row {
+	struct dbf_str key;		/* raw, into the snapshot */
+	uint32_t buffers;		/* distinct buffers with that key */
 	uint64_t bytes;			/* their sizes */
 };
 
 /*
- * The [devices] rows, in byte order of the device name; public, as the
- * buffer files' devices line is. None when no source lists attachments
- * (snap->device_sources 0). *rows is malloc'd and points into @t.
- * Returns 0 or -ENOMEM.
+ * The rows of kind @k (DBF_KIND_NAME, _EXPORTER or _DEVICE), in byte
+ * order of the key; public, as the buffer files are. No devices when no
+ * source lists attachments (snap->device_sources 0). *rows is malloc'd
+ * and points into @t. Returns 0, -EINVAL for another kind, or -ENOMEM.
  */
-int dbf_tree_device_rows(const struct dbf_tree *t, struct dbf_device_row **rows,
-			 size_t *n);
+int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
+			struct dbf_group_row **rows, size_t *n);
 
 /*
  * Caller classes of a shared mount: (uid, gid) pairs interned for the life

@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "labels.h"
 #include "metrics.h"
+#include "render_int.h"
 
 size_t dbf_metrics_label(char *out, size_t size, struct dbf_str in)
 {
@@ -130,11 +131,6 @@ static void series_c(struct ctx *x, const char *name, const char *lname,
 	series(x, name, lname, (struct dbf_str){ lval, (uint32_t)strlen(lval) }, v);
 }
 
-static struct dbf_str comm_of(const struct dbf_proc *p)
-{
-	return (struct dbf_str){ p->comm, (uint32_t)strnlen(p->comm, DBF_COMM_MAX) };
-}
-
 struct group {
 	struct dbf_str key;
 	uint32_t buffers;
@@ -144,11 +140,12 @@ struct group {
 
 /* ---- totals ---- */
 
-static int totals(struct ctx *x, const struct dbf_snapshot *s,
+static int totals(struct ctx *x, const struct dbf_tree *t,
 		  const struct dbf_metrics_opts *o)
 {
-	__do_free struct group *g = calloc(s->nby_exporter + 1, sizeof(*g));
-	size_t ng = 0;
+	const struct dbf_snapshot *s = t->snap;
+	__do_free struct dbf_group_row *g = NULL;
+	size_t ng;
 	static const struct { unsigned int bit; const char *name; } src[] = {
 		{ DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS, "procfs" },
 		{ DBF_SRC_BUFINFO, "debugfs" },
@@ -156,22 +153,13 @@ static int totals(struct ctx *x, const struct dbf_snapshot *s,
 	};
 	uint64_t exp_bytes = 0, nobody = 0;
 	int64_t age;
-
-	if (!g)
-		return -ENOMEM;
 	/* by exporter; no exporter label: buffers no source named one for */
-	for (size_t i = 0; i < s->nby_exporter;) {
-		struct dbf_str e = s->bufs[s->by_exporter[i]].exporter;
-		uint64_t bytes = 0;
-		size_t j = i;
+	int r = dbf_tree_group_rows(t, DBF_KIND_EXPORTER, &g, &ng);
 
-		for (; j < s->nby_exporter &&
-		       !dbf_str_cmp(s->bufs[s->by_exporter[j]].exporter, e); j++)
-			bytes += s->bufs[s->by_exporter[j]].size;
-		g[ng++] = (struct group){ e, (uint32_t)(j - i), bytes, 0 };
-		exp_bytes += bytes;
-		i = j;
-	}
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ng; i++)
+		exp_bytes += g[i].bytes;
 	family(x, "dmabuf_buffers", NULL,
 	       "dma-bufs on the machine, by exporter; without an exporter label: exporter unknown.");
 	for (size_t i = 0; i < ng; i++)
@@ -263,26 +251,22 @@ static int cmp_group_order(const void *a, const void *b)
 	return (x->order > y->order) - (x->order < y->order);
 }
 
-static int names(struct ctx *x, const struct dbf_snapshot *s, unsigned int top)
+static int names(struct ctx *x, const struct dbf_tree *t, unsigned int top)
 {
-	__do_free struct group *g = calloc(s->nby_name + 1, sizeof(*g));
-	size_t ng = 0, keep;
+	__do_free struct dbf_group_row *rows = NULL;
+	__do_free struct group *g = NULL;
+	size_t ng, keep;
 	uint32_t rest_buffers = 0;
 	uint64_t rest_bytes = 0;
+	int r = dbf_tree_group_rows(t, DBF_KIND_NAME, &rows, &ng);
 
+	if (r < 0)
+		return r;
+	g = calloc(ng + 1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->nby_name; i++) {
-		const struct dbf_buf *b = &s->bufs[s->by_name[i]];
-
-		if (!ng || dbf_str_cmp(g[ng - 1].key, b->name)) {
-			g[ng].key = b->name;
-			g[ng].order = ng;
-			ng++;
-		}
-		g[ng - 1].buffers++;
-		g[ng - 1].bytes += b->size;
-	}
+	for (size_t i = 0; i < ng; i++)
+		g[i] = (struct group){ rows[i].key, rows[i].buffers, rows[i].bytes, i };
 	qsort(g, ng, sizeof(*g), cmp_group_rank);
 	keep = ng < top ? ng : top;
 	for (size_t i = keep; i < ng; i++) {
@@ -411,9 +395,9 @@ static int cgroups(struct ctx *x, const struct dbf_tree *t,
 /* The [devices] rows of the summary, every one. */
 static int devices(struct ctx *x, const struct dbf_tree *t)
 {
-	__do_free struct dbf_device_row *rows = NULL;
+	__do_free struct dbf_group_row *rows = NULL;
 	size_t n;
-	int r = dbf_tree_device_rows(t, &rows, &n);
+	int r = dbf_tree_group_rows(t, DBF_KIND_DEVICE, &rows, &n);
 
 	if (r < 0)
 		return r;
@@ -422,11 +406,11 @@ static int devices(struct ctx *x, const struct dbf_tree *t)
 	family(x, "dmabuf_device_buffers", NULL,
 	       "dma-bufs attached to a device, each once.");
 	for (size_t i = 0; i < n; i++)
-		series(x, "dmabuf_device_buffers", "device", rows[i].device, rows[i].buffers);
+		series(x, "dmabuf_device_buffers", "device", rows[i].key, rows[i].buffers);
 	family(x, "dmabuf_device_bytes", "bytes",
 	       "Bytes of the dma-bufs attached to a device.");
 	for (size_t i = 0; i < n; i++)
-		series(x, "dmabuf_device_bytes", "device", rows[i].device, rows[i].bytes);
+		series(x, "dmabuf_device_bytes", "device", rows[i].key, rows[i].bytes);
 	return 0;
 }
 
@@ -486,7 +470,7 @@ static int processes(struct ctx *x, const struct dbf_snapshot *s,
 			snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 			begin(x, fam[f].name);
 			label_c(x, "pid", pid);
-			label(x, "comm", comm_of(p));
+			label(x, "comm", render_comm(p));
 			end_u64(x, proc_value(p, f));
 		}
 		for (size_t i = keep; i < n; i++)
@@ -507,8 +491,8 @@ int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 	struct ctx x = { .f = out };
 	int r;
 
-	if ((r = totals(&x, s, o)) < 0 ||
-	    (r = names(&x, s, o->top)) < 0 ||
+	if ((r = totals(&x, t, o)) < 0 ||
+	    (r = names(&x, t, o->top)) < 0 ||
 	    (r = cgroups(&x, t, c, o->top)) < 0 ||
 	    (r = devices(&x, t)) < 0 ||
 	    (r = processes(&x, s, c, o->top)) < 0)
