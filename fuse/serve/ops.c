@@ -60,8 +60,15 @@ static void fill_entry(struct view *v, const struct dbf_tree *t,
 	 * the walker's credentials, so each walk ends on the walker's node
 	 * and never on one another caller's walk left in the dentry cache.
 	 */
-	if (v->shared && dbf_node_kind(node) == DBF_KIND_BUF)
+	if (v->shared && dbf_node_kind(node) == DBF_KIND_BUF) {
 		e->entry_timeout = 0;
+		/*
+		 * A class that went to another caller is a new generation:
+		 * the kernel then drops the inode (and page cache) it kept
+		 * for the old one rather than reuse it (tree.h).
+		 */
+		e->generation += dbf_class_epoch(v->classes, dbf_node_class(node));
+	}
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -184,16 +191,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * reads from a private mmap keep the pages in the node's page cache,
 	 * where that class's later mappings find them. A walk always ends on
 	 * the walker's own node; anyone else but root (a process that
-	 * changed credentials on a file it had resolved) is refused.
+	 * changed credentials on a file it had resolved, or whose class went
+	 * to another caller since) is refused.
 	 */
-	if (v->shared && dbf_node_kind(ino) == DBF_KIND_BUF) {
-		uint16_t mine = req_class(v, req);
-
-		if (mine != DBF_CLASS_ROOT && mine != cls) {
-			fuse_reply_err(req, EACCES);
-			return;
-		}
-		caller = dbf_class_caller(v->classes, cls);
+	if (v->shared && dbf_node_kind(ino) == DBF_KIND_BUF &&
+	    !dbf_class_owns(v->classes, fuse_req_ctx(req)->uid, fuse_req_ctx(req)->gid,
+			    cls, &caller)) {
+		fuse_reply_err(req, EACCES);
+		return;
 	}
 	t = view_tree(v);
 	r = dbf_render(t, ino, &caller, &text, &len);

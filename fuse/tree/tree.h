@@ -73,8 +73,8 @@ static inline uint64_t dbf_node_key(uint64_t node)
  * A buffer node's key is (caller class << 32 | inode). dma-buf inode
  * numbers come from get_next_ino(), an unsigned int, so they fit; a wider
  * one is not shown. Class 0 is root (and every caller of a mount that is
- * not shared), 1..DBF_CLASS_MAX interned (uid, gid) pairs, and
- * DBF_CLASS_PUBLIC the callers that came after the interner filled up.
+ * not shared), 1..DBF_CLASS_MAX (uid, gid) pairs (dbf_class_of()), and
+ * DBF_CLASS_PUBLIC, which sees no holders, for when memory ran out.
  */
 #define DBF_BUF_INO_MAX		UINT64_C(0xffffffff)
 #define DBF_CLASS_ROOT		((uint16_t)0)
@@ -358,9 +358,10 @@ int dbf_tree_group_rows(const struct dbf_tree *t, enum dbf_node_kind k,
 			struct dbf_group_row **rows, size_t *n);
 
 /*
- * Caller classes of a shared mount: (uid, gid) pairs interned for the life
- * of the mount, at most @max of them (DBF_CLASS_MAX); later pairs get
- * DBF_CLASS_PUBLIC. Safe to use from several threads.
+ * Caller classes of a shared mount: (uid, gid) pairs, at most @max of
+ * them (DBF_CLASS_MAX). When all are taken, a newcomer gets the class
+ * used least recently, whose epoch then grows by one; DBF_CLASS_PUBLIC
+ * only when out of memory. Safe to use from several threads.
  */
 struct dbf_classes;
 
@@ -370,6 +371,15 @@ void dbf_classes_free(struct dbf_classes *c);
 uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid);
 /* The caller class @cls stands for (PUBLIC for one never given out). */
 struct dbf_caller dbf_class_caller(struct dbf_classes *c, uint16_t cls);
+/* How many times @cls went to another caller: its nodes' generation. */
+uint32_t dbf_class_epoch(struct dbf_classes *c, uint16_t cls);
+/*
+ * May @uid, @gid read a node of class @cls, and as whom (*@as)? Root may
+ * read any; others only their own class as it is now. One lock for both,
+ * so that the class cannot change hands in between.
+ */
+bool dbf_class_owns(struct dbf_classes *c, uid_t uid, gid_t gid, uint16_t cls,
+		    struct dbf_caller *as);
 
 /*
  * Call @gone for every name that @old has and @new lacks, and @changed

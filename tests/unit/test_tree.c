@@ -259,15 +259,37 @@ Test(tree, caller_classes)
 	cr_assert_eq(dbf_class_of(c, 1000, 1001), 3);
 	cr_assert_eq(dbf_class_of(c, 1000, 1000), 1);
 	cr_assert_eq(dbf_class_of(c, 1001, 1001), 2);
-	/* full: newcomers share the public class, which sees no holders */
-	cr_assert_eq(dbf_class_of(c, 1002, 1002), DBF_CLASS_PUBLIC);
-	cr_assert_eq(dbf_class_of(c, 4294967294u, 0), DBF_CLASS_PUBLIC);
-	cr_assert_eq(dbf_class_of(c, 1000, 1001), 3);
+	cr_assert_eq(dbf_class_epoch(c, 3), 0);
 
+	/* full: a newcomer takes the class used least recently, 1000:1001's */
+	cr_assert_eq(dbf_class_of(c, 1002, 1002), 3);
+	cr_assert_eq(dbf_class_epoch(c, 3), 1);
 	who = dbf_class_caller(c, 3);
 	cr_assert_eq(who.sees, DBF_SEES_OWN);
+	cr_assert_eq(who.uid, 1002);
+	cr_assert_eq(who.gid, 1002);
+	/* and 1000:1001, back, takes 1000:1000's, the oldest now */
+	cr_assert_eq(dbf_class_of(c, 1000, 1001), 1);
+	cr_assert_eq(dbf_class_epoch(c, 1), 1);
+	cr_assert_eq(dbf_class_of(c, 4294967294u, 0), 2);
+	cr_assert_eq(dbf_class_epoch(c, 2), 1);
+	cr_assert_eq(dbf_class_of(c, 1002, 1002), 3);
+	cr_assert_eq(dbf_class_epoch(c, 3), 1);
+
+	/* who may read a class's node, as whom */
+	cr_assert(dbf_class_owns(c, 1000, 1001, 1, &who));
 	cr_assert_eq(who.uid, 1000);
 	cr_assert_eq(who.gid, 1001);
+	cr_assert(!dbf_class_owns(c, 1000, 1000, 1, &who));	/* it was 1000:1000's */
+	cr_assert(!dbf_class_owns(c, 1002, 1002, 1, &who));
+	cr_assert(!dbf_class_owns(c, 1002, 1002, DBF_CLASS_ROOT, &who));
+	cr_assert(dbf_class_owns(c, 0, 0, 3, &who));
+	cr_assert_eq(who.uid, 1002);
+	cr_assert(dbf_class_owns(c, 0, 0, DBF_CLASS_ROOT, &who));
+	cr_assert_eq(who.sees, DBF_SEES_ALL);
+	cr_assert(dbf_class_owns(c, 1000, 1000, DBF_CLASS_PUBLIC, &who));
+	cr_assert_eq(who.sees, DBF_SEES_NONE);
+
 	cr_assert_eq(dbf_class_caller(c, DBF_CLASS_ROOT).sees, DBF_SEES_ALL);
 	cr_assert_eq(dbf_class_caller(c, DBF_CLASS_PUBLIC).sees, DBF_SEES_NONE);
 	cr_assert_eq(dbf_class_caller(c, 4).sees, DBF_SEES_NONE);
@@ -277,8 +299,44 @@ Test(tree, caller_classes)
 	c = dbf_classes_new(DBF_CLASS_MAX + 100);
 	for (unsigned int i = 1; i <= DBF_CLASS_MAX; i++)
 		cr_assert_eq(dbf_class_of(c, i, i), i);
-	cr_assert_eq(dbf_class_of(c, DBF_CLASS_MAX + 1, 0), DBF_CLASS_PUBLIC);
+	cr_assert_eq(dbf_class_of(c, DBF_CLASS_MAX + 1, 0), 1);
 	cr_assert_eq(dbf_class_of(c, 77, 77), 77);
+	dbf_classes_free(c);
+}
+
+/*
+ * A range of uids cycling through a small table: every caller always has
+ * a class of its own, no two callers hold one class, and a caller keeps
+ * its class from one request to the next unless someone took it.
+ */
+Test(tree, caller_classes_cannot_be_exhausted)
+{
+	struct dbf_classes *c = dbf_classes_new(8);
+	uint16_t held[21] = { 0 };
+	unsigned int seed = 1;
+
+	for (int step = 0; step < 20000; step++) {
+		unsigned int u;
+		uint16_t cls;
+
+		seed = seed * 1103515245 + 12345;
+		u = 1 + (seed >> 16) % 20;
+		cls = dbf_class_of(c, 1000 + u, 1000 + u);
+		cr_assert(cls >= 1 && cls <= 8, "step %d: class %u", step, cls);
+		cr_assert_eq(dbf_class_caller(c, cls).uid, 1000 + u);
+		cr_assert_eq(dbf_class_of(c, 1000 + u, 1000 + u), cls);
+		for (unsigned int o = 1; o <= 20; o++)
+			if (o != u && held[o] == cls)
+				held[o] = 0;	/* taken from o */
+		if (held[u])
+			cr_assert_eq(held[u], cls, "step %d: %u moved", step, u);
+		held[u] = cls;
+		for (unsigned int o = 1; o <= 20; o++) {
+			struct dbf_caller as;
+
+			cr_assert_eq(dbf_class_owns(c, 1000 + o, 1000 + o, cls, &as), o == u);
+		}
+	}
 	dbf_classes_free(c);
 }
 
