@@ -1,48 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The files of the tree (see render.h): which renderer writes a node,
- * and the text helpers they share.
+ * The files of the tree (see render.h): which renderer writes a node.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "escape.h"
 #include "metrics.h"
 #include "render.h"
 #include "render_int.h"
 #include "svg.h"
-
-static size_t escape_text(char *out, size_t size, struct dbf_str in)
-{
-	return dbf_escape_text(out, size, in, false);
-}
-
-void render_put_escaped(FILE *f, struct dbf_str s,
-			size_t (*escape)(char *out, size_t size, struct dbf_str in))
-{
-	char small[256], *p = small;
-	size_t n = escape(small, sizeof(small), s);
-
-	if (n >= sizeof(small)) {
-		p = malloc(n + 1);
-		if (!p) {
-			/* Names are at most 32 bytes; this is for odd exporters. */
-			p = small;
-			n = sizeof(small) - 1;
-		} else {
-			escape(p, n + 1, s);
-		}
-	}
-	fwrite(p, 1, n, f);
-	if (p != small)
-		free(p);
-}
-
-void render_put_text(FILE *f, struct dbf_str s)
-{
-	render_put_escaped(f, s, escape_text);
-}
 
 /* metrics and usage.svg: docs/metrics.md; rendered at open, like summary. */
 static int render_metrics(const struct dbf_tree *t, const struct dbf_caller *c,
