@@ -11,13 +11,16 @@
 #include "render.h"
 
 /*
- * Per open file: the text as it was at open, so reads agree. It is the
- * text of the node's caller class, which alone reads that node's page
- * cache (tree.h).
+ * Per open file: the text as it was at open, so reads agree. On a shared
+ * mount a buffer file is one node for every caller, and its page cache
+ * (which a private mmap fills) is everyone's: those reads get @pub, the
+ * text of a caller who sees no holders (op_read()).
  */
 struct open_text {
 	int refs;			/* the open, and each read in flight */
 	size_t len;
+	const char *pub;		/* into text[], or NULL: reads are all direct */
+	size_t pub_len;
 	char text[];
 };
 
@@ -34,16 +37,6 @@ static struct dbf_caller req_caller(fuse_req_t req)
 	return dbf_caller(ctx->uid, ctx->gid);
 }
 
-/* The caller class whose buffer nodes a request gets (tree.h). */
-static uint16_t req_class(struct view *v, fuse_req_t req)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-
-	if (!v->shared)
-		return DBF_CLASS_ROOT;
-	return dbf_class_of(v->classes, ctx->uid, ctx->gid);
-}
-
 static void fill_entry(struct view *v, const struct dbf_tree *t,
 		       struct fuse_entry_param *e, uint64_t node,
 		       const struct stat *st)
@@ -54,21 +47,54 @@ static void fill_entry(struct view *v, const struct dbf_tree *t,
 	e->attr = *st;
 	e->attr_timeout = v->timeout;
 	e->entry_timeout = v->timeout;
-	/*
-	 * Shared, every caller class has its own node for a buffer. A name
-	 * that expired at once is looked up again at every path walk, with
-	 * the walker's credentials, so each walk ends on the walker's node
-	 * and never on one another caller's walk left in the dentry cache.
-	 */
-	if (v->shared && dbf_node_kind(node) == DBF_KIND_BUF) {
-		e->entry_timeout = 0;
-		/*
-		 * A class that went to another caller is a new generation:
-		 * the kernel then drops the inode (and page cache) it kept
-		 * for the old one rather than reuse it (tree.h).
-		 */
-		e->generation += dbf_class_epoch(v->classes, dbf_node_class(node));
-	}
+}
+
+/*
+ * The node of entry @node that this caller gets: a split directory's
+ * (tree.h) is its class's, whose name expires at once. So the kernel
+ * looks the name up again, with the walker's credentials, at every path
+ * walk, and each walk goes on in the walker's own node, whose listing
+ * and names the kernel keeps apart. Its generation is its class's epoch:
+ * a class that went to another caller is a new inode.
+ */
+static int seen_entry(struct view *v, const struct dbf_tree *t, fuse_req_t req,
+		      struct fuse_entry_param *e, uint64_t node,
+		      const struct stat *st)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	uint32_t epoch;
+	uint16_t cls;
+
+	fill_entry(v, t, e, node, st);
+	if (!dbf_tree_split(t, node))
+		return 0;
+	cls = dbf_class_of(v->classes, ctx->uid, ctx->gid, &epoch);
+	if (cls == DBF_CLASS_PUBLIC)
+		return -ENOMEM;		/* no class, and no node to give */
+	e->ino = dbf_tree_class_node(node, cls);
+	e->generation += epoch;
+	e->entry_timeout = 0;
+	return 0;
+}
+
+/*
+ * May this caller read directory @dir, and as whom? A class's node is
+ * read as its class, by the class (or root); a node from an older tree
+ * that now stands for something else is stale.
+ */
+static int dir_reader(struct view *v, const struct dbf_tree *t, fuse_req_t req,
+		      uint64_t dir, struct dbf_caller *as)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	*as = req_caller(req);
+	if (dbf_tree_stale(t, dir))
+		return -ESTALE;
+	if (dbf_node_is_class(dir) &&
+	    !dbf_class_owns(v->classes, ctx->uid, ctx->gid, dbf_node_class(dir), as))
+		return -EACCES;
+	/* The kernel's mode check may have run on attributes it cached earlier. */
+	return dbf_tree_may_enter(t, dir, as);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -76,15 +102,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	struct view *v = userdata;
 
 	/*
-	 * Not shared, every caller gets the same listing. Answering OPENDIR
+	 * Every node lists the same to whoever may read it (shared, a
+	 * split directory is a node per caller class). Answering OPENDIR
 	 * with ENOSYS once makes the kernel (5.1 on) open directories
 	 * without asking, and cache their listings (FOPEN_CACHE_DIR and
 	 * FOPEN_KEEP_CACHE) until the directory's mtime moves or it is
-	 * invalidated (changed()): a warm walk costs no round trip at all.
-	 * Shared, pid and cgroup directories list per caller and must not
-	 * be cached, so OPENDIR stays.
+	 * invalidated (inval.c): a warm walk costs no round trip at all.
 	 */
-	v->no_opendir = !v->shared && (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
+	v->no_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
 	/* Names come and go with processes; no writeback, no locks. */
 	conn->want &= ~(unsigned int)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_POSIX_LOCKS |
 				      FUSE_CAP_FLOCK_LOCKS);
@@ -100,30 +125,24 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct view *v = req_view(req);
-	struct dbf_caller caller = req_caller(req);
 	struct dbf_tree *t = view_tree(v);
 	struct fuse_entry_param e;
+	struct dbf_caller as;
 	struct stat st;
 	uint64_t node;
-	bool mine;	/* the answer is the caller's own */
 	int r;
 
-	/* The kernel's mode check may have run on attributes it cached earlier. */
-	r = dbf_tree_may_enter(t, parent, &caller);
+	r = dir_reader(v, t, req, parent, &as);
 	if (r == 0)
-		r = dbf_tree_lookup(t, parent, name, &caller, &node, &st);
-	if (r == 0) {
-		node = dbf_node_for(node, req_class(v, req));
-		fill_entry(v, t, &e, node, &st);
-	}
-	mine = dbf_tree_per_caller(t, parent);
+		r = dbf_tree_lookup(t, parent, name, &as, &node, &st);
+	if (r == 0)
+		r = seen_entry(v, t, req, &e, node, &st);
 	tree_unref(t);
 	/*
-	 * A negative entry, cached for one refresh interval; but not where
-	 * the answer was this caller's alone: ENOENT as an error leaves the
-	 * kernel nothing to reuse for the next caller.
+	 * A negative entry, cached for one refresh interval: @parent lists
+	 * the same to everyone who may read it.
 	 */
-	if (r == -ENOENT && !mine) {
+	if (r == -ENOENT) {
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = v->timeout;
 		fuse_reply_entry(req, &e);
@@ -163,7 +182,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r;
 
 	(void)fi;
-	r = dbf_tree_getattr(t, ino, &st);
+	r = dbf_tree_stale(t, ino) ? -ESTALE : dbf_tree_getattr(t, ino, &st);
 	tree_unref(t);
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -171,52 +190,62 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, v->timeout);
 }
 
+/*
+ * The text @caller reads from @ino, and, where the node's page cache is
+ * everyone's, the text everyone may read, in one allocation.
+ */
+static int open_text_new(struct view *v, fuse_ino_t ino,
+			 const struct dbf_caller *caller, struct open_text **out)
+{
+	const struct dbf_caller pub_caller = DBF_CALLER_PUBLIC;
+	bool two = v->shared && dbf_node_kind(ino) == DBF_KIND_BUF;
+	struct dbf_tree *t = view_tree(v);
+	char *text, *pub = NULL;
+	size_t len, pub_len = 0;
+	struct open_text *o;
+	int r;
+
+	r = dbf_render(t, ino, caller, &text, &len);
+	if (r == 0 && two) {
+		r = dbf_render(t, ino, &pub_caller, &pub, &pub_len);
+		if (r < 0)
+			free(text);
+	}
+	tree_unref(t);
+	if (r < 0)
+		return r;
+	o = malloc(sizeof(*o) + len + pub_len);
+	if (o) {
+		o->refs = 1;
+		o->len = len;
+		memcpy(o->text, text, len);
+		o->pub = two ? o->text + len : NULL;
+		o->pub_len = pub_len;
+		if (pub_len)
+			memcpy(o->text + len, pub, pub_len);
+	}
+	free(text);
+	free(pub);
+	*out = o;
+	return o ? 0 : -ENOMEM;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct view *v = req_view(req);
 	struct dbf_caller caller = req_caller(req);
-	uint16_t cls = dbf_node_class(ino);
-	struct dbf_tree *t;
 	struct open_text *o;
-	char *text;
-	size_t len;
 	int r;
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	/*
-	 * Shared, a buffer's text is its node's class's, whoever opens it:
-	 * reads from a private mmap keep the pages in the node's page cache,
-	 * where that class's later mappings find them. A walk always ends on
-	 * the walker's own node; anyone else but root (a process that
-	 * changed credentials on a file it had resolved, or whose class went
-	 * to another caller since) is refused.
-	 */
-	if (v->shared && dbf_node_kind(ino) == DBF_KIND_BUF &&
-	    !dbf_class_owns(v->classes, fuse_req_ctx(req)->uid, fuse_req_ctx(req)->gid,
-			    cls, &caller)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	t = view_tree(v);
-	r = dbf_render(t, ino, &caller, &text, &len);
-	tree_unref(t);
+	r = open_text_new(v, ino, &caller, &o);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	o = malloc(sizeof(*o) + len);
-	if (!o) {
-		free(text);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	o->refs = 1;
-	o->len = len;
-	memcpy(o->text, text, len);
-	free(text);
 	fi->fh = (uintptr_t)o;
 	/* The text is not st_size bytes long: bypass the page cache. */
 	fi->direct_io = 1;
@@ -241,9 +270,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	(void)ino;
 	/*
-	 * Direct reads and those that fill the page cache (a private mmap)
-	 * get the same text: the node's page cache is its class's alone.
+	 * A read for the page cache (a private mmap faulting) carries no lock
+	 * owner, a direct read(2) that of the reader's fd table (the kernel's
+	 * fuse_direct_io()). The page cache is every caller's, so it gets the
+	 * text every caller may read.
 	 */
+	if (o->pub && fi->lock_owner == 0) {
+		text = o->pub;
+		len = o->pub_len;
+	}
 	if (off < 0 || (size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -267,13 +302,13 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 /*
- * How many entries @ino has for @caller, who may enter it; else the
- * error is the reply, @t is let go and the result is negative.
+ * How many entries @ino has, if this caller may read it, as whom (*@as);
+ * else the error is the reply, @t is let go and the result is negative.
  */
 static long enter_dir(fuse_req_t req, struct dbf_tree *t, fuse_ino_t ino,
-		      const struct dbf_caller *caller)
+		      struct dbf_caller *as)
 {
-	long n = dbf_tree_may_enter(t, ino, caller);
+	long n = dir_reader(req_view(req), t, req, ino, as);
 
 	if (n == 0)
 		n = dbf_tree_nchildren(t, ino);
@@ -286,7 +321,7 @@ static long enter_dir(fuse_req_t req, struct dbf_tree *t, fuse_ino_t ino,
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct dbf_caller caller = req_caller(req);
+	struct dbf_caller caller;
 	struct dbf_tree *t;
 	const struct dbf_dirver *ver;
 
@@ -296,7 +331,6 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	t = view_tree(req_view(req));
-	/* The kernel's mode check may have run on attributes it cached earlier. */
 	if (enter_dir(req, t, ino, &caller) < 0)
 		return;
 	/*
@@ -313,34 +347,27 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	ver = dbf_tree_dirver(t, ino);
 	fi->cache_readdir = 1;
 	fi->keep_cache = ver && !ver->changed;
-	/*
-	 * Shared, a pid or cgroup directory answers each caller its own way,
-	 * and its mtime does not follow its entries (tree/attr.c).
-	 */
-	if (dbf_tree_per_caller(t, ino))
-		fi->cache_readdir = fi->keep_cache = 0;
 	tree_unref(t);
 	fuse_reply_open(req, fi);
 }
 
 /*
- * Offsets: 0 is ".", 1 is "..". Without OPENDIR (a mount that is not
- * shared), 2 + i is child i in the low 32 bits, with the directory's tag
- * above them, which finds the kept tree the listing began in. With
- * OPENDIR, an entry's offset is 3 + its key (dbf_tree_key()), and a read
- * goes on at the first entry with a greater key in the newest tree: an
- * entry there all along comes exactly once, and an offset says which
- * entry it follows and nothing else, not even, on a shared mount, what
- * other callers see around it. Each entry carries the offset of the next
- * one, as readdir expects.
+ * Offsets: 0 is ".", 1 is "..". Without OPENDIR, on a mount that is not
+ * shared, 2 + i is child i in the low 32 bits, with the directory's tag
+ * above them, which finds the kept tree the listing began in. Otherwise
+ * an entry's offset is 3 + its key (dbf_tree_key()), and a read goes on
+ * at the first entry with a greater key in the newest tree: an entry
+ * there all along comes exactly once, and an offset says which entry it
+ * follows and nothing else, not even, on a shared mount, what other
+ * callers see around it. Each entry carries the offset of the next one,
+ * as readdir expects.
  */
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct view *v = req_view(req);
-	struct dbf_caller caller = req_caller(req);
-	uint16_t cls = plus ? req_class(v, req) : DBF_CLASS_ROOT;
-	bool keyed = !v->no_opendir;
+	struct dbf_caller caller;
+	bool keyed = v->shared || !v->no_opendir;
 	struct dbf_tree *t;
 	char *buf, name[256];
 	uint64_t tag = 0;
@@ -351,9 +378,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (off < 0)
 		off = 0;
 	/*
-	 * With OPENDIR, the newest tree, at offset 0 above all: a listing
-	 * the kernel caches under the directory's current mtime is never
-	 * one from an older snapshot.
+	 * Keyed, the newest tree, at offset 0 above all: a listing the
+	 * kernel caches under the directory's current mtime is never one
+	 * from an older snapshot.
 	 */
 	t = keyed ? view_tree(v) : view_listing_tree(v, ino, off);
 	n = enter_dir(req, t, ino, &caller);
@@ -391,10 +418,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			continue;
 		}
 		if (plus) {
-			/* The reader's own nodes, as its lookups would give. */
-			fill_entry(v, t, &e, dbf_node_for(node, cls), &st);
+			/* The reader's own node, as its lookup would give. */
 			if (i < 2)
-				e.ino = 0;	/* the kernel keeps no entry for these */
+				fill_entry(v, t, &e, 0, &st);	/* no entry kept */
+			else if (seen_entry(v, t, req, &e, node, &st) < 0)
+				break;
 			len = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
 						     &e, next);
 		} else {

@@ -131,7 +131,6 @@ void ver_set(const struct dbf_tree *t, struct dbf_dirver *v, uint64_t hash,
 
 	v->hash = hash;
 	v->mtime = same ? old->mtime : t->snap->taken;
-	v->born = old ? old->born : t->snap->taken;
 	v->changed = prev && !same;
 }
 
@@ -172,12 +171,10 @@ void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 	st->st_blksize = 4096;
 	/*
 	 * When the entries last changed: the kernel's cue to drop a cached
-	 * listing. A directory whose entries depend on the caller keeps the
-	 * time it appeared, and is never cached (fuse/serve/ops.c).
+	 * listing. Shared, a directory whose entries are not everyone's
+	 * business shows another time (kind_pid.c, kind_cgroup.c).
 	 */
-	st->st_atim = st->st_mtim = st->st_ctim =
-		!ver ? t->snap->taken :
-		dbf_tree_per_caller(t, node) ? ver->born : ver->mtime;
+	st->st_atim = st->st_mtim = st->st_ctim = ver ? ver->mtime : t->snap->taken;
 }
 
 int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
@@ -186,7 +183,7 @@ int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
 	if (b->ino > DBF_BUF_INO_MAX)
 		return 1;	/* see note_wide() in tree.c */
 	snprintf(name, 256, "%" PRIu64, b->ino);
-	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
+	*node = dbf_buf_node(b->ino);
 	buf_attr(t, b, st);
 	return 0;
 }
@@ -196,7 +193,7 @@ int buf_found(const struct dbf_tree *t, const struct dbf_buf *b,
 {
 	if (!b)
 		return -ENOENT;
-	*node = dbf_buf_node(b->ino, DBF_CLASS_ROOT);
+	*node = dbf_buf_node(b->ino);
 	buf_attr(t, b, st);
 	return 0;
 }

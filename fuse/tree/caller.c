@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Caller classes of a shared mount (see tree.h): one per (uid, gid) of
- * the callers, so that each class's buffer nodes keep a page cache of
- * their own.
+ * the callers, so that each class has a node of its own of a split
+ * directory, and the kernel keeps its listing and names apart.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -109,9 +109,9 @@ static uint16_t cls_oldest(const struct dbf_classes *c)
 /*
  * A full table gives the class used least recently to the newcomer, with
  * its epoch one higher: node generations carry it (ops.c), so the kernel
- * drops the old caller's inodes and their page cache instead of handing
- * them on, and the old caller, whose class is no longer that one, is
- * refused at open. No caller ever falls back to a class it shares.
+ * drops the old caller's inodes, with the listings and names it cached,
+ * instead of handing them on, and the old caller, whose class is no
+ * longer that one, is refused. No caller ever falls back to a class it shares.
  */
 static uint16_t cls_give(struct dbf_classes *c, uint64_t key, size_t at)
 {
@@ -142,19 +142,23 @@ static uint16_t cls_give(struct dbf_classes *c, uint64_t key, size_t at)
 	return cls;
 }
 
-uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid)
+uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid,
+		      uint32_t *epoch)
 {
 	uint64_t key = (uint64_t)uid << 32 | gid;
 	uint16_t cls;
 	size_t at;
 
+	*epoch = 0;
 	if (!uid)
 		return DBF_CLASS_ROOT;
 	pthread_mutex_lock(&c->lock);
 	/* Out of memory: the public class, which sees no holders. */
 	cls = cls_find(c, key, &at) ? c->sorted[at].cls : cls_give(c, key, at);
-	if (cls != DBF_CLASS_PUBLIC)
+	if (cls != DBF_CLASS_PUBLIC) {
 		c->slots[cls - 1].used = ++c->tick;
+		*epoch = c->slots[cls - 1].epoch;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return cls;
 }
@@ -166,27 +170,6 @@ static struct dbf_caller cls_caller(const struct dbf_classes *c, uint16_t cls)
 	if (cls > c->n)
 		return DBF_CALLER_PUBLIC;
 	return dbf_caller((uid_t)(c->slots[cls - 1].key >> 32), (gid_t)c->slots[cls - 1].key);
-}
-
-struct dbf_caller dbf_class_caller(struct dbf_classes *c, uint16_t cls)
-{
-	struct dbf_caller r;
-
-	pthread_mutex_lock(&c->lock);
-	r = cls_caller(c, cls);
-	pthread_mutex_unlock(&c->lock);
-	return r;
-}
-
-uint32_t dbf_class_epoch(struct dbf_classes *c, uint16_t cls)
-{
-	uint32_t epoch = 0;
-
-	pthread_mutex_lock(&c->lock);
-	if (cls != DBF_CLASS_ROOT && cls <= c->n)
-		epoch = c->slots[cls - 1].epoch;
-	pthread_mutex_unlock(&c->lock);
-	return epoch;
 }
 
 bool dbf_class_owns(struct dbf_classes *c, uid_t uid, gid_t gid, uint16_t cls,

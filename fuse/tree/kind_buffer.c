@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Buffers: one file node per buffer (and caller class), and by-inode/,
+ * Buffers: one file node per buffer, and by-inode/,
  * the top directory that lists every buffer. A buffer's text is
  * fuse/render/'s.
  */
@@ -30,7 +30,8 @@ static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 		dir_attr(t, node, 0, st);
 		return 0;
 	}
-	b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
+	b = dbf_node_ino(node) <= DBF_BUF_INO_MAX ?
+	    dbf_snapshot_buf(t->snap, dbf_node_ino(node)) : NULL;
 	if (!b)
 		return -ENOENT;
 	buf_attr(t, b, st);

@@ -13,6 +13,20 @@
 #include "tree_int.h"
 
 /*
+ * Shared, who may list a cgroup directory. Its child cgroups are
+ * everyone's (cgroup paths are world readable), its buffers only theirs
+ * who see one of its own processes hold them. So a directory without
+ * buffers is everyone's; one without child cgroups whose own processes
+ * all have one owner is that owner's, checked by the kernel on its mode
+ * as a pid directory is; any other is split, a node per caller class.
+ */
+enum cg_shape {
+	CG_PUBLIC,
+	CG_OWNED,
+	CG_SPLIT,
+};
+
+/*
  * One cgroup directory: a cgroup whose processes, or its descendants',
  * hold buffers. t->cgs[0] is the root cgroup "/", by-cgroup/ itself;
  * the others follow in byte order of their paths, so a parent comes
@@ -29,6 +43,9 @@ struct dbf_cgroup {
 	uint32_t proc0, nprocs;		/* own processes: run in cg_procs, by pid */
 	uint32_t buf0, nbufs;		/* what they hold: run in cg_bufs, by inode */
 	bool listed;			/* it and every ancestor have an entry */
+	enum cg_shape shape;		/* see cg_shapes() */
+	uid_t owner;			/* CG_OWNED: its processes' owner */
+	gid_t owner_gid;
 };
 
 _Static_assert(offsetof(struct dbf_cgroup, id) == 0, "id_recs reads the id first");
@@ -223,6 +240,31 @@ static void cg_members(struct dbf_tree *t, uint32_t *proc_cg)
 	}
 }
 
+static void cg_shapes(struct dbf_tree *t)
+{
+	const struct dbf_snapshot *s = t->snap;
+
+	for (uint32_t i = 0; i < t->ncgs; i++) {
+		struct dbf_cgroup *cg = &t->cgs[i];
+		bool one = cg->nlisted == 0;
+
+		cg->shape = CG_PUBLIC;
+		if (!cg->nbufs)
+			continue;
+		for (uint32_t j = 0; j < cg->nprocs && one; j++) {
+			const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + j]];
+			gid_t gid = p->owner ? p->owner_gid : 0;
+
+			if (j == 0) {
+				cg->owner = p->owner;
+				cg->owner_gid = gid;
+			}
+			one = p->owner == cg->owner && gid == cg->owner_gid;
+		}
+		cg->shape = one ? CG_OWNED : CG_SPLIT;
+	}
+}
+
 static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 			enum dbf_node_kind k)
 {
@@ -276,6 +318,8 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 		r = intern_name(in, cg->path, &cg->id);
 		if (r < 0)
 			goto out;
+		/* A class's node of it keeps the class above the id (tree.h). */
+		cg->listed &= cg->id <= DBF_CGROUP_ID_MAX;
 		t->cgs[cg->parent].nsub++;
 		t->cgs[cg->parent].nlisted += cg->listed;
 	}
@@ -303,18 +347,23 @@ static int cgroup_build(struct dbf_tree *t, struct dbf_interner *in,
 		proc_cg[i] = dbf_cgroup_known(s->procs[i].cgroup) ?
 			     cg_by_path(t->cgs, npaths, s->procs[i].cgroup) : t->cg_unknown;
 	cg_members(t, proc_cg);
+	cg_shapes(t);
 out:
 	free(paths);
 	free(proc_cg);
 	return r;
 }
 
-/* The cgroup of directory @node (by-cgroup/ is the root's), or NULL. */
+/*
+ * The cgroup of directory @node (by-cgroup/ is the root's), or of the
+ * split directory @node is a class's node of; or NULL.
+ */
 static const struct dbf_cgroup *cg_at(const struct dbf_tree *t, uint64_t node)
 {
 	struct id_recs r = { t->cgs, sizeof(*t->cgs) };
 	int64_t i;
 
+	node = dbf_tree_shared_node(node);
 	if (node == fixed_node(DBF_NODE_BY_CGROUP))
 		return t->cgs;
 	i = id_find(&r, t->cg_by_id, t->ncgs ? t->ncgs - 1 : 0, dbf_node_key(node));
@@ -336,8 +385,10 @@ static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
 	const struct dbf_snapshot *s = t->snap;
 	uint64_t h = ver_mix(VER_HASH0, cg->nsub);
 
+	/* A child that splits or joins again is another node (tree.h). */
 	for (uint32_t i = 0; i < cg->nsub; i++)
-		h = ver_mix(h, t->cgs[t->cg_sub[cg->sub0 + i]].id);
+		h = ver_mix(ver_mix(h, t->cgs[t->cg_sub[cg->sub0 + i]].id),
+			    t->cgs[t->cg_sub[cg->sub0 + i]].shape == CG_SPLIT);
 	h = ver_mix(h, cg->nprocs);
 	for (uint32_t i = 0; i < cg->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[t->cg_procs[cg->proc0 + i]];
@@ -399,10 +450,16 @@ static uint64_t cgroup_parent(const struct dbf_tree *t, uint64_t dir)
 {
 	const struct dbf_cgroup *cg = cg_at(t, dir);
 
+	/* A class's node of by-cgroup/ is in the root. */
+	if (cg == t->cgs)
+		return fixed_node(DBF_NODE_ROOT);
 	return cg ? cg_node(t, cg->parent) : fixed_node(DBF_NODE_BY_CGROUP);
 }
 
-/* by-cgroup/ is the root cgroup's directory, as any other's. */
+/*
+ * by-cgroup/ is the root cgroup's directory, as any other's; a class's
+ * node of a split one has the attributes of the directory, for everyone.
+ */
 static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 			  struct stat *st)
 {
@@ -410,7 +467,19 @@ static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 
 	if (!cg)
 		return -ENOENT;
-	dir_attr(t, node, cg->nlisted, st);
+	dir_attr(t, dbf_tree_shared_node(node), cg->nlisted, st);
+	if (!t->shared || cg->shape == CG_PUBLIC)
+		return 0;
+	/*
+	 * The mtime would say when the holdings it lists last changed: it
+	 * is the snapshot's, as a pid directory's (kind_pid.c).
+	 */
+	st->st_atim = st->st_mtim = st->st_ctim = t->snap->taken;
+	if (cg->shape == CG_OWNED) {
+		st->st_mode = S_IFDIR | 0500;
+		st->st_uid = cg->owner;
+		st->st_gid = cg->owner_gid;
+	}
 	return 0;
 }
 
@@ -538,12 +607,27 @@ static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
 	return dbf_tree_getattr(t, *node, st);
 }
 
-/* Shared, each caller sees what its own processes hold. */
-static bool cgroup_per_caller(const struct dbf_tree *t, uint64_t dir)
+static bool cgroup_split(const struct dbf_tree *t, uint64_t dir)
 {
-	(void)t;
-	(void)dir;
-	return true;
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	return cg && cg->shape == CG_SPLIT;
+}
+
+/*
+ * An owner's directory: the kernel checked its mode, on attributes it
+ * may have cached from an older tree, and never the gid.
+ */
+static int cgroup_may_enter(const struct dbf_tree *t, uint64_t dir,
+			    const struct dbf_caller *c)
+{
+	const struct dbf_cgroup *cg = cg_at(t, dir);
+
+	if (!cg)
+		return -ENOENT;
+	if (!t->shared || cg->shape != CG_OWNED)
+		return 0;
+	return dbf_caller_sees(c, &t->snap->procs[t->cg_procs[cg->proc0]]) ? 0 : -EACCES;
 }
 
 /*
@@ -638,5 +722,5 @@ const struct kind_ops kind_cgroup = {
 	.parent = cgroup_parent,
 	.getattr = cgroup_getattr, .lookup = cgroup_lookup,
 	.nchildren = cgroup_nchildren, .child = cgroup_child, .key = cgroup_key,
-	.per_caller = cgroup_per_caller, .links = cgroup_links,
+	.split = cgroup_split, .links = cgroup_links, .may_enter = cgroup_may_enter,
 };

@@ -79,6 +79,14 @@ static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
 	uint64_t node = dbf_node(DBF_KIND_PID, (uint64_t)p->pid);
 
 	dir_attr(t, node, 0, st);
+	/*
+	 * Shared, everyone may stat it, and its mtime would say when the
+	 * process's holdings last changed: it is the snapshot's instead. So
+	 * the kernel reads the listing again once per snapshot, and answers
+	 * from what it cached, on its own mode check, for no longer.
+	 */
+	if (t->shared)
+		st->st_atim = st->st_mtim = st->st_ctim = t->snap->taken;
 	st->st_mode = S_IFDIR | 0500;
 	st->st_uid = p->owner;
 	st->st_gid = p->owner ? p->owner_gid : 0;
@@ -162,13 +170,6 @@ static uint64_t pid_key(const struct dbf_tree *t, uint64_t dir, size_t i)
 	return holder_buf(t->snap, pid_proc(t, dir), (uint32_t)i)->ino;
 }
 
-/* Shared, a process's holdings are its owner's business; by-pid/ is everyone's. */
-static bool pid_per_caller(const struct dbf_tree *t, uint64_t dir)
-{
-	(void)t;
-	return !is_fixed(dir);
-}
-
 /*
  * One link per holding process. Shared, the holders are not everyone's
  * to count: by-pid/ then counts as one link, held or not, which keeps du
@@ -211,6 +212,6 @@ const struct kind_ops kind_pid = {
 	.parent = pid_parent,
 	.getattr = pid_getattr, .lookup = pid_lookup,
 	.nchildren = pid_nchildren, .child = pid_child, .key = pid_key,
-	.per_caller = pid_per_caller, .links = pid_links,
+	.links = pid_links,
 	.generation = pid_generation, .may_enter = pid_may_enter,
 };

@@ -58,8 +58,9 @@ static int root_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 			 enum dbf_node_kind k)
 {
 	(void)k;
-	/* Its entries never change. */
-	top_version(t, prev, DBF_NODE_ROOT, VER_HASH0);
+	/* Its entries never change, but by-cgroup/ may split (tree.h). */
+	top_version(t, prev, DBF_NODE_ROOT,
+		    ver_mix(VER_HASH0, dbf_tree_split(t, fixed_node(DBF_NODE_BY_CGROUP))));
 	return 0;
 }
 

@@ -192,11 +192,35 @@ size_t dbf_tree_seek(const struct dbf_tree *t, uint64_t dir, uint64_t key)
 			  &(struct entry_seek){ t, dir, key });
 }
 
-bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir)
+bool dbf_tree_split(const struct dbf_tree *t, uint64_t dir)
 {
 	const struct kind_ops *ops = kind_of(dir);
 
-	return t->shared && ops && ops->per_caller && ops->per_caller(t, dir);
+	return t->shared && ops && ops->split && ops->split(t, dir);
+}
+
+uint64_t dbf_tree_class_node(uint64_t dir, uint16_t cls)
+{
+	/* Only cgroup directories split; by-cgroup/ is the root cgroup's, id 0. */
+	uint64_t id = is_fixed(dir) ? 0 : dbf_node_key(dir);
+
+	return dbf_node(DBF_KIND_CGROUP, ((uint64_t)cls + 1) << 32 | id);
+}
+
+uint64_t dbf_tree_shared_node(uint64_t node)
+{
+	uint64_t id = dbf_node_key(node) & DBF_CGROUP_ID_MAX;
+
+	if (!dbf_node_is_class(node))
+		return node;
+	return id ? dbf_node(DBF_KIND_CGROUP, id) : fixed_node(DBF_NODE_BY_CGROUP);
+}
+
+bool dbf_tree_stale(const struct dbf_tree *t, uint64_t node)
+{
+	uint64_t shared = dbf_tree_shared_node(node);
+
+	return dbf_tree_split(t, shared) != (shared != node);
 }
 
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir)
@@ -247,15 +271,18 @@ static void gone_entries(const struct dbf_tree *old, const struct dbf_tree *new,
 	long n = dbf_tree_nchildren(old, dir);
 	char name[256];
 	struct stat st;
-	uint64_t node;
+	uint64_t node, now;
+	int r;
 
 	/* The kernel's caches are everyone's: what any caller may have seen. */
 	for (long i = 0; i < n; i++) {
 		if (dbf_tree_child(old, dir, (size_t)i, &DBF_CALLER_ROOT, name,
 				   &node, &st) != 0)
 			continue;
-		if (dbf_tree_lookup(new, dir, name, &DBF_CALLER_ROOT, &node,
-				    &st) == -ENOENT)
+		/* A directory that split, or joined again, is another node. */
+		r = dbf_tree_lookup(new, dir, name, &DBF_CALLER_ROOT, &now, &st);
+		if (r == -ENOENT ||
+		    (r == 0 && dbf_tree_split(old, node) != dbf_tree_split(new, now)))
 			gone(arg, dir, name, strlen(name));
 	}
 }

@@ -8,9 +8,8 @@
  * under every name and an id never changes meaning while the kernel holds
  * it. Name, exporter, device and cgroup directories get ids from an
  * interner that lives as long as the mount (a cgroup's key is its whole
- * path). Shared (allow_other), a buffer is one node per caller class:
- * the kernel keeps a page cache per node, and a private mmap fills it
- * with the text of whoever opened that node.
+ * path). Shared (allow_other), a directory that lists each caller its
+ * own entries is one node per caller class (dbf_tree_split()).
  */
 #ifndef DMABUFFS_TREE_H
 #define DMABUFFS_TREE_H
@@ -70,40 +69,50 @@ static inline uint64_t dbf_node_key(uint64_t node)
 }
 
 /*
- * A buffer node's key is (caller class << 32 | inode). dma-buf inode
- * numbers come from get_next_ino(), an unsigned int, so they fit; a wider
- * one is not shown. Class 0 is root (and every caller of a mount that is
- * not shared), 1..DBF_CLASS_MAX (uid, gid) pairs (dbf_class_of()), and
- * DBF_CLASS_PUBLIC, which sees no holders, for when memory ran out.
+ * A buffer node's key is its inode. dma-buf inode numbers come from
+ * get_next_ino(), an unsigned int, so they fit; a wider one is not shown.
  */
 #define DBF_BUF_INO_MAX		UINT64_C(0xffffffff)
+
+static inline uint64_t dbf_buf_node(uint64_t ino)
+{
+	return dbf_node(DBF_KIND_BUF, ino & DBF_BUF_INO_MAX);
+}
+
+/* The inode of buffer node @node: one above DBF_BUF_INO_MAX is no node. */
+static inline uint64_t dbf_node_ino(uint64_t node)
+{
+	return dbf_node_key(node);
+}
+
+/*
+ * Caller classes (dbf_class_of()): 0 is root (and every caller of a mount
+ * that is not shared), 1..DBF_CLASS_MAX (uid, gid) pairs, and
+ * DBF_CLASS_PUBLIC, which sees no holders, for when memory ran out.
+ *
+ * Shared, a directory whose entries depend on who lists them (a cgroup
+ * directory whose holders are not all one owner's, dbf_tree_split()) is
+ * one node per class: the kernel caches a listing and the names in it
+ * per node, and checks nothing but modes before it reuses them. Such a
+ * node is a DBF_KIND_CGROUP key with the class + 1 above the cgroup's id
+ * (32 bits; the root cgroup's is 0).
+ */
 #define DBF_CLASS_ROOT		((uint16_t)0)
 #define DBF_CLASS_MAX		((uint16_t)0xfffe)
 #define DBF_CLASS_PUBLIC	((uint16_t)0xffff)
+#define DBF_CGROUP_ID_MAX	UINT64_C(0xffffffff)
 
-static inline uint64_t dbf_buf_node(uint64_t ino, uint16_t cls)
+/* Is @node one class's node of a split directory? */
+static inline bool dbf_node_is_class(uint64_t node)
 {
-	return dbf_node(DBF_KIND_BUF, (uint64_t)cls << 32 | (ino & DBF_BUF_INO_MAX));
+	return dbf_node_kind(node) == DBF_KIND_CGROUP &&
+	       dbf_node_key(node) > DBF_CGROUP_ID_MAX;
 }
 
-/* The inode of buffer node @node, whatever its class. */
-static inline uint64_t dbf_node_ino(uint64_t node)
-{
-	return node & DBF_BUF_INO_MAX;
-}
-
-/* The caller class of buffer node @node (0 for any other node). */
+/* The class whose node @node is (dbf_node_is_class() nodes only). */
 static inline uint16_t dbf_node_class(uint64_t node)
 {
-	return dbf_node_kind(node) == DBF_KIND_BUF ?
-	       (uint16_t)(dbf_node_key(node) >> 32) : DBF_CLASS_ROOT;
-}
-
-/* @node as class @cls sees it: buffer nodes change, others stay. */
-static inline uint64_t dbf_node_for(uint64_t node, uint16_t cls)
-{
-	return dbf_node_kind(node) == DBF_KIND_BUF ?
-	       dbf_buf_node(dbf_node_ino(node), cls) : node;
+	return (uint16_t)((dbf_node_key(node) >> 32) - 1);
 }
 
 /*
@@ -138,7 +147,6 @@ struct dbf_group {
 struct dbf_dirver {
 	uint64_t hash;
 	struct timespec mtime;
-	struct timespec born;		/* when the directory appeared */
 	bool changed;			/* since the previous tree */
 };
 
@@ -246,12 +254,26 @@ uint64_t dbf_tree_key(const struct dbf_tree *t, uint64_t dir, size_t i);
 size_t dbf_tree_seek(const struct dbf_tree *t, uint64_t dir, uint64_t key);
 
 /*
- * Does @dir, on a shared mount, answer each caller its own way (a pid
- * directory is its owner's, a cgroup directory lists what the caller
- * sees)? Then the kernel must neither cache its listing nor a name it
- * did not find there, and its mtime is the time it appeared.
+ * Does directory @dir, on a shared mount, list each caller what that
+ * caller sees (a cgroup directory whose holders are not all one
+ * owner's)? Then each caller class has a node of its own of it,
+ * dbf_tree_class_node(), and @dir itself is never served.
  */
-bool dbf_tree_per_caller(const struct dbf_tree *t, uint64_t dir);
+bool dbf_tree_split(const struct dbf_tree *t, uint64_t dir);
+
+/* Class @cls's node of split directory @dir. */
+uint64_t dbf_tree_class_node(uint64_t dir, uint16_t cls);
+
+/* The node every class's node @node stands for; @node if it is none. */
+uint64_t dbf_tree_shared_node(uint64_t node);
+
+/*
+ * Is @node one the kernel may hold from an earlier tree but that no
+ * longer stands for what it did: a split directory's shared node, or a
+ * class node of one that is no longer split? Requests on it get ESTALE,
+ * and the kernel looks the path up again.
+ */
+bool dbf_tree_stale(const struct dbf_tree *t, uint64_t node);
 
 /* The node that holds @dir (the root for the root). */
 uint64_t dbf_tree_parent(const struct dbf_tree *t, uint64_t dir);
@@ -367,12 +389,12 @@ struct dbf_classes;
 
 struct dbf_classes *dbf_classes_new(unsigned int max);
 void dbf_classes_free(struct dbf_classes *c);
-/* The class of caller @uid, @gid: DBF_CLASS_ROOT for uid 0. */
-uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid);
-/* The caller class @cls stands for (PUBLIC for one never given out). */
-struct dbf_caller dbf_class_caller(struct dbf_classes *c, uint16_t cls);
-/* How many times @cls went to another caller: its nodes' generation. */
-uint32_t dbf_class_epoch(struct dbf_classes *c, uint16_t cls);
+/*
+ * The class of caller @uid, @gid (DBF_CLASS_ROOT for uid 0), and in
+ * *@epoch how many times it went to another caller: its nodes' generation.
+ */
+uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid,
+		      uint32_t *epoch);
 /*
  * May @uid, @gid read a node of class @cls, and as whom (*@as)? Root may
  * read any; others only their own class as it is now. One lock for both,

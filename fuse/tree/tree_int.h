@@ -54,8 +54,8 @@ struct kind_ops {
 		     struct stat *st);
 	/* Of an entry that child() gives; called only for those. */
 	uint64_t (*key)(const struct dbf_tree *t, uint64_t dir, size_t i);
-	/* Whether it answers each caller its own way, when shared. */
-	bool (*per_caller)(const struct dbf_tree *t, uint64_t dir);
+	/* Whether it lists each caller its own way, when shared. */
+	bool (*split)(const struct dbf_tree *t, uint64_t dir);
 	/* The entries of kind @k's directories that name buffer @b. */
 	nlink_t (*links)(const struct dbf_tree *t, enum dbf_node_kind k,
 			 const struct dbf_buf *b);

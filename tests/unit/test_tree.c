@@ -117,7 +117,7 @@ Test(tree, owner_needs_uid_and_gid)
 {
 	struct dbf_interner *in = dbf_interner_new();
 	struct dbf_tree *t = owners_tree(in);
-	uint64_t n5 = dbf_buf_node(5, DBF_CLASS_ROOT);
+	uint64_t n5 = dbf_buf_node(5);
 
 	assert_holders(t, n5, DBF_CALLER_ROOT,
 		       "refcount: 7|pids: 10 11 12 13 14|fds: 10:3 11:3 12:3 13:3 14:3|maps:");
@@ -129,9 +129,9 @@ Test(tree, owner_needs_uid_and_gid)
 	assert_holders(t, n5, dbf_caller(2000, 2000), "refcount:|pids:|fds:|maps:");
 	assert_holders(t, n5, DBF_CALLER_PUBLIC, "refcount:|pids:|fds:|maps:");
 	/* uid 0 is root whatever its gid */
-	assert_holders(t, dbf_buf_node(6, DBF_CLASS_ROOT), dbf_caller(0, 1234),
+	assert_holders(t, dbf_buf_node(6), dbf_caller(0, 1234),
 		       "refcount: 2|pids: 13|fds: 13:4|maps:");
-	assert_holders(t, dbf_buf_node(6, DBF_CLASS_ROOT), dbf_caller(1000, 1000),
+	assert_holders(t, dbf_buf_node(6), dbf_caller(1000, 1000),
 		       "refcount:|pids:|fds:|maps:");
 	dbf_tree_free(t);
 	dbf_interner_free(in);
@@ -198,50 +198,7 @@ Test(tree, pid_dir_owner_and_entry)
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 10)), 4711);
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 11)), 0);
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 99)), 0);
-	cr_assert_eq(dbf_tree_generation(t, dbf_buf_node(5, 3)), 0);
-	dbf_tree_free(t);
-	dbf_interner_free(in);
-}
-
-Test(tree, class_node_encoding)
-{
-	struct dbf_interner *in = dbf_interner_new();
-	struct dbf_tree *t = owners_tree(in);
-	uint64_t n = dbf_buf_node(5, 7), top = dbf_buf_node(DBF_BUF_INO_MAX, DBF_CLASS_PUBLIC);
-	uint64_t node, dir = dbf_node(DBF_KIND_PID, 10);
-	struct stat st;
-	char name[256];
-
-	cr_assert_eq(dbf_node_kind(n), DBF_KIND_BUF);
-	cr_assert_eq(dbf_node_ino(n), 5);
-	cr_assert_eq(dbf_node_class(n), 7);
-	cr_assert_eq(dbf_node_kind(top), DBF_KIND_BUF);
-	cr_assert_eq(dbf_node_ino(top), UINT64_C(0xffffffff));
-	cr_assert_eq(dbf_node_class(top), 0xffff);
-	cr_assert_eq(dbf_node_for(n, 9), dbf_buf_node(5, 9));
-	cr_assert_eq(dbf_node_for(dir, 9), dir);
-	cr_assert_eq(dbf_node_class(dir), DBF_CLASS_ROOT);
-	/* class 0 is the id a buffer had before classes */
-	cr_assert_eq(dbf_buf_node(5, DBF_CLASS_ROOT), dbf_node(DBF_KIND_BUF, 5));
-
-	/* every class's node is the same file: st_ino is the buffer's */
-	cr_assert_eq(dbf_tree_getattr(t, n, &st), 0);
-	cr_assert_eq(st.st_ino, 5);
-	cr_assert_eq(st.st_size, 4096);
-	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, DBF_CLASS_PUBLIC), &st), 0);
-	cr_assert_eq(st.st_ino, 5);
-	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(7, 7), &st), -ENOENT);
-	/* the tree hands out class 0; the view applies the caller's */
-	cr_assert_eq(dbf_tree_lookup(t, dir, "5", &DBF_CALLER_ROOT, &node, &st), 0);
-	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
-	cr_assert_eq(dbf_tree_lookup(t, dbf_buf_node(5, 7), "x", &DBF_CALLER_ROOT, &node, &st),
-		     -ENOTDIR);
-	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 0,
-				    &DBF_CALLER_ROOT, name, &node, &st), 0);
-	cr_assert_str_eq(name, "5");
-	cr_assert_eq(node, dbf_buf_node(5, DBF_CLASS_ROOT));
-	/* a class node renders the buffer, for whatever caller is given */
-	assert_holders(t, n, dbf_caller(1000, 1000), "refcount: 7|pids: 10|fds: 10:3|maps:");
+	cr_assert_eq(dbf_tree_generation(t, dbf_buf_node(5)), 0);
 	dbf_tree_free(t);
 	dbf_interner_free(in);
 }
@@ -250,31 +207,33 @@ Test(tree, caller_classes)
 {
 	struct dbf_classes *c = dbf_classes_new(3);
 	struct dbf_caller who;
+	uint32_t e;
 
 	cr_assert_not_null(c);
-	cr_assert_eq(dbf_class_of(c, 0, 0), DBF_CLASS_ROOT);
-	cr_assert_eq(dbf_class_of(c, 0, 1000), DBF_CLASS_ROOT);
-	cr_assert_eq(dbf_class_of(c, 1000, 1000), 1);
-	cr_assert_eq(dbf_class_of(c, 1001, 1001), 2);
-	cr_assert_eq(dbf_class_of(c, 1000, 1001), 3);
-	cr_assert_eq(dbf_class_of(c, 1000, 1000), 1);
-	cr_assert_eq(dbf_class_of(c, 1001, 1001), 2);
-	cr_assert_eq(dbf_class_epoch(c, 3), 0);
+	cr_assert_eq(dbf_class_of(c, 0, 0, &e), DBF_CLASS_ROOT);
+	cr_assert_eq(dbf_class_of(c, 0, 1000, &e), DBF_CLASS_ROOT);
+	cr_assert_eq(e, 0);
+	cr_assert_eq(dbf_class_of(c, 1000, 1000, &e), 1);
+	cr_assert_eq(dbf_class_of(c, 1001, 1001, &e), 2);
+	cr_assert_eq(dbf_class_of(c, 1000, 1001, &e), 3);
+	cr_assert_eq(e, 0);
+	cr_assert_eq(dbf_class_of(c, 1000, 1000, &e), 1);
+	cr_assert_eq(dbf_class_of(c, 1001, 1001, &e), 2);
 
 	/* full: a newcomer takes the class used least recently, 1000:1001's */
-	cr_assert_eq(dbf_class_of(c, 1002, 1002), 3);
-	cr_assert_eq(dbf_class_epoch(c, 3), 1);
-	who = dbf_class_caller(c, 3);
+	cr_assert_eq(dbf_class_of(c, 1002, 1002, &e), 3);
+	cr_assert_eq(e, 1);
+	cr_assert(dbf_class_owns(c, 0, 0, 3, &who));
 	cr_assert_eq(who.sees, DBF_SEES_OWN);
 	cr_assert_eq(who.uid, 1002);
 	cr_assert_eq(who.gid, 1002);
 	/* and 1000:1001, back, takes 1000:1000's, the oldest now */
-	cr_assert_eq(dbf_class_of(c, 1000, 1001), 1);
-	cr_assert_eq(dbf_class_epoch(c, 1), 1);
-	cr_assert_eq(dbf_class_of(c, 4294967294u, 0), 2);
-	cr_assert_eq(dbf_class_epoch(c, 2), 1);
-	cr_assert_eq(dbf_class_of(c, 1002, 1002), 3);
-	cr_assert_eq(dbf_class_epoch(c, 3), 1);
+	cr_assert_eq(dbf_class_of(c, 1000, 1001, &e), 1);
+	cr_assert_eq(e, 1);
+	cr_assert_eq(dbf_class_of(c, 4294967294u, 0, &e), 2);
+	cr_assert_eq(e, 1);
+	cr_assert_eq(dbf_class_of(c, 1002, 1002, &e), 3);
+	cr_assert_eq(e, 1);
 
 	/* who may read a class's node, as whom */
 	cr_assert(dbf_class_owns(c, 1000, 1001, 1, &who));
@@ -283,24 +242,20 @@ Test(tree, caller_classes)
 	cr_assert(!dbf_class_owns(c, 1000, 1000, 1, &who));	/* it was 1000:1000's */
 	cr_assert(!dbf_class_owns(c, 1002, 1002, 1, &who));
 	cr_assert(!dbf_class_owns(c, 1002, 1002, DBF_CLASS_ROOT, &who));
-	cr_assert(dbf_class_owns(c, 0, 0, 3, &who));
-	cr_assert_eq(who.uid, 1002);
 	cr_assert(dbf_class_owns(c, 0, 0, DBF_CLASS_ROOT, &who));
 	cr_assert_eq(who.sees, DBF_SEES_ALL);
+	cr_assert(dbf_class_owns(c, 0, 0, 4, &who));		/* never given out */
+	cr_assert_eq(who.sees, DBF_SEES_NONE);
 	cr_assert(dbf_class_owns(c, 1000, 1000, DBF_CLASS_PUBLIC, &who));
 	cr_assert_eq(who.sees, DBF_SEES_NONE);
-
-	cr_assert_eq(dbf_class_caller(c, DBF_CLASS_ROOT).sees, DBF_SEES_ALL);
-	cr_assert_eq(dbf_class_caller(c, DBF_CLASS_PUBLIC).sees, DBF_SEES_NONE);
-	cr_assert_eq(dbf_class_caller(c, 4).sees, DBF_SEES_NONE);
 	dbf_classes_free(c);
 
-	/* the real bound: classes fit the 16 bits of a node id, 0xffff kept */
+	/* the real bound: classes + 1 fit the 16 bits of a node id */
 	c = dbf_classes_new(DBF_CLASS_MAX + 100);
 	for (unsigned int i = 1; i <= DBF_CLASS_MAX; i++)
-		cr_assert_eq(dbf_class_of(c, i, i), i);
-	cr_assert_eq(dbf_class_of(c, DBF_CLASS_MAX + 1, 0), 1);
-	cr_assert_eq(dbf_class_of(c, 77, 77), 77);
+		cr_assert_eq(dbf_class_of(c, i, i, &e), i);
+	cr_assert_eq(dbf_class_of(c, DBF_CLASS_MAX + 1, 0, &e), 1);
+	cr_assert_eq(dbf_class_of(c, 77, 77, &e), 77);
 	dbf_classes_free(c);
 }
 
@@ -316,15 +271,18 @@ Test(tree, caller_classes_cannot_be_exhausted)
 	unsigned int seed = 1;
 
 	for (int step = 0; step < 20000; step++) {
+		struct dbf_caller who;
 		unsigned int u;
 		uint16_t cls;
+		uint32_t e;
 
 		seed = seed * 1103515245 + 12345;
 		u = 1 + (seed >> 16) % 20;
-		cls = dbf_class_of(c, 1000 + u, 1000 + u);
+		cls = dbf_class_of(c, 1000 + u, 1000 + u, &e);
 		cr_assert(cls >= 1 && cls <= 8, "step %d: class %u", step, cls);
-		cr_assert_eq(dbf_class_caller(c, cls).uid, 1000 + u);
-		cr_assert_eq(dbf_class_of(c, 1000 + u, 1000 + u), cls);
+		cr_assert(dbf_class_owns(c, 0, 0, cls, &who));
+		cr_assert_eq(who.uid, 1000 + u);
+		cr_assert_eq(dbf_class_of(c, 1000 + u, 1000 + u, &e), cls);
 		for (unsigned int o = 1; o <= 20; o++)
 			if (o != u && held[o] == cls)
 				held[o] = 0;	/* taken from o */
@@ -458,8 +416,9 @@ Test(tree, wide_inode_is_not_shown)
 	cr_assert_str_eq(name, "3");
 	cr_assert_eq(dbf_tree_child(t, dbf_node(DBF_KIND_FIXED, DBF_NODE_BY_INODE), 1,
 				    &DBF_CALLER_ROOT, name, &node, &st), 1);
-	/* node 5 of class 1 is not the wide buffer */
-	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(5, 1), &st), -ENOENT);
+	/* no node is the wide buffer, nor a buffer its low bits name */
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_BUF, 4294967301), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_BUF, 4294967296 + 3), &st), -ENOENT);
 	dbf_tree_free(t);
 	dbf_interner_free(in);
 }
@@ -650,7 +609,7 @@ Test(tree, root_and_summary)
 		cr_assert_eq(dbf_tree_child(t, file, 0, &DBF_CALLER_ROOT, name, &node, &st),
 			     -ENOTDIR);
 		cr_assert_null(dbf_tree_dirver(t, file));
-		cr_assert(!dbf_tree_per_caller(t, file));
+		cr_assert(!dbf_tree_split(t, file));
 	}
 
 	/* fixed keys that are nothing, and kinds that are nothing */
@@ -694,7 +653,7 @@ Test(tree, by_inode)
 	for (uint64_t ino = 1; ino <= 15; ino++) {
 		snprintf(path, sizeof(path), "by-inode/%llu", (unsigned long long)ino);
 		cr_assert_eq(walk(t, path, &node, &st), 0);
-		cr_assert_eq(node, dbf_buf_node(ino, DBF_CLASS_ROOT));
+		cr_assert_eq(node, dbf_buf_node(ino));
 		cr_assert_eq(st.st_ino, ino);
 		cr_assert_eq(st.st_mode, S_IFREG | 0444);
 		cr_assert_eq(st.st_size, size[ino], "%s", path);
@@ -707,8 +666,8 @@ Test(tree, by_inode)
 		cr_assert_eq(st.st_nlink, shared[ino], "shared %s", path);
 		/* a buffer is a file */
 		cr_assert_eq(dbf_tree_lookup(t, node, "1", &DBF_CALLER_ROOT, &node, &st), -ENOTDIR);
-		cr_assert_eq(dbf_tree_nchildren(t, dbf_buf_node(ino, 0)), -ENOTDIR);
-		cr_assert_null(dbf_tree_dirver(t, dbf_buf_node(ino, 0)));
+		cr_assert_eq(dbf_tree_nchildren(t, dbf_buf_node(ino)), -ENOTDIR);
+		cr_assert_null(dbf_tree_dirver(t, dbf_buf_node(ino)));
 	}
 	/* canonical decimal only, and only buffers that exist */
 	for (const char **n = (const char *[]){ "0", "01", "+1", "1x", " 1", "16", "",
@@ -717,7 +676,7 @@ Test(tree, by_inode)
 		cr_assert_eq(dbf_tree_lookup(t, BY_INODE, *n, &DBF_CALLER_ROOT, &node, &st),
 			     -ENOENT,
 			     "'%s'", *n);
-	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16, 0), &st), -ENOENT);
+	cr_assert_eq(dbf_tree_getattr(t, dbf_buf_node(16), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_child(t, BY_INODE, 15, &DBF_CALLER_ROOT, path, &node, &st), -ENOENT);
 	dbf_tree_free(t);
 	dbf_tree_free(sh);
@@ -750,11 +709,11 @@ Test(tree, by_name_and_exporter)
 	cr_assert_eq(dbf_tree_nchildren(t, camera), 3);
 	cr_assert_eq(dbf_tree_lookup(t, camera, "4", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 
-	cr_assert_eq(must_walk(t, "by-name/a%2Fb/4"), dbf_buf_node(4, 0));
-	cr_assert_eq(must_walk(t, "by-name/new%0Aline/6"), dbf_buf_node(6, 0));
-	cr_assert_eq(must_walk(t, "by-name/%2541/8"), dbf_buf_node(8, 0));
-	cr_assert_eq(must_walk(t, "by-name/%2E%2E/9"), dbf_buf_node(9, 0));
-	cr_assert_eq(must_walk(t, "by-name/with space/5"), dbf_buf_node(5, 0));
+	cr_assert_eq(must_walk(t, "by-name/a%2Fb/4"), dbf_buf_node(4));
+	cr_assert_eq(must_walk(t, "by-name/new%0Aline/6"), dbf_buf_node(6));
+	cr_assert_eq(must_walk(t, "by-name/%2541/8"), dbf_buf_node(8));
+	cr_assert_eq(must_walk(t, "by-name/%2E%2E/9"), dbf_buf_node(9));
+	cr_assert_eq(must_walk(t, "by-name/with space/5"), dbf_buf_node(5));
 	/* only the canonical spelling resolves */
 	for (const char **n = (const char *[]){ "a%2fb", "%41", "A", "%2E", "..%2E",
 						 "%2e%2e", "new\nline", "camera",
@@ -811,7 +770,7 @@ Test(tree, by_pid)
 	cr_assert_eq(dbf_tree_generation(t, node), 325);
 	cr_assert_eq(dbf_tree_generation(t, dbf_node(DBF_KIND_PID, 95)), 328);
 	cr_assert_eq(dbf_tree_generation(t, BY_PID), 0);
-	cr_assert_eq(must_walk(t, "by-pid/91/3"), dbf_buf_node(3, 0));
+	cr_assert_eq(must_walk(t, "by-pid/91/3"), dbf_buf_node(3));
 	cr_assert_eq(walk_err(t, "by-pid/91/1"), -ENOENT);
 	cr_assert_eq(walk_err(t, "by-pid/87"), -ENOENT);
 	cr_assert_eq(walk_err(t, "by-pid/94"), -ENOENT);
@@ -820,11 +779,11 @@ Test(tree, by_pid)
 	cr_assert_eq(walk_err(t, "by-pid/91/3/x"), -ENOTDIR);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_PID, 87)), -ENOENT);
 
-	/* a pid directory's time: its entries' change, or (shared) its birth */
+	/* a pid directory's time: its entries' change, or (shared) the snapshot's */
 	cr_assert_eq(must_stat(t, "by-pid/91").st_mtim.tv_sec,
 		     dbf_tree_dirver(t, node)->mtime.tv_sec);
-	cr_assert_eq(must_stat(sh, "by-pid/91").st_mtim.tv_sec,
-		     dbf_tree_dirver(sh, node)->born.tv_sec);
+	cr_assert_eq(must_stat(sh, "by-pid/91").st_mtim.tv_nsec, sh->snap->taken.tv_nsec);
+	cr_assert_eq(must_stat(sh, "by-pid/91").st_mtim.tv_sec, sh->snap->taken.tv_sec);
 	dbf_tree_free(t);
 	dbf_tree_free(sh);
 	dbf_interner_free(in);
@@ -870,24 +829,24 @@ Test(tree, render_files)
 	struct dbf_tree *t = vgem_tree(in, false);
 	char *text;
 
-	text = render(t, dbf_buf_node(3, 0));
+	text = render(t, dbf_buf_node(3));
 	cr_assert_str_eq(text, "inode: 3\nsize: 2097152\nexporter: drm\nname: CAMERA\n"
 			 "refcount: 5\ndevices:\npids: 90 91 95\nfds: 90:8 95:8\n"
 			 "maps: 91:1\ncgroups: 90:/system.slice/camera.service "
 			 "91:/system.slice/compositor.service 95:/system.slice/camera.service\n");
 	free(text);
-	text = render(t, dbf_buf_node(6, 0));
+	text = render(t, dbf_buf_node(6));
 	cr_assert_str_eq(text, "inode: 6\nsize: 65536\nexporter: drm\nname: new\\012line\n"
 			 "refcount: 3\ndevices:\npids: 92\nfds: 92:8\nmaps:\n"
 			 "cgroups: 92:/user.slice/user-1000.slice/user@1000.service/app.slice/"
 			 "odd.scope\n");
 	free(text);
-	text = render(t, dbf_buf_node(14, 0));
+	text = render(t, dbf_buf_node(14));
 	cr_assert_str_eq(text, "inode: 14\nsize: 131072\nexporter: drm\nname: KERNELONLY\n"
 			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\ncgroups:\n");
 	free(text);
 	/* maponly has no cgroup file */
-	text = render(t, dbf_buf_node(13, 0));
+	text = render(t, dbf_buf_node(13));
 	cr_assert_str_eq(text, "inode: 13\nsize: 262144\nexporter: drm\nname: MAPONLY\n"
 			 "refcount: 3\ndevices:\npids: 93\nfds:\nmaps: 93:1\n"
 			 "cgroups: 93:unknown\n");
@@ -937,7 +896,7 @@ Test(tree, render_files)
 		cr_assert_str_eq(text, "-21", "node %llx", (unsigned long long)*n);
 		free(text);
 	}
-	text = render(t, dbf_buf_node(16, 0));
+	text = render(t, dbf_buf_node(16));
 	cr_assert_str_eq(text, "-2");
 	free(text);
 	dbf_tree_free(t);
@@ -1011,7 +970,6 @@ Test(tree, dir_versions)
 	/* the first tree: every directory born now, nothing changed */
 	v1 = dbf_tree_dirver(t1, BY_INODE);
 	cr_assert_eq(v1->mtime.tv_sec, 100);
-	cr_assert_eq(v1->born.tv_sec, 100);
 	cr_assert(!v1->changed);
 	/* the same entries: the same hash, mtime kept */
 	for (const uint64_t *d = (const uint64_t[]){ ROOT, BY_INODE, BY_NAME, BY_EXPORTER,
@@ -1031,7 +989,6 @@ Test(tree, dir_versions)
 		v3 = dbf_tree_dirver(t3, *d);
 		cr_assert_neq(v3->hash, v2->hash);
 		cr_assert_eq(v3->mtime.tv_sec, 300);
-		cr_assert_eq(v3->born.tv_sec, 100);
 		cr_assert(v3->changed);
 	}
 	cr_assert_eq(must_stat(t3, "by-inode").st_mtim.tv_sec, 300);
@@ -1042,10 +999,10 @@ Test(tree, dir_versions)
 	cr_assert(!dbf_tree_dirver(t3, pid)->changed);
 	cr_assert(!dbf_tree_dirver(t3, ROOT)->changed);
 	cr_assert(!dbf_tree_dirver(t3, BY_PID)->changed);
-	/* a directory new in this tree counts as changed, born now */
+	/* a directory new in this tree counts as changed, its time now */
 	v3 = dbf_tree_dirver(t3, must_walk(t3, "by-name/B"));
 	cr_assert(v3->changed);
-	cr_assert_eq(v3->born.tv_sec, 300);
+	cr_assert_eq(v3->mtime.tv_sec, 300);
 	cr_assert_null(dbf_tree_dirver(t1, must_walk(t3, "by-name/B")));
 	dbf_tree_free(t1);
 	dbf_tree_free(t2);
@@ -1219,7 +1176,7 @@ Test(tree, by_device)
 	cr_assert_eq(st.st_nlink, 2);
 	cr_assert_eq(st.st_ino, node);
 	cr_assert_eq(dbf_tree_parent(t, node), BY_DEVICE);
-	cr_assert_eq(must_walk(t, "by-device/vgem/2"), dbf_buf_node(2, 0));
+	cr_assert_eq(must_walk(t, "by-device/vgem/2"), dbf_buf_node(2));
 	cr_assert_eq(walk_err(t, "by-device/vgem/3"), -ENOENT);
 	cr_assert_eq(walk_err(t, "by-device/a%2fb"), -ENOENT);
 	cr_assert_eq(walk_err(t, "by-device/VGEM"), -ENOENT);
@@ -1398,7 +1355,7 @@ Test(tree, by_cgroup_vgem)
 	cr_assert_eq(st.st_uid, MOUNT_UID);
 	cr_assert_eq(must_stat(t, "by-cgroup/system.slice/camera.service").st_nlink, 2);
 	cr_assert_eq(must_stat(t, "by-cgroup/%unknown").st_nlink, 2);
-	cr_assert_eq(must_walk(t, "by-cgroup/system.slice/camera.service/3"), dbf_buf_node(3, 0));
+	cr_assert_eq(must_walk(t, "by-cgroup/system.slice/camera.service/3"), dbf_buf_node(3));
 
 	/* a directory lists its own processes' buffers, not its children's */
 	cr_assert_eq(walk_err(t, "by-cgroup/system.slice/1"), -ENOENT);
@@ -1418,24 +1375,40 @@ Test(tree, by_cgroup_vgem)
 	cr_assert_eq(dbf_tree_getattr(t, dbf_node(DBF_KIND_CGROUP, 999999), &st), -ENOENT);
 	cr_assert_eq(dbf_tree_nchildren(t, dbf_node(DBF_KIND_CGROUP, 999999)), -ENOENT);
 
-	/* every caller enters; no generation */
-	cr_assert_eq(dbf_tree_may_enter(sh, cam, &DBF_CALLER_PUBLIC), 0);
+	/* not shared, every caller enters; no generation */
+	cr_assert_eq(dbf_tree_may_enter(t, cam, &DBF_CALLER_PUBLIC), 0);
 	cr_assert_eq(dbf_tree_generation(t, cam), 0);
 	cr_assert_not_null(dbf_tree_dirver(t, cam));
 	cr_assert_not_null(dbf_tree_dirver(t, BY_CGROUP));
 
-	/* shared, cgroup and pid directories answer per caller, and keep their birth */
-	for (const uint64_t *d = (const uint64_t[]){ BY_CGROUP, sys, cam, unknown,
+	/*
+	 * Shared, every holder here is root's: a directory of its processes
+	 * is root's alone, as pid directories are, with the snapshot's time;
+	 * the parents are everyone's. Nothing splits.
+	 */
+	for (const uint64_t *d = (const uint64_t[]){ cam, unknown, must_walk(sh, odd),
 			dbf_node(DBF_KIND_PID, 90), 0 }; *d; d++) {
-		cr_assert(dbf_tree_per_caller(sh, *d), "%llx", (unsigned long long)*d);
-		cr_assert(!dbf_tree_per_caller(t, *d));
 		cr_assert_eq(dbf_tree_getattr(sh, *d, &st), 0);
-		cr_assert_eq(st.st_mtim.tv_sec, dbf_tree_dirver(sh, *d)->born.tv_sec);
+		cr_assert_eq(st.st_mode, S_IFDIR | 0500, "%llx", (unsigned long long)*d);
+		cr_assert_eq(st.st_uid, 0);
+		cr_assert_eq(st.st_gid, 0);
+		cr_assert_eq(st.st_mtim.tv_sec, sh->snap->taken.tv_sec);
+		cr_assert_eq(dbf_tree_getattr(t, *d, &st), 0);
+		cr_assert_eq(st.st_mode, S_IFDIR | (dbf_node_kind(*d) == DBF_KIND_PID ? 0500 : 0555));
 	}
 	for (const uint64_t *d = (const uint64_t[]){ ROOT, BY_INODE, BY_NAME, BY_PID,
-			BY_DEVICE, must_walk(sh, "by-name/CAMERA"), SUMMARY,
-			dbf_buf_node(1, 0), 0 }; *d; d++)
-		cr_assert(!dbf_tree_per_caller(sh, *d), "%llx", (unsigned long long)*d);
+			BY_DEVICE, BY_CGROUP, sys, must_walk(sh, "by-name/CAMERA"), SUMMARY,
+			dbf_buf_node(1), cam, unknown, dbf_node(DBF_KIND_PID, 90), 0 }; *d; d++) {
+		cr_assert(!dbf_tree_split(sh, *d), "%llx", (unsigned long long)*d);
+		cr_assert(!dbf_tree_stale(sh, *d), "%llx", (unsigned long long)*d);
+	}
+	cr_assert_eq(dbf_tree_getattr(sh, sys, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(dbf_tree_may_enter(sh, cam, &DBF_CALLER_ROOT), 0);
+	cr_assert_eq(dbf_tree_may_enter(sh, cam, &(struct dbf_caller){ DBF_SEES_OWN, 1000, 1000 }),
+		     -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(sh, sys, &(struct dbf_caller){ DBF_SEES_OWN, 1000, 1000 }),
+		     0);
 
 	/* du -sb: each buffer of the subtree once (README truth, by inode) */
 	cr_assert_eq(du(t, "by-cgroup"), 5570560);		/* 1-13, 15 */
@@ -1576,7 +1549,7 @@ Test(tree, by_cgroup_names)
 	assert_ls(t, BY_CGROUP, "%2534|%30|%342|4a|a|%unknown|42");
 	cr_assert_eq(must_stat(t, "by-cgroup").st_nlink, 2 + 6);
 	/* a buffer named 42 and the cgroup named 42, side by side */
-	cr_assert_eq(must_walk(t, "by-cgroup/42"), dbf_buf_node(42, 0));
+	cr_assert_eq(must_walk(t, "by-cgroup/42"), dbf_buf_node(42));
 	assert_ls(t, must_walk(t, "by-cgroup/%342"), "1");
 	assert_ls(t, must_walk(t, "by-cgroup/%30"), "2");
 	assert_ls(t, must_walk(t, "by-cgroup/4a"), "3");
@@ -1671,6 +1644,153 @@ Test(tree, by_cgroup_callers)
 	dbf_interner_free(in);
 }
 
+/*
+ * Shared, who lists a cgroup directory: /a (processes of 1000:1000 and
+ * 1001:1001, and a child) splits into a node per caller class; /a/b
+ * (1000:1001's alone), /c (root's) and %unknown (1000:1000's) are their
+ * owner's, as pid directories are; by-cgroup/ (no processes) everyone's.
+ */
+Test(tree, by_cgroup_shapes)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = cg_tree(in, NULL, 100, 8, owned, true);
+	struct dbf_tree *p = cg_tree(in, NULL, 100, 8, owned, false);
+	struct dbf_caller a = dbf_caller(1000, 1000), a2 = dbf_caller(1000, 1001);
+	struct dbf_caller b = dbf_caller(1001, 1001);
+	uint64_t da = must_walk(t, "by-cgroup/a"), dab = must_walk(t, "by-cgroup/a/b");
+	uint64_t dc = must_walk(t, "by-cgroup/c"), du_ = must_walk(t, "by-cgroup/%unknown");
+	uint64_t na = dbf_tree_class_node(da, 5), nroot = dbf_tree_class_node(BY_CGROUP, 0);
+	struct stat st, shared;
+
+	cr_assert(dbf_tree_split(t, da));
+	for (const uint64_t *d = (const uint64_t[]){ BY_CGROUP, dab, dc, du_, 0 }; *d; d++)
+		cr_assert(!dbf_tree_split(t, *d), "%llx", (unsigned long long)*d);
+	for (const uint64_t *d = (const uint64_t[]){ BY_CGROUP, da, dab, dc, du_, 0 }; *d; d++)
+		cr_assert(!dbf_tree_split(p, *d), "%llx", (unsigned long long)*d);
+
+	/* a class's node: the class + 1 above the cgroup's id */
+	cr_assert(dbf_node_is_class(na));
+	cr_assert(!dbf_node_is_class(da));
+	cr_assert(!dbf_node_is_class(BY_CGROUP));
+	cr_assert_eq(dbf_node_kind(na), DBF_KIND_CGROUP);
+	cr_assert_eq(dbf_node_key(na), (UINT64_C(6) << 32) | dbf_node_key(da));
+	cr_assert_eq(dbf_node_class(na), 5);
+	cr_assert_eq(dbf_tree_shared_node(na), da);
+	cr_assert_eq(dbf_tree_shared_node(da), da);
+	cr_assert_eq(dbf_node_class(dbf_tree_class_node(da, DBF_CLASS_MAX)), DBF_CLASS_MAX);
+	cr_assert_eq(dbf_tree_shared_node(nroot), BY_CGROUP);
+	cr_assert_eq(dbf_node_key(nroot), UINT64_C(1) << 32);
+	cr_assert_eq(dbf_tree_parent(t, nroot), ROOT);
+	cr_assert_eq(dbf_tree_parent(t, dbf_tree_class_node(dab, 5)), da);
+
+	/* every class's node has the directory's attributes, but the time */
+	cr_assert_eq(dbf_tree_getattr(t, da, &shared), 0);
+	cr_assert_eq(dbf_tree_getattr(t, na, &st), 0);
+	cr_assert_eq(st.st_ino, shared.st_ino);
+	cr_assert_eq(st.st_ino, da);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_uid, 0);	/* cg_tree()'s mounter */
+	cr_assert_eq(st.st_nlink, 3);
+	cr_assert_eq(st.st_mtim.tv_sec, 100);
+	cr_assert_eq(dbf_tree_getattr(t, nroot, &st), 0);
+	cr_assert_eq(st.st_ino, FIXED_INO(DBF_NODE_BY_CGROUP));
+
+	/* it lists what its reader sees, as the directory would */
+	assert_ls_as(t, na, &a, "b|5");
+	assert_ls_as(t, na, &b, "b|5|6");
+	assert_ls_as(t, na, &DBF_CALLER_ROOT, "b|5|6");
+	cr_assert_eq(dbf_tree_may_enter(t, na, &a), 0);
+
+	/* the one node no longer stands for the directory, the other not yet */
+	cr_assert(dbf_tree_stale(t, da));
+	cr_assert(!dbf_tree_stale(t, na));
+	cr_assert(dbf_tree_stale(t, dbf_tree_class_node(dab, 1)));
+	cr_assert(dbf_tree_stale(t, nroot));
+	cr_assert(!dbf_tree_stale(t, dab));
+	cr_assert(!dbf_tree_stale(p, da));
+	cr_assert(dbf_tree_stale(p, na));
+
+	/* an owner's directory: 0500, the owner's uid and gid, its birth */
+	cr_assert_eq(dbf_tree_getattr(t, dab, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0500);
+	cr_assert_eq(st.st_uid, 1000);
+	cr_assert_eq(st.st_gid, 1001);
+	cr_assert_eq(dbf_tree_getattr(t, dc, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0500);
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_gid, 0);
+	cr_assert_eq(dbf_tree_getattr(t, du_, &st), 0);
+	cr_assert_eq(st.st_uid, 1000);
+	cr_assert_eq(st.st_gid, 1000);
+	cr_assert_eq(dbf_tree_getattr(t, BY_CGROUP, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(dbf_tree_getattr(p, dab, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
+	cr_assert_eq(st.st_uid, 0);
+
+	/* the daemon checks the gid the kernel's mode check leaves out */
+	cr_assert_eq(dbf_tree_may_enter(t, dab, &a2), 0);
+	cr_assert_eq(dbf_tree_may_enter(t, dab, &a), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, dab, &b), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, dab, &DBF_CALLER_ROOT), 0);
+	cr_assert_eq(dbf_tree_may_enter(t, dc, &a), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, dc, &DBF_CALLER_ROOT), 0);
+	cr_assert_eq(dbf_tree_may_enter(t, du_, &a), 0);
+	cr_assert_eq(dbf_tree_may_enter(t, du_, &DBF_CALLER_PUBLIC), -EACCES);
+	cr_assert_eq(dbf_tree_may_enter(t, BY_CGROUP, &DBF_CALLER_PUBLIC), 0);
+	cr_assert_eq(dbf_tree_may_enter(p, dab, &a), 0);
+	dbf_tree_free(t);
+	dbf_tree_free(p);
+	dbf_interner_free(in);
+}
+
+/*
+ * A directory that splits, or is one owner's again, is another node: the
+ * kernel must forget its name in the parent, and by-cgroup/'s in the root.
+ */
+Test(tree, by_cgroup_split_is_another_node)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	const struct cg_proc p1[] = {
+		{ 10, 1000, 1000, "/a/b", { 1 } },
+		{ 11, 1000, 1000, "/a/c", { 2 } },
+		{ 0 },
+	};
+	/* 12, of another owner, joins /a/b; 13 holds in the root cgroup */
+	const struct cg_proc p2[] = {
+		{ 10, 1000, 1000, "/a/b", { 1 } },
+		{ 11, 1000, 1000, "/a/c", { 2 } },
+		{ 12, 1001, 1001, "/a/b", { 3 } },
+		{ 13, 1001, 1001, "/", { 4 } },
+		{ 0 },
+	};
+	struct dbf_tree *t1 = cg_tree(in, NULL, 100, 4, p1, true);
+	struct dbf_tree *t2 = cg_tree(in, t1, 200, 4, p2, true);
+	struct dbf_tree *t3 = cg_tree(in, t2, 300, 4, p1, true);
+	struct diff_log l = { .t = t1 };
+	uint64_t ab = must_walk(t1, "by-cgroup/a/b");
+
+	cr_assert(!dbf_tree_split(t1, ab));
+	cr_assert(dbf_tree_split(t2, ab));
+	cr_assert(dbf_tree_split(t2, BY_CGROUP));
+	dbf_tree_diff(t1, t2, log_gone, log_changed, &l);
+	for (const char **w = (const char *[]){ "changed /\n", "changed /by-cgroup/a/\n",
+			"gone /by-cgroup\n", "gone /by-cgroup/a/b\n", NULL }; *w; w++)
+		cr_assert(strstr(l.text, *w), "%s not in:\n%s", *w, l.text);
+	cr_assert(!strstr(l.text, "gone /by-cgroup/a/c"), "%s", l.text);
+	cr_assert(!strstr(l.text, "gone /by-cgroup/a\n"), "%s", l.text);
+	l.t = t2;
+	l.text[0] = '\0';
+	dbf_tree_diff(t2, t3, log_gone, log_changed, &l);
+	cr_assert(strstr(l.text, "gone /by-cgroup\n"), "%s", l.text);
+	cr_assert(strstr(l.text, "gone /by-cgroup/a/b\n"), "%s", l.text);
+	cr_assert(!strstr(l.text, "gone /by-cgroup/a/c"), "%s", l.text);
+	dbf_tree_free(t1);
+	dbf_tree_free(t2);
+	dbf_tree_free(t3);
+	dbf_interner_free(in);
+}
+
 /* What @l says about by-cgroup/ alone. */
 static const char *cgroup_lines(struct diff_log *l)
 {
@@ -1726,7 +1846,7 @@ Test(tree, by_cgroup_versions_and_diff)
 	cr_assert_eq(must_stat(t2, "by-cgroup/a").st_mtim.tv_sec, 200);
 	cr_assert_eq(must_stat(t2, "by-cgroup/a").st_ctim.tv_sec, 200);
 	cr_assert(dbf_tree_dirver(t2, must_walk(t2, "by-cgroup/c"))->changed);
-	cr_assert_eq(dbf_tree_dirver(t2, must_walk(t2, "by-cgroup/c"))->born.tv_sec, 200);
+	cr_assert_eq(dbf_tree_dirver(t2, must_walk(t2, "by-cgroup/c"))->mtime.tv_sec, 200);
 
 	/* the same again: nothing to say, times kept */
 	l.t = t2;
@@ -2102,12 +2222,12 @@ Test(tree, summary_cgroups_per_caller)
 	assert_table(t, &DBF_CALLER_PUBLIC, "cgroups", "[cgroups]\nbuffers\tbytes\tpss\tcgroup\n");
 
 	/* the buffer file: the holders the reader sees, by pid */
-	assert_line(t, dbf_buf_node(5, 0), &DBF_CALLER_ROOT, "cgroups:",
+	assert_line(t, dbf_buf_node(5), &DBF_CALLER_ROOT, "cgroups:",
 		    "cgroups: 10:/a 11:/a/b 13:/a");
-	assert_line(t, dbf_buf_node(5, 0), &a, "cgroups:", "cgroups: 10:/a");
-	assert_line(t, dbf_buf_node(8, 0), &a, "cgroups:", "cgroups: 14:unknown");
-	assert_line(t, dbf_buf_node(6, 0), &a, "cgroups:", "cgroups:");
-	assert_line(t, dbf_buf_node(6, 0), &DBF_CALLER_PUBLIC, "cgroups:", "cgroups:");
+	assert_line(t, dbf_buf_node(5), &a, "cgroups:", "cgroups: 10:/a");
+	assert_line(t, dbf_buf_node(8), &a, "cgroups:", "cgroups: 14:unknown");
+	assert_line(t, dbf_buf_node(6), &a, "cgroups:", "cgroups:");
+	assert_line(t, dbf_buf_node(6), &DBF_CALLER_PUBLIC, "cgroups:", "cgroups:");
 	dbf_tree_free(t);
 	dbf_interner_free(in);
 }
@@ -2261,7 +2381,7 @@ Test(tree, cgroups_key_escapes)
 
 	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	/* control bytes and backslash as \ooo, and a space as \040: the list splits on spaces */
-	assert_line(t, dbf_buf_node(21, 0), &DBF_CALLER_ROOT, "cgroups:",
+	assert_line(t, dbf_buf_node(21), &DBF_CALLER_ROOT, "cgroups:",
 		    "cgroups: 300:/user.slice/new\\012line/tab\\011here/%41/../42/with\\040space");
 	/* the table is tab-separated: a space stays */
 	assert_table(t, &DBF_CALLER_ROOT, "cgroups",
@@ -2277,7 +2397,7 @@ Test(tree, cgroups_key_escapes)
 		     "with space\n");
 	/* the viewer's cgroup has no directory, so no row, but the buffer file names it */
 	{
-		char *text = render_as(t, dbf_buf_node(23, 0), &DBF_CALLER_ROOT);
+		char *text = render_as(t, dbf_buf_node(23), &DBF_CALLER_ROOT);
 		char *line = line_of(text, "cgroups:");
 
 		cr_assert_eq(strlen(line), strlen("cgroups: 301:/user.slice/%") + 254);
