@@ -124,9 +124,8 @@ uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
  * kernel still caches. The first tree has nothing before it.
  */
 void ver_set(const struct dbf_tree *t, struct dbf_dirver *v, uint64_t hash,
-	     const struct dbf_tree *prev, uint64_t dir)
+	     const struct dbf_tree *prev, const struct dbf_dirver *old)
 {
-	const struct dbf_dirver *old = prev ? dbf_tree_dirver(prev, dir) : NULL;
 	bool same = old && old->hash == hash;
 
 	v->hash = hash;
@@ -137,7 +136,7 @@ void ver_set(const struct dbf_tree *t, struct dbf_dirver *v, uint64_t hash,
 void top_version(struct dbf_tree *t, const struct dbf_tree *prev, int key,
 		 uint64_t hash)
 {
-	ver_set(t, &t->fixed[key], hash, prev, fixed_node(key));
+	ver_set(t, &t->fixed[key], hash, prev, prev ? &prev->fixed[key] : NULL);
 }
 
 /* ---- attributes ---- */
@@ -148,7 +147,7 @@ void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 	memset(st, 0, sizeof(*st));
 	st->st_ino = b->ino;
 	st->st_mode = S_IFREG | 0444;
-	st->st_nlink = buf_links(t, b);
+	st->st_nlink = 1;	/* every kind's links: dbf_tree_getattr() */
 	st->st_uid = t->uid;
 	st->st_gid = t->gid;
 	st->st_size = (off_t)b->size;
@@ -157,11 +156,9 @@ void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 	st->st_atim = st->st_mtim = st->st_ctim = b->first_seen;
 }
 
-void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
-	      struct stat *st)
+void dir_attr(const struct dbf_tree *t, uint64_t node,
+	      const struct dbf_dirver *ver, nlink_t subdirs, struct stat *st)
 {
-	const struct dbf_dirver *ver = dbf_tree_dirver(t, node);
-
 	memset(st, 0, sizeof(*st));
 	st->st_ino = is_fixed(node) ? FIXED_INO_BASE | dbf_node_key(node) : node;
 	st->st_mode = S_IFDIR | 0555;
@@ -177,23 +174,19 @@ void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
 	st->st_atim = st->st_mtim = st->st_ctim = ver ? ver->mtime : t->snap->taken;
 }
 
-int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
-	      char name[256], uint64_t *node, struct stat *st)
+int buf_child(const struct dbf_buf *b, char name[256], uint64_t *node)
 {
 	if (b->ino > DBF_BUF_INO_MAX)
 		return 1;	/* see note_wide() in tree.c */
 	snprintf(name, 256, "%" PRIu64, b->ino);
 	*node = dbf_buf_node(b->ino);
-	buf_attr(t, b, st);
 	return 0;
 }
 
-int buf_found(const struct dbf_tree *t, const struct dbf_buf *b,
-	      uint64_t *node, struct stat *st)
+int buf_found(const struct dbf_buf *b, uint64_t *node)
 {
 	if (!b)
 		return -ENOENT;
 	*node = dbf_buf_node(b->ino);
-	buf_attr(t, b, st);
 	return 0;
 }

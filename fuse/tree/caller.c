@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bisect.h"
+#include "caller.h"
 #include "tree_int.h"
 
 struct cls_ent {

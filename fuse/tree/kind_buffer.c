@@ -27,7 +27,7 @@ static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	const struct dbf_buf *b;
 
 	if (is_fixed(node)) {
-		dir_attr(t, node, 0, st);
+		dir_attr(t, node, fixed_ver(t, node), 0, st);
 		return 0;
 	}
 	b = dbf_node_ino(node) <= DBF_BUF_INO_MAX ?
@@ -39,7 +39,7 @@ static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 }
 
 static int buf_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
-		      const struct dbf_caller *c, uint64_t *node, struct stat *st)
+		      const struct dbf_caller *c, uint64_t *node)
 {
 	uint64_t v;
 
@@ -48,7 +48,7 @@ static int buf_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
 		return -ENOTDIR;
 	if (!parse_name(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
-	return buf_found(t, dbf_snapshot_buf(t->snap, v), node, st);
+	return buf_found(dbf_snapshot_buf(t->snap, v), node);
 }
 
 static long buf_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -58,14 +58,14 @@ static long buf_nchildren(const struct dbf_tree *t, uint64_t dir)
 
 static int buf_child_at(const struct dbf_tree *t, uint64_t dir, size_t i,
 			const struct dbf_caller *c, char name[256],
-			uint64_t *node, struct stat *st)
+			uint64_t *node)
 {
 	(void)c;
 	if (!is_fixed(dir))
 		return -ENOTDIR;
 	if (i >= t->snap->nbufs)
 		return -ENOENT;
-	return buf_child(t, &t->snap->bufs[i], name, node, st);
+	return buf_child(&t->snap->bufs[i], name, node);
 }
 
 static uint64_t buf_key(const struct dbf_tree *t, uint64_t dir, size_t i)

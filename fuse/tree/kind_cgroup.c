@@ -10,6 +10,7 @@
 
 #include "bisect.h"
 #include "escape.h"
+#include "rows.h"
 #include "tree_int.h"
 
 /*
@@ -398,20 +399,6 @@ static uint64_t cg_hash(const struct dbf_tree *t, const struct dbf_cgroup *cg)
 	return h;
 }
 
-/* The root cgroup's version is by-cgroup/'s, in t->fixed. */
-static int cgroup_versions(struct dbf_tree *t, const struct dbf_tree *prev,
-			   enum dbf_node_kind k)
-{
-	(void)k;
-	t->cg_ver = calloc(t->ncgs, sizeof(*t->cg_ver));
-	if (!t->cg_ver)
-		return -ENOMEM;
-	for (uint32_t i = 1; i < t->ncgs; i++)
-		ver_set(t, &t->cg_ver[i], cg_hash(t, &t->cgs[i]), prev, cg_node(t, i));
-	top_version(t, prev, DBF_NODE_BY_CGROUP, cg_hash(t, t->cgs));
-	return 0;
-}
-
 static void cgroup_free(struct dbf_tree *t, enum dbf_node_kind k)
 {
 	(void)k;
@@ -446,6 +433,21 @@ static const struct dbf_dirver *cgroup_dirver(const struct dbf_tree *t,
 	return cg && cg != t->cgs ? &t->cg_ver[cg - t->cgs] : NULL;
 }
 
+/* The root cgroup's version is by-cgroup/'s, in t->fixed. */
+static int cgroup_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			   enum dbf_node_kind k)
+{
+	(void)k;
+	t->cg_ver = calloc(t->ncgs, sizeof(*t->cg_ver));
+	if (!t->cg_ver)
+		return -ENOMEM;
+	for (uint32_t i = 1; i < t->ncgs; i++)
+		ver_set(t, &t->cg_ver[i], cg_hash(t, &t->cgs[i]), prev,
+			prev ? cgroup_dirver(prev, cg_node(t, i)) : NULL);
+	top_version(t, prev, DBF_NODE_BY_CGROUP, cg_hash(t, t->cgs));
+	return 0;
+}
+
 static uint64_t cgroup_parent(const struct dbf_tree *t, uint64_t dir)
 {
 	const struct dbf_cgroup *cg = cg_at(t, dir);
@@ -467,7 +469,9 @@ static int cgroup_getattr(const struct dbf_tree *t, uint64_t node,
 
 	if (!cg)
 		return -ENOENT;
-	dir_attr(t, dbf_tree_shared_node(node), cg->nlisted, st);
+	dir_attr(t, dbf_tree_shared_node(node),
+		 cg == t->cgs ? &t->fixed[DBF_NODE_BY_CGROUP] : &t->cg_ver[cg - t->cgs],
+		 cg->nlisted, st);
 	if (!t->shared || cg->shape == CG_PUBLIC)
 		return 0;
 	/*
@@ -528,7 +532,7 @@ static long cgroup_nchildren(const struct dbf_tree *t, uint64_t dir)
 
 static int cgroup_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 			const struct dbf_caller *c, char name[256],
-			uint64_t *node, struct stat *st)
+			uint64_t *node)
 {
 	const struct dbf_cgroup *cg = cg_at(t, dir);
 	const struct dbf_buf *b;
@@ -542,7 +546,7 @@ static int cgroup_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 			return 1;
 		cg_name(t, j, name);
 		*node = cg_node(t, j);
-		return dbf_tree_getattr(t, *node, st);
+		return 0;
 	}
 	i -= cg->nsub;
 	if (i >= cg->nbufs)
@@ -550,7 +554,7 @@ static int cgroup_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	b = &t->snap->bufs[t->cg_bufs[cg->buf0 + i]];
 	if (!cg_sees(t, cg, b, c))
 		return 1;
-	return buf_child(t, b, name, node, st);
+	return buf_child(b, name, node);
 }
 
 /*
@@ -570,7 +574,7 @@ static uint64_t cgroup_key(const struct dbf_tree *t, uint64_t dir, size_t i)
 
 static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
 			 const char *name, const struct dbf_caller *c,
-			 uint64_t *node, struct stat *st)
+			 uint64_t *node)
 {
 	const struct dbf_cgroup *cg = cg_at(t, dir);
 	const struct dbf_buf *b;
@@ -586,12 +590,12 @@ static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
 	/* Decimal is a buffer: no cgroup's name is, once escaped. */
 	if (parse_name(name, DBF_BUF_INO_MAX, &v)) {
 		b = run_find(t, t->cg_bufs, cg->buf0, cg->buf0 + cg->nbufs, v);
-		return b && cg_sees(t, cg, b, c) ? buf_found(t, b, node, st) : -ENOENT;
+		return b && cg_sees(t, cg, b, c) ? buf_found(b, node) : -ENOENT;
 	}
 	if (cg == t->cgs && t->cg_unknown) {
 		if (!strcmp(name, UNKNOWN_NAME)) {
 			*node = cg_node(t, t->cg_unknown);
-			return dbf_tree_getattr(t, *node, st);
+			return 0;
 		}
 		hi--;	/* %unknown is last, out of name order */
 	}
@@ -604,7 +608,7 @@ static int cgroup_lookup(const struct dbf_tree *t, uint64_t dir,
 	    !t->cgs[t->cg_sub[at]].listed)
 		return -ENOENT;
 	*node = cg_node(t, t->cg_sub[at]);
-	return dbf_tree_getattr(t, *node, st);
+	return 0;
 }
 
 static bool cgroup_split(const struct dbf_tree *t, uint64_t dir)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "escape.h"
-#include "tree_int.h"
+#include "kind_group.h"
 
 struct dev_pair {
 	struct dbf_str name;

@@ -11,7 +11,9 @@
 
 #include "bisect.h"
 #include "escape.h"
-#include "tree_int.h"
+#include "kind_group.h"
+#include "kind_root.h"
+#include "rows.h"
 
 _Static_assert(offsetof(struct dbf_group, id) == 0, "id_recs reads the id first");
 
@@ -149,7 +151,8 @@ int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
 
 		for (uint32_t j = 0; j < g->count; j++)
 			h = ver_mix(h, t->snap->bufs[gs->idx[g->first + j]].ino);
-		ver_set(t, &gs->ver[i], h, prev, dbf_node(k, g->id));
+		ver_set(t, &gs->ver[i], h, prev,
+			prev ? group_dirver(prev, dbf_node(k, g->id)) : NULL);
 		top = ver_mix(top, g->id);
 	}
 	top_version(t, prev, (int)dbf_node_key(kind_top(k)), ver_mix(top, gs->n));
@@ -194,18 +197,18 @@ uint64_t group_parent(const struct dbf_tree *t, uint64_t dir)
 int group_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 {
 	if (is_fixed(node)) {
-		dir_attr(t, node, groups_of(t, node)->nlisted, st);
+		dir_attr(t, node, fixed_ver(t, node), groups_of(t, node)->nlisted, st);
 		return 0;
 	}
 	if (!tree_group(t, node))
 		return -ENOENT;
-	dir_attr(t, node, 0, st);
+	dir_attr(t, node, group_dirver(t, node), 0, st);
 	return 0;
 }
 
 /* The top by escaped key, a group by inode. */
 int group_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
-		 const struct dbf_caller *c, uint64_t *node, struct stat *st)
+		 const struct dbf_caller *c, uint64_t *node)
 {
 	const struct dbf_groups *gs = groups_of(t, dir);
 	const struct dbf_group *g;
@@ -219,8 +222,8 @@ int group_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
 		g = tree_group(t, dir);
 		if (!g || !parse_name(name, DBF_BUF_INO_MAX, &v))
 			return -ENOENT;
-		return buf_found(t, run_find(t, gs->idx, g->first,
-					     g->first + g->count, v), node, st);
+		return buf_found(run_find(t, gs->idx, g->first,
+					     g->first + g->count, v), node);
 	}
 	if (len >= sizeof(key))
 		return -ENOENT;
@@ -231,7 +234,7 @@ int group_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
 	if (!g)
 		return -ENOENT;
 	*node = dbf_node(node_kind(dir), g->id);
-	return dbf_tree_getattr(t, *node, st);
+	return 0;
 }
 
 long group_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -249,8 +252,7 @@ long group_nchildren(const struct dbf_tree *t, uint64_t dir)
  * came (see dbf_tree_key()); a group its buffers by inode.
  */
 int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		const struct dbf_caller *c, char name[256], uint64_t *node,
-		struct stat *st)
+		const struct dbf_caller *c, char name[256], uint64_t *node)
 {
 	const struct dbf_groups *gs = groups_of(t, dir);
 	const struct dbf_group *g;
@@ -260,8 +262,7 @@ int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		g = tree_group(t, dir);
 		if (!g || i >= g->count)
 			return -ENOENT;
-		return buf_child(t, &t->snap->bufs[gs->idx[g->first + i]], name,
-				 node, st);
+		return buf_child(&t->snap->bufs[gs->idx[g->first + i]], name, node);
 	}
 	if (i >= gs->n)
 		return -ENOENT;
@@ -270,7 +271,7 @@ int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 	if (dbf_escape_component(name, 256, g->key) > 255)
 		return 1;
 	*node = dbf_node(node_kind(dir), g->id);
-	return dbf_tree_getattr(t, *node, st);
+	return 0;
 }
 
 uint64_t group_key(const struct dbf_tree *t, uint64_t dir, size_t i)

@@ -14,27 +14,6 @@ static const struct dbf_proc *pid_proc(const struct dbf_tree *t, uint64_t node)
 	return dbf_snapshot_proc(t->snap, (pid_t)dbf_node_key(node));
 }
 
-/* Every process's directory, and by-pid/'s: the pids. */
-static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
-			enum dbf_node_kind k)
-{
-	const struct dbf_snapshot *s = t->snap;
-	uint64_t top = ver_mix(VER_HASH0, s->nprocs);
-
-	t->pid_ver = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->pid_ver));
-	if (!t->pid_ver)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct dbf_proc *p = &s->procs[i];
-
-		ver_set(t, &t->pid_ver[i], proc_hash(VER_HASH0, s, p), prev,
-			dbf_node(k, (uint64_t)p->pid));
-		top = ver_mix(top, (uint64_t)p->pid);
-	}
-	top_version(t, prev, DBF_NODE_BY_PID, top);
-	return 0;
-}
-
 static void pid_free(struct dbf_tree *t, enum dbf_node_kind k)
 {
 	(void)k;
@@ -60,6 +39,27 @@ static const struct dbf_dirver *pid_dirver(const struct dbf_tree *t,
 	return p ? &t->pid_ver[p - t->snap->procs] : NULL;
 }
 
+/* Every process's directory, and by-pid/'s: the pids. */
+static int pid_versions(struct dbf_tree *t, const struct dbf_tree *prev,
+			enum dbf_node_kind k)
+{
+	const struct dbf_snapshot *s = t->snap;
+	uint64_t top = ver_mix(VER_HASH0, s->nprocs);
+
+	t->pid_ver = calloc(s->nprocs ? s->nprocs : 1, sizeof(*t->pid_ver));
+	if (!t->pid_ver)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct dbf_proc *p = &s->procs[i];
+
+		ver_set(t, &t->pid_ver[i], proc_hash(VER_HASH0, s, p), prev,
+			prev ? pid_dirver(prev, dbf_node(k, (uint64_t)p->pid)) : NULL);
+		top = ver_mix(top, (uint64_t)p->pid);
+	}
+	top_version(t, prev, DBF_NODE_BY_PID, top);
+	return 0;
+}
+
 static uint64_t pid_parent(const struct dbf_tree *t, uint64_t dir)
 {
 	(void)t;
@@ -78,7 +78,7 @@ static void pid_attr(const struct dbf_tree *t, const struct dbf_proc *p,
 {
 	uint64_t node = dbf_node(DBF_KIND_PID, (uint64_t)p->pid);
 
-	dir_attr(t, node, 0, st);
+	dir_attr(t, node, pid_dirver(t, node), 0, st);
 	/*
 	 * Shared, everyone may stat it, and its mtime would say when the
 	 * process's holdings last changed: it is the snapshot's instead. So
@@ -97,7 +97,7 @@ static int pid_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 	const struct dbf_proc *p;
 
 	if (is_fixed(node)) {
-		dir_attr(t, node, t->snap->nprocs, st);
+		dir_attr(t, node, fixed_ver(t, node), t->snap->nprocs, st);
 		return 0;
 	}
 	p = pid_proc(t, node);
@@ -112,7 +112,7 @@ static int pid_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
  * whom dbf_tree_may_enter() alone lets in: no caller to check here.
  */
 static int pid_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
-		      const struct dbf_caller *c, uint64_t *node, struct stat *st)
+		      const struct dbf_caller *c, uint64_t *node)
 {
 	const struct dbf_proc *p;
 	uint64_t v;
@@ -123,12 +123,12 @@ static int pid_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
 		    !dbf_snapshot_proc(t->snap, (pid_t)v))
 			return -ENOENT;
 		*node = dbf_node(DBF_KIND_PID, v);
-		return dbf_tree_getattr(t, *node, st);
+		return 0;
 	}
 	p = pid_proc(t, dir);
 	if (!p || !parse_name(name, DBF_BUF_INO_MAX, &v))
 		return -ENOENT;
-	return buf_found(t, proc_find(t->snap, p, v), node, st);
+	return buf_found(proc_find(t->snap, p, v), node);
 }
 
 static long pid_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -142,8 +142,7 @@ static long pid_nchildren(const struct dbf_tree *t, uint64_t dir)
 }
 
 static int pid_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		     const struct dbf_caller *c, char name[256], uint64_t *node,
-		     struct stat *st)
+		     const struct dbf_caller *c, char name[256], uint64_t *node)
 {
 	const struct dbf_proc *p;
 
@@ -154,13 +153,12 @@ static int pid_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		p = &t->snap->procs[i];
 		snprintf(name, 256, "%d", (int)p->pid);
 		*node = dbf_node(DBF_KIND_PID, (uint64_t)p->pid);
-		pid_attr(t, p, st);
 		return 0;
 	}
 	p = pid_proc(t, dir);
 	if (!p || i >= p->nph)
 		return -ENOENT;
-	return buf_child(t, holder_buf(t->snap, p, (uint32_t)i), name, node, st);
+	return buf_child(holder_buf(t->snap, p, (uint32_t)i), name, node);
 }
 
 static uint64_t pid_key(const struct dbf_tree *t, uint64_t dir, size_t i)

@@ -3,11 +3,12 @@
  * The fixed nodes: the root, the top directory of each kind (by-inode/,
  * by-name/, ...) and the files summary, metrics and usage.svg. This kind
  * serves the root and the files; a top directory is served by its kind.
+ * The root's version is tree.c's: it follows whether by-cgroup/ splits.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "tree_int.h"
+#include "kind_root.h"
 
 static const struct {
 	const char *name;		/* its entry in the root */
@@ -54,16 +55,6 @@ static bool is_root(uint64_t node)
 	return dbf_node_key(node) == DBF_NODE_ROOT;
 }
 
-static int root_versions(struct dbf_tree *t, const struct dbf_tree *prev,
-			 enum dbf_node_kind k)
-{
-	(void)k;
-	/* Its entries never change, but by-cgroup/ may split (tree.h). */
-	top_version(t, prev, DBF_NODE_ROOT,
-		    ver_mix(VER_HASH0, dbf_tree_split(t, fixed_node(DBF_NODE_BY_CGROUP))));
-	return 0;
-}
-
 /* Every fixed node, the tops of other kinds too, for the order of the diff. */
 static size_t root_ndirs(const struct dbf_tree *t, enum dbf_node_kind k)
 {
@@ -88,7 +79,7 @@ static int root_getattr(const struct dbf_tree *t, uint64_t node,
 	if (is_root(node)) {
 		for (int key = DBF_NODE_ROOT + 1; key < DBF_NODE_END; key++)
 			subdirs += fixed_is_dir((uint64_t)key);
-		dir_attr(t, node, subdirs, st);
+		dir_attr(t, node, fixed_ver(t, node), subdirs, st);
 		return 0;
 	}
 	memset(st, 0, sizeof(*st));
@@ -104,15 +95,16 @@ static int root_getattr(const struct dbf_tree *t, uint64_t node,
 
 static int root_lookup(const struct dbf_tree *t, uint64_t dir,
 		       const char *name, const struct dbf_caller *c,
-		       uint64_t *node, struct stat *st)
+		       uint64_t *node)
 {
+	(void)t;
 	(void)c;
 	if (!is_root(dir))
 		return -ENOTDIR;
 	for (int key = DBF_NODE_ROOT + 1; key < DBF_NODE_END; key++) {
 		if (!strcmp(name, fixed[key].name)) {
 			*node = fixed_node(key);
-			return dbf_tree_getattr(t, *node, st);
+			return 0;
 		}
 	}
 	return -ENOENT;
@@ -126,8 +118,9 @@ static long root_nchildren(const struct dbf_tree *t, uint64_t dir)
 
 static int root_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		      const struct dbf_caller *c, char name[256],
-		      uint64_t *node, struct stat *st)
+		      uint64_t *node)
 {
+	(void)t;
 	(void)c;
 	if (!is_root(dir))
 		return -ENOTDIR;
@@ -135,7 +128,7 @@ static int root_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		return -ENOENT;
 	strcpy(name, fixed[DBF_NODE_ROOT + 1 + i].name);
 	*node = fixed_node(DBF_NODE_ROOT + 1 + (int)i);
-	return dbf_tree_getattr(t, *node, st);
+	return 0;
 }
 
 static uint64_t root_key(const struct dbf_tree *t, uint64_t dir, size_t i)
@@ -146,7 +139,6 @@ static uint64_t root_key(const struct dbf_tree *t, uint64_t dir, size_t i)
 }
 
 const struct kind_ops kind_root = {
-	.versions = root_versions,
 	.ndirs = root_ndirs, .dir = root_dir,
 	.getattr = root_getattr, .lookup = root_lookup,
 	.nchildren = root_nchildren, .child = root_child, .key = root_key,

@@ -7,7 +7,9 @@
  * Each kind of node (enum dbf_node_kind) has one entry of operations in
  * kinds[], in a kind_*.c file of its own; a fixed node (the root, by-*,
  * the files) is served by the kind that kind_root.c names for it. A new
- * kind of directory is a file and one entry here.
+ * kind of directory is a file and one entry here. The kinds call nothing
+ * here: what needs every kind (a node's attributes, a buffer's links) is
+ * done here, above them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,8 +17,10 @@
 #include <string.h>
 
 #include "bisect.h"
+#include "kind_root.h"
+#include "kinds.h"
 #include "log.h"
-#include "tree_int.h"
+#include "tree.h"
 
 static const struct kind_ops *const kinds[DBF_NKINDS] = {
 	[DBF_KIND_FIXED] = &kind_root,
@@ -36,7 +40,8 @@ static const struct kind_ops *kind_of(uint64_t node)
 	return k < DBF_NKINDS ? kinds[k] : NULL;
 }
 
-nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b)
+/* One link per entry that names the buffer, in every kind of directory. */
+static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b)
 {
 	nlink_t n = 0;
 
@@ -90,6 +95,10 @@ int dbf_tree_build(struct dbf_snapshot *snap, struct dbf_interner *in,
 	for (int k = 0; k < DBF_NKINDS && r == 0; k++)
 		if (kinds[k]->versions)
 			r = kinds[k]->versions(t, prev, (enum dbf_node_kind)k);
+	/* The root's entries never change, but by-cgroup/ may split (tree.h). */
+	if (r == 0)
+		top_version(t, prev, DBF_NODE_ROOT,
+			    ver_mix(VER_HASH0, dbf_tree_split(t, fixed_node(DBF_NODE_BY_CGROUP))));
 	if (r < 0) {
 		dbf_tree_free(t);
 		return r;
@@ -128,8 +137,12 @@ const struct dbf_dirver *dbf_tree_dirver(const struct dbf_tree *t,
 int dbf_tree_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 {
 	const struct kind_ops *ops = kind_of(node);
+	int r = ops && ops->getattr ? ops->getattr(t, node, st) : -ENOENT;
 
-	return ops && ops->getattr ? ops->getattr(t, node, st) : -ENOENT;
+	/* Its kind found the buffer: every kind adds its links. */
+	if (r == 0 && dbf_node_kind(node) == DBF_KIND_BUF)
+		st->st_nlink = buf_links(t, dbf_snapshot_buf(t->snap, dbf_node_ino(node)));
+	return r;
 }
 
 int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
@@ -137,10 +150,14 @@ int dbf_tree_lookup(const struct dbf_tree *t, uint64_t parent,
 		    uint64_t *node, struct stat *st)
 {
 	const struct kind_ops *ops = kind_of(parent);
+	int r;
 
 	if (!ops)
 		return -ENOENT;
-	return ops->lookup ? ops->lookup(t, parent, name, c, node, st) : -ENOTDIR;
+	if (!ops->lookup)
+		return -ENOTDIR;
+	r = ops->lookup(t, parent, name, c, node);
+	return r ? r : dbf_tree_getattr(t, *node, st);
 }
 
 long dbf_tree_nchildren(const struct dbf_tree *t, uint64_t dir)
@@ -158,9 +175,14 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 {
 	const struct kind_ops *ops = kind_of(dir);
 
+	int r;
+
 	if (!ops)
 		return -ENOENT;
-	return ops->child ? ops->child(t, dir, i, c, name, node, st) : -ENOTDIR;
+	if (!ops->child)
+		return -ENOTDIR;
+	r = ops->child(t, dir, i, c, name, node);
+	return r ? r : dbf_tree_getattr(t, *node, st);
 }
 
 uint64_t dbf_tree_key(const struct dbf_tree *t, uint64_t dir, size_t i)
@@ -197,23 +219,6 @@ bool dbf_tree_split(const struct dbf_tree *t, uint64_t dir)
 	const struct kind_ops *ops = kind_of(dir);
 
 	return t->shared && ops && ops->split && ops->split(t, dir);
-}
-
-uint64_t dbf_tree_class_node(uint64_t dir, uint16_t cls)
-{
-	/* Only cgroup directories split; by-cgroup/ is the root cgroup's, id 0. */
-	uint64_t id = is_fixed(dir) ? 0 : dbf_node_key(dir);
-
-	return dbf_node(DBF_KIND_CGROUP, ((uint64_t)cls + 1) << 32 | id);
-}
-
-uint64_t dbf_tree_shared_node(uint64_t node)
-{
-	uint64_t id = dbf_node_key(node) & DBF_CGROUP_ID_MAX;
-
-	if (!dbf_node_is_class(node))
-		return node;
-	return id ? dbf_node(DBF_KIND_CGROUP, id) : fixed_node(DBF_NODE_BY_CGROUP);
 }
 
 bool dbf_tree_stale(const struct dbf_tree *t, uint64_t node)

@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 
 #include "hash.h"
-#include "tree.h"
+#include "intern.h"
+#include "node.h"
 
 /*
  * st_ino of a buffer is the kernel's inode number (32 bits wide, from
@@ -46,12 +47,12 @@ struct kind_ops {
 	uint64_t (*parent)(const struct dbf_tree *t, uint64_t dir);
 	/* As the dbf_tree_* function of the same name, the top included. */
 	int (*getattr)(const struct dbf_tree *t, uint64_t node, struct stat *st);
+	/* As dbf_tree_lookup() and dbf_tree_child(), the node alone. */
 	int (*lookup)(const struct dbf_tree *t, uint64_t dir, const char *name,
-		      const struct dbf_caller *c, uint64_t *node, struct stat *st);
+		      const struct dbf_caller *c, uint64_t *node);
 	long (*nchildren)(const struct dbf_tree *t, uint64_t dir);
 	int (*child)(const struct dbf_tree *t, uint64_t dir, size_t i,
-		     const struct dbf_caller *c, char name[256], uint64_t *node,
-		     struct stat *st);
+		     const struct dbf_caller *c, char name[256], uint64_t *node);
 	/* Of an entry that child() gives; called only for those. */
 	uint64_t (*key)(const struct dbf_tree *t, uint64_t dir, size_t i);
 	/* Whether it lists each caller its own way, when shared. */
@@ -64,24 +65,7 @@ struct kind_ops {
 			 const struct dbf_caller *c);
 };
 
-extern const struct kind_ops kind_root;		/* the root and its files */
-extern const struct kind_ops kind_buffer;	/* buffers, by-inode/ */
-extern const struct kind_ops kind_group;	/* by-name/, by-exporter/ */
-extern const struct kind_ops kind_device;	/* by-device/ */
-extern const struct kind_ops kind_pid;		/* by-pid/ */
-extern const struct kind_ops kind_cgroup;	/* by-cgroup/ */
-
-/* ---- kind_root.c: the fixed nodes ---- */
-
-/*
- * The kind that serves fixed node @key: the one whose top directory it
- * is, DBF_KIND_FIXED for the root and the files, DBF_NKINDS for none.
- */
-enum dbf_node_kind fixed_kind(uint64_t key);
-/* Is fixed node @key a directory (its version is t->fixed[@key])? */
-bool fixed_is_dir(uint64_t key);
-/* The top directory of kind @k (by-name/ for names), or the root. */
-uint64_t kind_top(enum dbf_node_kind k);
+/* ---- the fixed nodes (kind_root.h: which kind serves each) ---- */
 
 static inline uint64_t fixed_node(int key)
 {
@@ -94,10 +78,10 @@ static inline bool is_fixed(uint64_t node)
 	return dbf_node_kind(node) == DBF_KIND_FIXED;
 }
 
-/* The kind @node is, or whose top it is: by-name/ and by-name/x are names. */
-static inline enum dbf_node_kind node_kind(uint64_t node)
+/* The version of fixed directory @node, in t->fixed. */
+static inline const struct dbf_dirver *fixed_ver(const struct dbf_tree *t, uint64_t node)
 {
-	return is_fixed(node) ? fixed_kind(dbf_node_key(node)) : dbf_node_kind(node);
+	return &t->fixed[dbf_node_key(node)];
 }
 
 /* ---- intern.c ---- */
@@ -167,11 +151,12 @@ static inline uint64_t ver_mix(uint64_t h, uint64_t v)
 uint64_t proc_hash(uint64_t h, const struct dbf_snapshot *s,
 		   const struct dbf_proc *p);
 /*
- * Set @v, the version of directory @dir of @t, from the hash of its
- * entries and its version in @prev (NULL: @t is the first tree).
+ * Set @v, the version of a directory of @t, from the hash of its entries
+ * and @old, its version in @prev (NULL: @t is the first tree, or the
+ * directory is new in it).
  */
 void ver_set(const struct dbf_tree *t, struct dbf_dirver *v, uint64_t hash,
-	     const struct dbf_tree *prev, uint64_t dir);
+	     const struct dbf_tree *prev, const struct dbf_dirver *old);
 /* The version of fixed directory @key, which its kind's versions() sets. */
 void top_version(struct dbf_tree *t, const struct dbf_tree *prev, int key,
 		 uint64_t hash);
@@ -183,62 +168,18 @@ static inline bool buf_named(const struct dbf_buf *b)
 	return b->has_name && b->name.len;
 }
 
-/* A directory of @subdirs subdirectories, 0555 and the mount owner's. */
-void dir_attr(const struct dbf_tree *t, uint64_t node, nlink_t subdirs,
-	      struct stat *st);
+/*
+ * A directory of @subdirs subdirectories, 0555 and the mount owner's,
+ * whose entries last changed as @ver says (NULL: the snapshot's time).
+ */
+void dir_attr(const struct dbf_tree *t, uint64_t node,
+	      const struct dbf_dirver *ver, nlink_t subdirs, struct stat *st);
+/* A buffer file; st_nlink, which every kind adds to, is tree.c's. */
 void buf_attr(const struct dbf_tree *t, const struct dbf_buf *b,
 	      struct stat *st);
 /* A buffer entry: its name is its inode. */
-int buf_child(const struct dbf_tree *t, const struct dbf_buf *b,
-	      char name[256], uint64_t *node, struct stat *st);
+int buf_child(const struct dbf_buf *b, char name[256], uint64_t *node);
 /* Resolve buffer @b (NULL: none) as an entry. */
-int buf_found(const struct dbf_tree *t, const struct dbf_buf *b,
-	      uint64_t *node, struct stat *st);
-
-/* ---- tree.c ---- */
-
-/* One link per entry that names the buffer, in every kind of directory. */
-nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b);
-
-/* ---- kind_group.c: what by-device/ shares with by-name/ ---- */
-
-/* The groups of kind @k (DBF_KIND_NAME, _EXPORTER or _DEVICE), as const as @t. */
-#define tree_groups(t, k)						\
-	((k) == DBF_KIND_NAME ? &(t)->names :				\
-	 (k) == DBF_KIND_EXPORTER ? &(t)->exporters : &(t)->devices)
-
-/* The key of entry @i of a group set's idx. */
-typedef struct dbf_str group_key_fn(const struct dbf_tree *t, size_t i);
-
-/*
- * Runs of equal keys in @idx (@n entries in key order, each run by inode)
- * become directories.
- */
-int group_build(const struct dbf_tree *t, const uint32_t *idx, size_t n,
-		group_key_fn *key_of, struct dbf_interner *in,
-		struct dbf_groups *gs);
-int group_versions(struct dbf_tree *t, const struct dbf_tree *prev,
-		   enum dbf_node_kind k);
-void group_free(struct dbf_tree *t, enum dbf_node_kind k);
-size_t group_ndirs(const struct dbf_tree *t, enum dbf_node_kind k);
-uint64_t group_dir(const struct dbf_tree *t, enum dbf_node_kind k, size_t i);
-const struct dbf_dirver *group_dirver(const struct dbf_tree *t, uint64_t dir);
-uint64_t group_parent(const struct dbf_tree *t, uint64_t dir);
-int group_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st);
-int group_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
-		 const struct dbf_caller *c, uint64_t *node, struct stat *st);
-long group_nchildren(const struct dbf_tree *t, uint64_t dir);
-int group_child(const struct dbf_tree *t, uint64_t dir, size_t i,
-		const struct dbf_caller *c, char name[256], uint64_t *node,
-		struct stat *st);
-uint64_t group_key(const struct dbf_tree *t, uint64_t dir, size_t i);
-
-/* The operations of a group kind: all but building, freeing and links. */
-#define GROUP_DIR_OPS							\
-	.versions = group_versions,					\
-	.ndirs = group_ndirs, .dir = group_dir, .dirver = group_dirver,	\
-	.parent = group_parent,						\
-	.getattr = group_getattr, .lookup = group_lookup,		\
-	.nchildren = group_nchildren, .child = group_child, .key = group_key
+int buf_found(const struct dbf_buf *b, uint64_t *node);
 
 #endif
