@@ -143,6 +143,12 @@ static uint16_t cls_give(struct dbf_classes *c, uint64_t key, size_t at)
 	return cls;
 }
 
+/* A request of class @cls: it is the most recently used now. */
+static void cls_touch(struct dbf_classes *c, uint16_t cls)
+{
+	c->slots[cls - 1].used = ++c->tick;
+}
+
 uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid,
 		      uint32_t *epoch)
 {
@@ -157,7 +163,7 @@ uint16_t dbf_class_of(struct dbf_classes *c, uid_t uid, gid_t gid,
 	/* Out of memory: the public class, which sees no holders. */
 	cls = cls_find(c, key, &at) ? c->sorted[at].cls : cls_give(c, key, at);
 	if (cls != DBF_CLASS_PUBLIC) {
-		c->slots[cls - 1].used = ++c->tick;
+		cls_touch(c, cls);
 		*epoch = c->slots[cls - 1].epoch;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -187,7 +193,7 @@ bool dbf_class_owns(struct dbf_classes *c, uid_t uid, gid_t gid, uint16_t cls,
 	if (ok) {
 		*as = cls_caller(c, cls);
 		if (uid && cls != DBF_CLASS_PUBLIC)
-			c->slots[cls - 1].used = ++c->tick;
+			cls_touch(c, cls);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ok;
