@@ -67,10 +67,12 @@ static inline uint64_t dbf_node_key(uint64_t node)
 }
 
 /*
- * A buffer node's key is its inode. dma-buf inode numbers come from
- * get_next_ino(), an unsigned int, so they fit; a wider one is not shown.
+ * A buffer node's key is its inode, all 48 bits of it. dma-buf inode
+ * numbers come from get_next_ino(), an unsigned int, before Linux 7.0,
+ * and are 64 bits wide since, counted up from 1: 48 bits hold any a
+ * machine reaches. A wider one is not shown.
  */
-#define DBF_BUF_INO_MAX		UINT64_C(0xffffffff)
+#define DBF_BUF_INO_MAX		DBF_NODE_KEY
 
 static inline uint64_t dbf_buf_node(uint64_t ino)
 {

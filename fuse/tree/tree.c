@@ -54,9 +54,9 @@ static nlink_t buf_links(const struct dbf_tree *t, const struct dbf_buf *b)
 /* ---- building ---- */
 
 /*
- * A buffer node holds the inode in 32 bits, as wide as the kernel's
- * get_next_ino() makes them. Anything wider (a made-up capture) is left
- * out of every listing and lookup; said once per run.
+ * A buffer node holds the inode in 48 bits (node.h). Anything wider (a
+ * made-up capture) is left out of every listing and lookup; said once
+ * per run.
  */
 static void note_wide(const struct dbf_snapshot *snap)
 {
@@ -65,7 +65,7 @@ static void note_wide(const struct dbf_snapshot *snap)
 	if (!snap->nbufs || snap->bufs[snap->nbufs - 1].ino <= DBF_BUF_INO_MAX ||
 	    __atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
 		return;
-	dbf_log(LOG_WARNING, "buffer inode %" PRIu64 " is wider than 32 bits; "
+	dbf_log(LOG_WARNING, "buffer inode %" PRIu64 " is wider than 48 bits; "
 		"such buffers are not shown", snap->bufs[snap->nbufs - 1].ino);
 }
 

@@ -18,9 +18,9 @@
 #include "node.h"
 
 /*
- * st_ino of a buffer is the kernel's inode number (32 bits wide, from
- * get_next_ino()), so every other node reports an st_ino above 2^48 to
- * keep du, find -inum and find -samefile from mixing them up.
+ * st_ino of a buffer is the kernel's inode number (below 2^48, node.h),
+ * so every other node reports an st_ino above 2^48 to keep du, find
+ * -inum and find -samefile from mixing them up.
  */
 #define FIXED_INO_BASE	((uint64_t)0xf << DBF_NODE_SHIFT)
 
