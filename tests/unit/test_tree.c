@@ -396,9 +396,9 @@ Test(tree, interner_sweeps_many_at_once)
 }
 
 /*
- * Inodes past 32 bits (a 7.x kernel that has handed out 2^32 buffers)
- * are shown as they are, up to 48 bits; a wider one, only a made-up
- * capture's, is in no listing and names no node.
+ * Inodes past 32 bits (a kernel that has made 2^32 buffers: it counts
+ * them in 64 bits) are shown as they are, up to 48 bits; a wider one,
+ * only a made-up capture's, is in no listing and names no node.
  */
 Test(tree, wide_inode_is_not_shown)
 {
