@@ -36,8 +36,7 @@ static int render_node(const struct dbf_tree *t, uint64_t node,
 
 	switch (dbf_node_kind(node)) {
 	case DBF_KIND_BUF:
-		b = dbf_node_ino(node) <= DBF_BUF_INO_MAX ?
-		    dbf_snapshot_buf(t->snap, dbf_node_ino(node)) : NULL;
+		b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
 		if (!b)
 			return -ENOENT;
 		render_buffer(t, b, c, f);

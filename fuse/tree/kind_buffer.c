@@ -30,8 +30,7 @@ static int buf_getattr(const struct dbf_tree *t, uint64_t node, struct stat *st)
 		dir_attr(t, node, fixed_ver(t, node), 0, st);
 		return 0;
 	}
-	b = dbf_node_ino(node) <= DBF_BUF_INO_MAX ?
-	    dbf_snapshot_buf(t->snap, dbf_node_ino(node)) : NULL;
+	b = dbf_snapshot_buf(t->snap, dbf_node_ino(node));
 	if (!b)
 		return -ENOENT;
 	buf_attr(t, b, st);

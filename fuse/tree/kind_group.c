@@ -222,8 +222,8 @@ int group_lookup(const struct dbf_tree *t, uint64_t dir, const char *name,
 		g = tree_group(t, dir);
 		if (!g || !parse_name(name, DBF_BUF_INO_MAX, &v))
 			return -ENOENT;
-		return buf_found(run_find(t, gs->idx, g->first,
-					     g->first + g->count, v), node);
+		return buf_found(run_find(t, gs->idx, g->first, g->first + g->count, v),
+				 node);
 	}
 	if (len >= sizeof(key))
 		return -ENOENT;

@@ -76,10 +76,10 @@ static inline uint64_t dbf_node_key(uint64_t node)
 
 static inline uint64_t dbf_buf_node(uint64_t ino)
 {
-	return dbf_node(DBF_KIND_BUF, ino & DBF_BUF_INO_MAX);
+	return dbf_node(DBF_KIND_BUF, ino);
 }
 
-/* The inode of buffer node @node: one above DBF_BUF_INO_MAX is no node. */
+/* The inode of buffer node @node. */
 static inline uint64_t dbf_node_ino(uint64_t node)
 {
 	return dbf_node_key(node);

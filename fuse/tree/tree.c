@@ -174,7 +174,6 @@ int dbf_tree_child(const struct dbf_tree *t, uint64_t dir, size_t i,
 		   struct stat *st)
 {
 	const struct kind_ops *ops = kind_of(dir);
-
 	int r;
 
 	if (!ops)
