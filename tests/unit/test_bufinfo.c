@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* debugfs bufinfo: 6.1, 5.x and 4.x formats, and text that fights back. */
+/* debugfs bufinfo: 7.3, 6.1, 5.x and 4.x formats, and text that fights back. */
 #include <stdlib.h>
 
 #include "bufinfo.h"
@@ -96,6 +96,60 @@ Test(bufinfo, linux_6_1_vgem)
 		cr_assert_eq(r.e[i].ndevices, 0);
 		cr_assert_eq(r.e[i].ino, 15 - i);
 	}
+	done(&r);
+}
+
+/* Stock 7.3, captured: %08llu inodes, O_LARGEFILE in the mode, an attachment. */
+Test(bufinfo, linux_7_3_vgem)
+{
+	struct dbf_bufinfo_summary sum;
+	struct rows r;
+	size_t i;
+
+	parse("linux-7.3-vgem/debug/dma_buf/bufinfo", &r, &sum);
+	cr_assert(sum.has_header && sum.has_ino && sum.has_footer);
+	cr_assert_eq(sum.footer_objects, 7);
+	cr_assert_eq(sum.footer_bytes, 5373952);
+	cr_assert_eq(sum.rows, 7);
+	cr_assert_eq(sum.garbled, 0);
+	for (i = 0; i < r.n; i++) {
+		cr_assert_eq(r.e[i].ino, 7 - i);	/* newest first */
+		cr_assert_eq(r.e[i].mode, 0x2080007);
+		cr_assert(r.e[i].devices_known);
+	}
+	assert_str(row(&r, 7, &i)->exp_name, "virtio_gpu");
+	assert_str(r.e[i].name, "SCANOUT");
+	cr_assert_str_eq(r.devs[i], "vgem");
+	cr_assert_eq(r.e[i].count, 4);
+	assert_str(row(&r, 1, &i)->name, "KERNELONLY");
+	cr_assert_eq(r.e[i].count, 2);
+	cr_assert_eq(r.e[i].size, 131072);
+	cr_assert_str_eq(r.devs[i], "");
+	done(&r);
+}
+
+/*
+ * The same rows with inodes of a machine that has made many buffers: 7.x
+ * numbers them in 64 bits and prints %08llu, zero-padded (decimal, not
+ * octal) up to eight digits and wider past them.
+ */
+Test(bufinfo, linux_7_3_wide_inodes)
+{
+	struct dbf_bufinfo_summary sum;
+	struct rows r;
+	size_t i;
+
+	parse("bufinfo/linux-7.3-wide.txt", &r, &sum);
+	cr_assert_eq(sum.rows, 7);
+	cr_assert_eq(sum.garbled, 0);
+	cr_assert_eq(r.e[0].ino, 281474976710655ull);	/* 2^48 - 1 */
+	assert_str(r.e[0].name, "SCANOUT");
+	cr_assert_str_eq(r.devs[0], "vgem");
+	cr_assert_eq(r.e[1].ino, 4294967296ull);	/* 2^32 */
+	assert_str(r.e[1].name, "FRAMEBUFFER");
+	cr_assert_eq(r.e[2].ino, 10);			/* "00000010" */
+	cr_assert_eq(r.e[2].size, 2097152);
+	cr_assert_eq(row(&r, 4, &i)->size, 1048576);
 	done(&r);
 }
 
