@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * dmabuffs: every dma-buf on the machine, with the processes that hold it,
- * as a read-only FUSE tree (see docs/layout.md), or printed once (--dump).
+ * as a read-only FUSE tree (see docs/layout.md), printed once (--dump), or
+ * followed change by change (--watch).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "bpf_scan.h"
 #include "devprobe.h"
 #include "dump.h"
+#include "events.h"
 #include "fileio.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,6 +37,7 @@ static void usage(FILE *out)
 "       dmabuffs --dump[=FORMAT] [--format FORMAT | --json] [--scanner WHICH]\n"
 "                [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
 "                [--dmabuf-dev MAJ:MIN] [--metrics-top N]\n"
+"       dmabuffs --watch [--json] [--refresh MS] [--scanner WHICH] [--proc DIR] ...\n"
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
 "(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/, by-cgroup/,\n"
@@ -48,7 +53,9 @@ static void usage(FILE *out)
 "  --dump[=FORMAT]    scan once, print every buffer and holder, exit\n"
 "  --format=FORMAT    with --dump: text (default), json (docs/dump-json.md),\n"
 "                     openmetrics (docs/metrics.md) or svg (a treemap)\n"
-"  --json             the same as --format=json\n"
+"  --json             the same as --format=json; with --watch, JSON lines\n"
+"  --watch            print every change as it is seen, one line each\n"
+"                     (docs/events.md), until interrupted\n"
 "  --metrics-top=N    metrics (the file or --dump=openmetrics): series for the\n"
 "                     N largest processes, names and cgroups, then one for\n"
 "                     the rest; usage.svg: blocks for the N largest processes\n"
@@ -234,9 +241,78 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 	return 0;
 }
 
+static volatile sig_atomic_t watch_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static int print_event(void *ctx, const struct dbf_event *ev)
+{
+	const bool *json = ctx;
+
+	return *json ? dbf_event_json(stdout, ev) : dbf_event_text(stdout, ev);
+}
+
+/* Sleep @ms unless a signal comes first. */
+static void nap(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (!watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * --watch: scan every --refresh ms and print what changed since the scan
+ * before, from the first scan on. A scan that fails is skipped; the next
+ * one is compared with the last good one.
+ */
+static int run_watch(struct dbf_options *o, bool json)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct dbf_snapshot *prev = NULL, *next;
+	int r = 0;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (dbf_scanner_load_bpf(o->scanner, o->scan.proc_root, o->btf, o->debug,
+				 &o->scan.bpf) < 0)
+		return 1;
+	dbf_scan_opts_probe(&o->scan);
+	while (!watch_stop) {
+		r = dbf_scan(&o->scan, prev, &next);
+		if (r < 0) {
+			dbf_log(LOG_ERR, "cannot scan %s: %s", o->scan.proc_root, strerror(-r));
+			if (!prev)
+				break;
+			nap(o->refresh_ms);
+			continue;
+		}
+		if (prev) {
+			r = dbf_events_diff(prev, next, print_event, &json);
+			if (!r && fflush(stdout) == EOF)
+				r = -errno;
+			dbf_snapshot_free(prev);
+		}
+		prev = next;
+		if (r < 0) {
+			dbf_log(LOG_ERR, "writing events: %s", strerror(-r));
+			break;
+		}
+		nap(o->refresh_ms);
+	}
+	dbf_snapshot_free(prev);
+	dbf_bpf_free(o->scan.bpf);
+	o->scan.bpf = NULL;
+	return r < 0;
+}
+
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_FORMAT, OPT_PROC, OPT_DEBUGFS,
        OPT_SYSFS, OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV,
-       OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST };
+       OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST, OPT_WATCH };
 
 /* --dump=F, --format=F and --json name one format, or the same one twice. */
 static int set_format(int *fmt, int f, const char *opt)
@@ -254,6 +330,7 @@ int main(int argc, char **argv)
 		{ "refresh",	required_argument,	NULL, OPT_REFRESH },
 		{ "dump",	optional_argument,	NULL, OPT_DUMP },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "watch",	no_argument,		NULL, OPT_WATCH },
 		{ "format",	required_argument,	NULL, OPT_FORMAT },
 		{ "metrics-top", required_argument,	NULL, OPT_METRICS_TOP },
 		{ "proc",	required_argument,	NULL, OPT_PROC },
@@ -285,7 +362,7 @@ int main(int argc, char **argv)
 		.metrics_top = DBF_METRICS_TOP_DEFAULT,
 	};
 	__do_free char *fuse_opts = NULL;
-	bool dump = false;
+	bool dump = false, watch = false;
 	int c, fmt = -1;
 
 	opterr = 0;
@@ -320,6 +397,9 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			if (set_format(&fmt, DUMP_JSON, "--json"))
 				return 1;
+			break;
+		case OPT_WATCH:
+			watch = true;
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg) < 0)
@@ -387,7 +467,11 @@ int main(int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (fmt >= 0 && !dump)
+	if (dump && watch)
+		return usage_error("--dump and --watch: one or the other");
+	if (watch && fmt >= 0 && (fmt != DUMP_JSON || dump))
+		return usage_error("--watch prints text or, with --json, JSON lines");
+	if (fmt >= 0 && !dump && !watch)
 		return usage_error("%s goes with --dump",
 				   fmt == DUMP_JSON ? "--json" : "--format");
 
@@ -397,8 +481,9 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		return usage_error("unexpected argument '%s'", argv[optind + 1]);
 	if (argc - optind == 1) {
-		if (dump)
-			return usage_error("--dump takes no mountpoint, got '%s'", argv[optind]);
+		if (dump || watch)
+			return usage_error("--%s takes no mountpoint, got '%s'",
+					   dump ? "dump" : "watch", argv[optind]);
 		o.mountpoint = argv[optind];
 	}
 
@@ -406,6 +491,11 @@ int main(int argc, char **argv)
 		if (fuse_opts)
 			return usage_error("%s: -o has no meaning with --dump", fuse_opts);
 		return run_dump(&o, fmt < 0 ? DUMP_TEXT : (enum dump_format)fmt);
+	}
+	if (watch) {
+		if (fuse_opts)
+			return usage_error("%s: -o has no meaning with --watch", fuse_opts);
+		return run_watch(&o, fmt == DUMP_JSON);
 	}
 	o.fuse_opts = fuse_opts;
 	return dbf_view_run(&o);

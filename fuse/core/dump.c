@@ -9,27 +9,6 @@
 #include "dump.h"
 #include "escape.h"
 
-typedef size_t (*escape_fn)(char *out, size_t size, struct dbf_str in);
-
-static size_t esc_text(char *out, size_t size, struct dbf_str in)
-{
-	return dbf_escape_text(out, size, in, true);
-}
-
-/* Print @s through an escaper; names are short, so one malloc is fine. */
-static int put_escaped(FILE *out, struct dbf_str s, escape_fn esc)
-{
-	size_t n = esc(NULL, 0, s);
-	char *buf = malloc(n + 1);
-
-	if (!buf)
-		return -ENOMEM;
-	esc(buf, n + 1, s);
-	fputs(buf, out);
-	free(buf);
-	return 0;
-}
-
 static struct dbf_str cstr(const char *s)
 {
 	return (struct dbf_str){ s, (uint32_t)strlen(s) };
@@ -47,7 +26,7 @@ static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b
 		const struct dbf_proc *p = &snap->procs[h->proc];
 
 		fprintf(out, "%s%d(", i ? " " : "", (int)p->pid);
-		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
+		if (dbf_fput_escaped(out, cstr(p->comm), dbf_escape_quoted) < 0)
 			return -ENOMEM;
 		fputs("):", out);
 		for (uint32_t k = 0; k < h->nfds; k++)
@@ -85,7 +64,7 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "%-8" PRIu64 " %10" PRIu64 " ", b->ino, b->size);
 		if (b->exporter.len) {
 			n = dbf_escape_text(NULL, 0, b->exporter, true);
-			if (put_escaped(out, b->exporter, esc_text) < 0)
+			if (dbf_fput_escaped(out, b->exporter, dbf_escape_quoted) < 0)
 				return -ENOMEM;
 		} else {
 			n = 1;
@@ -95,7 +74,7 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		if (b->has_name) {
 			n = dbf_escape_text(NULL, 0, b->name, true) + 2;
 			fputc('"', out);
-			if (put_escaped(out, b->name, esc_text) < 0)
+			if (dbf_fput_escaped(out, b->name, dbf_escape_quoted) < 0)
 				return -ENOMEM;
 			fputc('"', out);
 		} else {
@@ -122,14 +101,14 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		fprintf(out, "%-8d %-6d %-6d %-10" PRIu64 " ", (int)p->pid, (int)p->uid,
 			(int)p->gid, p->start_time);
 		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
-		if (put_escaped(out, cstr(p->comm), esc_text) < 0)
+		if (dbf_fput_escaped(out, cstr(p->comm), dbf_escape_quoted) < 0)
 			return -ENOMEM;
 		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 " ",
 			n < 16 ? (int)(16 - n) : 0, "", p->nph, p->nfds, p->nmaps, p->bytes, p->pss);
 		/* Last, as one word: a path may be long and hold spaces. */
 		if (!p->cgroup.len)
 			fputs("unknown", out);
-		else if (put_escaped(out, p->cgroup, dbf_escape_word) < 0)
+		else if (dbf_fput_escaped(out, p->cgroup, dbf_escape_word) < 0)
 			return -ENOMEM;
 		fputc('\n', out);
 		if (p->anon_fds || p->anon_maps)
@@ -169,7 +148,7 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 static int json_str(FILE *out, struct dbf_str s)
 {
 	fputc('"', out);
-	if (put_escaped(out, s, dbf_escape_json) < 0)
+	if (dbf_fput_escaped(out, s, dbf_escape_json) < 0)
 		return -ENOMEM;
 	fputc('"', out);
 	return 0;

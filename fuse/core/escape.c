@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -207,4 +208,23 @@ size_t dbf_escape_json(char *out, size_t size, struct dbf_str in)
 		}
 	}
 	return terminate(out, size, n);
+}
+
+size_t dbf_escape_quoted(char *out, size_t size, struct dbf_str in)
+{
+	return dbf_escape_text(out, size, in, true);
+}
+
+/* Names are short, so one malloc per print is fine. */
+int dbf_fput_escaped(FILE *out, struct dbf_str s, dbf_escape_fn esc)
+{
+	size_t n = esc(NULL, 0, s);
+	char *buf = malloc(n + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	esc(buf, n + 1, s);
+	fputs(buf, out);
+	free(buf);
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "snapshot.h"
 
 /*
@@ -46,6 +47,14 @@ size_t dbf_unescape_octal(char *buf, size_t len);
 
 /* JSON string body (no quotes); invalid UTF-8 bytes become U+FFFD. */
 size_t dbf_escape_json(char *out, size_t size, struct dbf_str in);
+
+/* The text form with '"' escaped (dbf_escape_text with @quote). */
+size_t dbf_escape_quoted(char *out, size_t size, struct dbf_str in);
+
+typedef size_t (*dbf_escape_fn)(char *out, size_t size, struct dbf_str in);
+
+/* Print @s through one of the escapers above: 0, or -ENOMEM. */
+int dbf_fput_escaped(FILE *out, struct dbf_str s, dbf_escape_fn esc);
 
 /*
  * Bytes of the well-formed UTF-8 character at @p (1..4; at most @len), its
