@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What userspace can learn about a dma-buf: its inode, size, name, holders
- * and attached devices, from fstat(), procfs, debugfs and the dma-buf ioctls,
- * and that a name cannot forge a field in the files that print it.
+ * and attached devices, from fstat(), procfs, debugfs, tracefs and the dma-buf
+ * ioctls, and that a name cannot forge a field in the files that print it.
  *
  * Buffers come from whatever the running kernel offers: the system dma-heap,
  * udmabuf and vgem.  Output is TAP 13 as kselftest prints it.  A check that
@@ -29,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/dma-buf.h>
@@ -1192,6 +1193,222 @@ static void t_name_forge_bufinfo(struct result *r)
 }
 
 /*
+ * Trace events.  The release of a buffer and a change of its name are the two
+ * changes no other dma_buf event shows; a tool that follows buffers through
+ * the trace instead of rescanning every process needs both.
+ */
+
+static const char *tracefs;
+
+/* Writes @val to the tracefs file @rel; 0 or -1 with errno. */
+static int trace_write(const char *rel, const char *val)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs, rel);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * Finds tracefs, mounting it where it belongs when nothing is mounted there,
+ * and turns off every event but @event, with an empty buffer.  Returns 1 when
+ * tracing @event has begun, 0 after a SKIP, -1 after a FAIL.
+ */
+static int trace_start(struct result *r, const char *event)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char rel[128], path[256];
+	size_t i;
+
+	for (i = 0; !tracefs && i < ARRAY_SIZE(roots); i++) {
+		snprintf(path, sizeof(path), "%s/trace", roots[i]);
+		if (access(path, F_OK) == 0)
+			tracefs = roots[i];
+	}
+	if (!tracefs &&
+	    mount("tracefs", roots[0], "tracefs", 0, NULL) == 0)
+		tracefs = roots[0];
+	if (!tracefs) {
+		SKIP(r, "no tracefs (mount on %s: %s)", roots[0],
+		     strerror(errno));
+		return 0;
+	}
+	snprintf(rel, sizeof(rel), "events/dma_buf/%s/enable", event);
+	snprintf(path, sizeof(path), "%s/%s", tracefs, rel);
+	if (access(path, F_OK) != 0) {
+		SKIP(r, "no dma_buf:%s event in %s: this kernel does not trace it",
+		     event, tracefs);
+		return 0;
+	}
+	if (trace_write("events/enable", "0") || trace_write("trace", "") ||
+	    trace_write("tracing_on", "1") || trace_write(rel, "1")) {
+		FAIL(r, "setting up %s in %s: %s", event, tracefs,
+		     strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Stops tracing @event and returns what followed "<event>: " on each line of
+ * the trace that is about inode @ino, one per line, in order (malloc'd), with
+ * their number in @count.
+ */
+static char *trace_stop(struct result *r, const char *event,
+			unsigned long ino, int *count)
+{
+	char rel[128], tag[128], want_ino[48];
+	char *text, *line, *out;
+	size_t used = 0;
+
+	*count = 0;
+	snprintf(rel, sizeof(rel), "events/dma_buf/%s/enable", event);
+	trace_write(rel, "0");
+	snprintf(rel, sizeof(rel), "%s/trace", tracefs);
+	text = read_text(rel, NULL);
+	out = calloc(1, text ? strlen(text) + 1 : 1);
+	if (!text || !out) {
+		FAIL(r, "reading %s: %s", rel, strerror(errno));
+		free(text);
+		free(out);
+		return NULL;
+	}
+	snprintf(tag, sizeof(tag), " %s: ", event);
+	snprintf(want_ino, sizeof(want_ino), "ino=%lu", ino);
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *ev = strstr(line, tag), *hit;
+		size_t n;
+
+		if (!ev)
+			continue;
+		ev += strlen(tag);
+		/* "ino=5" must not match "ino=51". */
+		hit = strstr(ev, want_ino);
+		if (!hit || (hit[strlen(want_ino)] != ' ' &&
+			     hit[strlen(want_ino)] != '\0'))
+			continue;
+		n = strlen(ev);
+		memcpy(out + used, ev, n);
+		used += n;
+		out[used++] = '\n';
+		(*count)++;
+	}
+	free(text);
+	return out;
+}
+
+/* One line for a TAP comment: the events' newlines as '|'. */
+static char *one_line(char *s)
+{
+	char *c;
+
+	for (c = s; *c; c++)
+		if (*c == '\n')
+			*c = '|';
+	return s;
+}
+
+/*
+ * dma_buf_release fires once, when the last reference goes: not at close()
+ * while a mapping still holds the buffer, and then at munmap().
+ */
+static void t_trace_release(struct result *r)
+{
+	char want[160];
+	unsigned long ino;
+	int fd, exp, n, on;
+	char *ev, *p;
+
+	on = trace_start(r, "dma_buf_release");
+	if (on <= 0)
+		return;
+	fd = any_buf(r, 2 * PAGE, &exp);
+	if (fd < 0)
+		goto out;
+	ino = ino_of(fd);
+	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		FAIL(r, "mmap: %s", strerror(errno));
+		goto out;
+	}
+	ev = trace_stop(r, "dma_buf_release", ino, &n);
+	free(ev);
+	if (n != 0)
+		FAIL(r, "%d release events for inode %lu while it is mapped",
+		     n, ino);
+	trace_start(r, "dma_buf_release");
+	munmap(p, 2 * PAGE);
+	ev = trace_stop(r, "dma_buf_release", ino, &n);
+	if (!ev)
+		return;
+	snprintf(want, sizeof(want), "exp_name=%s size=%d ino=%lu\n",
+		 exp_name[exp], 2 * PAGE, ino);
+	if (n != 1)
+		FAIL(r, "%d release events for inode %lu after munmap, want 1",
+		     n, ino);
+	else if (strcmp(ev, want) != 0)
+		FAIL(r, "release event \"%.*s\", want \"%.*s\"",
+		     (int)strcspn(ev, "\n"), ev, (int)strcspn(want, "\n"),
+		     want);
+	free(ev);
+	return;
+out:
+	free(trace_stop(r, "dma_buf_release", 0, &n));
+}
+
+/*
+ * dma_buf_set_name fires once per rename with the old and the new name,
+ * escaped as fdinfo escapes them: the newline and the tab of a forged name
+ * cannot add a line or a field to the trace.
+ */
+static void t_trace_set_name(struct result *r)
+{
+	char want[256];
+	unsigned long ino;
+	int fd, n, on;
+	char *ev;
+
+	on = trace_start(r, "dma_buf_set_name");
+	if (on <= 0)
+		return;
+	fd = any_buf(r, PAGE, NULL);
+	if (fd < 0) {
+		free(trace_stop(r, "dma_buf_set_name", 0, &n));
+		return;
+	}
+	ino = ino_of(fd);
+	if (set_name(fd, "CAMERA") || set_name(fd, FORGED_NAME) ||
+	    set_name(fd, "a\\b"))
+		FAIL(r, "DMA_BUF_SET_NAME: %s", strerror(errno));
+	ev = trace_stop(r, "dma_buf_set_name", ino, &n);
+	close(fd);
+	if (!ev)
+		return;
+	snprintf(want, sizeof(want),
+		 "ino=%lu old_name= new_name=CAMERA\n"
+		 "ino=%lu old_name=CAMERA new_name=" FORGED_ESCAPED "\n"
+		 "ino=%lu old_name=" FORGED_ESCAPED " new_name=a\\134b\n",
+		 ino, ino, ino);
+	if (n != 3)
+		FAIL(r, "%d rename events for inode %lu, want 3: %s", n, ino,
+		     one_line(ev));
+	else if (strcmp(ev, want) != 0)
+		FAIL(r, "rename events \"%s\", want \"%s\"", one_line(ev),
+		     one_line(want));
+	free(ev);
+}
+
+/*
  * Lockdep, might_sleep() and WARN_ON() report here.  Runs last, after every
  * path the checks above took in the kernel.
  */
@@ -1255,6 +1472,8 @@ static const struct {
 	{ "name_forge_bufinfo", t_name_forge_bufinfo },
 	{ "name_plain_fdinfo", t_name_plain_fdinfo },
 	{ "name_plain_bufinfo", t_name_plain_bufinfo },
+	{ "trace_release", t_trace_release },
+	{ "trace_set_name", t_trace_set_name },
 	{ "kernel_log_clean", t_kernel_log_clean },
 };
 
