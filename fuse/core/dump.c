@@ -9,11 +9,6 @@
 #include "dump.h"
 #include "escape.h"
 
-static struct dbf_str cstr(const char *s)
-{
-	return (struct dbf_str){ s, (uint32_t)strlen(s) };
-}
-
 static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 			FILE *out)
 {
@@ -26,7 +21,7 @@ static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b
 		const struct dbf_proc *p = &snap->procs[h->proc];
 
 		fprintf(out, "%s%d(", i ? " " : "", (int)p->pid);
-		if (dbf_fput_escaped(out, cstr(p->comm), dbf_escape_quoted) < 0)
+		if (dbf_fput_escaped(out, dbf_cstr(p->comm), dbf_escape_quoted) < 0)
 			return -ENOMEM;
 		fputs("):", out);
 		for (uint32_t k = 0; k < h->nfds; k++)
@@ -100,8 +95,8 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 
 		fprintf(out, "%-8d %-6d %-6d %-10" PRIu64 " ", (int)p->pid, (int)p->uid,
 			(int)p->gid, p->start_time);
-		n = dbf_escape_text(NULL, 0, cstr(p->comm), true);
-		if (dbf_fput_escaped(out, cstr(p->comm), dbf_escape_quoted) < 0)
+		n = dbf_escape_text(NULL, 0, dbf_cstr(p->comm), true);
+		if (dbf_fput_escaped(out, dbf_cstr(p->comm), dbf_escape_quoted) < 0)
 			return -ENOMEM;
 		fprintf(out, "%*s %5" PRIu32 " %5" PRIu32 " %5" PRIu32 " %12" PRIu64 " %12" PRIu64 " ",
 			n < 16 ? (int)(16 - n) : 0, "", p->nph, p->nfds, p->nmaps, p->bytes, p->pss);
@@ -243,7 +238,7 @@ int dbf_dump_json(const struct dbf_snapshot *snap, FILE *out)
 		const struct dbf_proc *p = &snap->procs[i];
 
 		fprintf(out, "%s{\"pid\":%d,\"comm\":", i ? ",\n" : "\n", (int)p->pid);
-		if (json_str(out, cstr(p->comm)) < 0)
+		if (json_str(out, dbf_cstr(p->comm)) < 0)
 			return -ENOMEM;
 		fprintf(out, ",\"uid\":%d,\"gid\":", (int)p->uid);
 		if (p->gid == (gid_t)-1)

@@ -36,9 +36,9 @@ static bool str_eq(struct dbf_str x, struct dbf_str y)
 	return x.len == y.len && !memcmp(x.p, y.p, x.len);
 }
 
-/* An event about @buf, at the newer snapshot's time. */
+/* An event about @buf, at the newer snapshot's time; with @p, by that process. */
 static struct dbf_event buf_event(const struct differ *d, const struct dbf_buf *buf,
-				  unsigned int kind)
+				  unsigned int kind, const struct dbf_proc *p)
 {
 	return (struct dbf_event){
 		.time = d->b->taken,
@@ -49,6 +49,9 @@ static struct dbf_event buf_event(const struct differ *d, const struct dbf_buf *
 		.exporter = buf->exporter,
 		.name = buf->name,
 		.has_name = buf->has_name,
+		.pid = p ? p->pid : 0,
+		.comm = p ? p->comm : NULL,
+		.cgroup = p ? p->cgroup : (struct dbf_str){ 0 },
 		.fd = -1,
 	};
 }
@@ -66,13 +69,9 @@ static int holder_all(const struct differ *d, const struct dbf_snapshot *s,
 		      const struct dbf_buf *buf, const struct dbf_holder *h,
 		      unsigned int kind)
 {
-	const struct dbf_proc *p = &s->procs[h->proc];
-	struct dbf_event ev = buf_event(d, buf, kind);
+	struct dbf_event ev = buf_event(d, buf, kind, &s->procs[h->proc]);
 	int r;
 
-	ev.pid = p->pid;
-	ev.comm = p->comm;
-	ev.cgroup = p->cgroup;
 	for (uint32_t i = 0; i < h->nfds; i++) {
 		ev.fd = s->fds[h->fd0 + i];
 		if ((r = d->fn(d->ctx, &ev)))
@@ -98,14 +97,10 @@ static int holder_diff(const struct differ *d, const struct dbf_buf *bb,
 		       const struct dbf_holder *ha, const struct dbf_holder *hb)
 {
 	const struct dbf_snapshot *a = d->a, *b = d->b;
-	const struct dbf_proc *p = &b->procs[hb->proc];
-	struct dbf_event ev = buf_event(d, bb, DBF_EV_HOLD);
+	struct dbf_event ev = buf_event(d, bb, DBF_EV_HOLD, &b->procs[hb->proc]);
 	uint32_t i = 0, j = 0;
 	int r;
 
-	ev.pid = p->pid;
-	ev.comm = p->comm;
-	ev.cgroup = p->cgroup;
 	/* Both fd lists ascend. */
 	while (i < ha->nfds || j < hb->nfds) {
 		int fa = i < ha->nfds ? a->fds[ha->fd0 + i] : INT32_MAX;
@@ -135,7 +130,7 @@ static int device_diff(const struct differ *d, const struct dbf_buf *from,
 		       const struct dbf_buf *to, const struct dbf_buf *bb,
 		       unsigned int kind)
 {
-	struct dbf_event ev = buf_event(d, bb, kind);
+	struct dbf_event ev = buf_event(d, bb, kind, NULL);
 	int r;
 
 	for (uint32_t i = 0; i < from->ndevices; i++) {
@@ -164,7 +159,7 @@ static int buf_both(const struct differ *d, const struct dbf_buf *ba,
 
 	if (ba->has_name != bb->has_name ||
 	    (ba->has_name && !str_eq(ba->name, bb->name))) {
-		struct dbf_event ev = buf_event(d, bb, DBF_EV_RENAME);
+		struct dbf_event ev = buf_event(d, bb, DBF_EV_RENAME, NULL);
 
 		ev.old_name = ba->name;
 		ev.had_name = ba->has_name;
@@ -211,7 +206,7 @@ static int buf_both(const struct differ *d, const struct dbf_buf *ba,
 static int buf_one(const struct differ *d, const struct dbf_snapshot *s,
 		   const struct dbf_snapshot *other, const struct dbf_buf *buf, bool gone)
 {
-	struct dbf_event ev = buf_event(d, buf, gone ? DBF_EV_RELEASE : DBF_EV_EXPORT);
+	struct dbf_event ev = buf_event(d, buf, gone ? DBF_EV_RELEASE : DBF_EV_EXPORT, NULL);
 	int r;
 
 	/* Seen only through a source the other snapshot lacked: not news. */
@@ -270,11 +265,6 @@ static void put_time(FILE *out, struct timespec t)
 	fprintf(out, "%s.%09ldZ", buf, t.tv_nsec);
 }
 
-static struct dbf_str cstr(const char *s)
-{
-	return (struct dbf_str){ s, (uint32_t)strlen(s) };
-}
-
 /* key="escaped", or key=- when unknown. */
 static int text_field(FILE *out, const char *key, struct dbf_str v, bool known)
 {
@@ -303,7 +293,7 @@ int dbf_event_text(FILE *out, const struct dbf_event *ev)
 		return -ENOMEM;
 	if (ev->pid) {
 		fprintf(out, " pid=%d", (int)ev->pid);
-		if (text_field(out, "comm", cstr(ev->comm), true) < 0)
+		if (text_field(out, "comm", dbf_cstr(ev->comm), true) < 0)
 			return -ENOMEM;
 		fputs(" cgroup=", out);
 		if (!ev->cgroup.len)
@@ -349,7 +339,7 @@ int dbf_event_json(FILE *out, const struct dbf_event *ev)
 	fprintf(out, ",\"source\":\"%s\"", ev->source == DBF_EVS_TRACE ? "trace" : "scan");
 	if (ev->pid) {
 		fprintf(out, ",\"pid\":%d", (int)ev->pid);
-		if (json_field(out, "comm", cstr(ev->comm), true) < 0 ||
+		if (json_field(out, "comm", dbf_cstr(ev->comm), true) < 0 ||
 		    json_field(out, "cgroup", ev->cgroup, ev->cgroup.len) < 0)
 			return -ENOMEM;
 	}

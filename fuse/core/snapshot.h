@@ -19,6 +19,12 @@ struct dbf_str {
 	uint32_t len;
 };
 
+/* A NUL-terminated string as bytes. */
+static inline struct dbf_str dbf_cstr(const char *s)
+{
+	return (struct dbf_str){ s, (uint32_t)__builtin_strlen(s) };
+}
+
 /* Where a buffer (or the snapshot as a whole) got its facts from. */
 enum {
 	DBF_SRC_FD	= 1u << 0,	/* a /proc/<pid>/fd link */
