@@ -41,7 +41,8 @@ static void usage(FILE *out)
 "\n"
 "Mount every dma-buf on the machine as a read-only tree at MOUNTPOINT\n"
 "(default /dmabuf): by-inode/, by-name/, by-exporter/, by-pid/, by-cgroup/,\n"
-"by-device/, summary, metrics (OpenMetrics) and usage.svg (a treemap).\n"
+"by-device/, summary, metrics (OpenMetrics), usage.svg (a treemap) and\n"
+"events (every change as it happens; reads wait for the next one).\n"
 "\n"
 "  -f                 stay in the foreground\n"
 "  -d                 debug output (implies -f)\n"
@@ -71,6 +72,9 @@ static void usage(FILE *out)
 "                     procfs, saying why), bpf or procfs\n"
 "  --btf=FILE         kernel BTF the BPF scanner is fitted to (default\n"
 "                     /sys/kernel/btf/vmlinux)\n"
+"  --events-backlog=N  lines the events file keeps for a reader that lags;\n"
+"                     past it the oldest are lost, and it says so\n"
+"                     (default %d, 1 to %d)\n"
 "  --user=NAME        scan and serve as NAME (default dmabuffs if that user\n"
 "                     exists, else nobody); the scanner keeps only\n"
 "                     CAP_DAC_READ_SEARCH, and CAP_SYS_PTRACE for procfs,\n"
@@ -79,7 +83,8 @@ static void usage(FILE *out)
 "  -V, --version      print the version\n"
 "  -h, --help         print this help\n",
 		DBF_REFRESH_DEFAULT_MS, DBF_REFRESH_MIN_MS,
-		DBF_METRICS_TOP_DEFAULT, DBF_METRICS_TOP_MAX);
+		DBF_METRICS_TOP_DEFAULT, DBF_METRICS_TOP_MAX,
+		DBF_EVENTS_BACKLOG_DEFAULT, DBF_EVENTS_BACKLOG_MAX);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -312,7 +317,8 @@ static int run_watch(struct dbf_options *o, bool json)
 
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_FORMAT, OPT_PROC, OPT_DEBUGFS,
        OPT_SYSFS, OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV,
-       OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST, OPT_WATCH };
+       OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST, OPT_WATCH,
+       OPT_EVENTS_BACKLOG };
 
 /* --dump=F, --format=F and --json name one format, or the same one twice. */
 static int set_format(int *fmt, int f, const char *opt)
@@ -340,6 +346,7 @@ int main(int argc, char **argv)
 		{ "dmabuf-dev",	required_argument,	NULL, OPT_DMABUF_DEV },
 		{ "scanner",	required_argument,	NULL, OPT_SCANNER },
 		{ "btf",	required_argument,	NULL, OPT_BTF },
+		{ "events-backlog", required_argument,	NULL, OPT_EVENTS_BACKLOG },
 		{ "user",	required_argument,	NULL, OPT_USER },
 		{ "no-drop",	no_argument,		NULL, OPT_NO_DROP },
 #ifdef DBF_SECCOMP_SELFTEST
@@ -360,6 +367,7 @@ int main(int argc, char **argv)
 		.refresh_ms = DBF_REFRESH_DEFAULT_MS,
 		.user = NULL,		/* dmabuffs, else nobody */
 		.metrics_top = DBF_METRICS_TOP_DEFAULT,
+		.events_backlog = DBF_EVENTS_BACKLOG_DEFAULT,
 	};
 	__do_free char *fuse_opts = NULL;
 	bool dump = false, watch = false;
@@ -454,6 +462,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BTF:
 			o.btf = optarg;
+			break;
+		case OPT_EVENTS_BACKLOG:
+			if (parse_uint(optarg, 1, DBF_EVENTS_BACKLOG_MAX, &o.events_backlog) < 0)
+				return usage_error("--events-backlog takes 1 to %d, not '%s'",
+						   DBF_EVENTS_BACKLOG_MAX, optarg);
 			break;
 		case 'V':
 			printf("dmabuffs %s\n", DMABUFFS_VERSION);

@@ -15,6 +15,9 @@ enum dbf_scanner_choice {
 
 #define DBF_REFRESH_DEFAULT_MS	1000
 #define DBF_REFRESH_MIN_MS	100
+/* Lines /dmabuf/events keeps for a reader that lags (docs/events.md). */
+#define DBF_EVENTS_BACKLOG_DEFAULT	4096
+#define DBF_EVENTS_BACKLOG_MAX		1048576
 
 struct dbf_options {
 	struct dbf_scan_opts scan;
@@ -30,6 +33,7 @@ struct dbf_options {
 	unsigned int metrics_top;
 	enum dbf_scanner_choice scanner;	/* --scanner */
 	const char *btf;		/* --btf: kernel BTF, NULL: the running kernel's */
+	unsigned int events_backlog;	/* --events-backlog: /dmabuf/events' ring */
 };
 
 /* Mount the view and serve it until unmounted; returns the exit code. */

@@ -50,6 +50,8 @@ static struct dbf_event buf_event(const struct differ *d, const struct dbf_buf *
 		.name = buf->name,
 		.has_name = buf->has_name,
 		.pid = p ? p->pid : 0,
+		.owner = p ? p->owner : 0,
+		.owner_gid = p ? p->owner_gid : 0,
 		.comm = p ? p->comm : NULL,
 		.cgroup = p ? p->cgroup : (struct dbf_str){ 0 },
 		.fd = -1,

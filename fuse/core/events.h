@@ -38,6 +38,8 @@ struct dbf_event {
 	struct dbf_str old_name;	/* a rename's; meaningful if had_name */
 	bool had_name;
 	pid_t pid;			/* 0: no process is known */
+	uid_t owner;			/* with pid: who may see it (dbf_proc's) */
+	gid_t owner_gid;
 	const char *comm;		/* with pid: NUL-terminated, raw bytes */
 	struct dbf_str cgroup;		/* with pid: len 0 when unknown */
 	int fd;				/* a hold or drop of an fd; else -1 */

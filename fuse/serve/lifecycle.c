@@ -440,6 +440,7 @@ static void view_free(struct view *v)
 	dbf_snapshot_free(v->first);
 	dbf_interner_free(v->interner);
 	dbf_classes_free(v->classes);
+	view_stream_free(&v->stream);
 }
 
 int dbf_view_run(const struct dbf_options *opts)
@@ -496,7 +497,7 @@ int dbf_view_run(const struct dbf_options *opts)
 
 	v.interner = dbf_interner_new();
 	v.classes = dbf_classes_new(DBF_CLASS_MAX);
-	if (!v.interner || !v.classes)
+	if (!v.interner || !v.classes || view_stream_init(&v.stream, o.events_backlog) < 0)
 		return fail("out of memory");
 	/*
 	 * Learn the dma-buf device while still root, so that every scan can

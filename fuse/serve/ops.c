@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -230,6 +231,33 @@ static int open_text_new(struct view *v, fuse_ino_t ino,
 	return o ? 0 : -ENOMEM;
 }
 
+/* /dmabuf/events is a stream (stream.c), every other file a text. */
+static bool is_stream(fuse_ino_t ino)
+{
+	return ino == dbf_node(DBF_KIND_FIXED, DBF_NODE_EVENTS);
+}
+
+/* A reader from now on, as the opener: it sees what the opener may see. */
+static void open_stream(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct view *v = req_view(req);
+	struct dbf_caller caller = req_caller(req);
+	struct view_reader *rd;
+	int r;
+
+	r = view_stream_open(v, &caller, fuse_req_ctx(req)->uid, &rd);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)rd;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->nonseekable = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		view_stream_release(v, rd);	/* the opener was interrupted */
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct view *v = req_view(req);
@@ -239,6 +267,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
 		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (is_stream(ino)) {
+		open_stream(req, fi);
 		return;
 	}
 	r = open_text_new(v, ino, &caller, &o);
@@ -265,10 +297,16 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct open_text *o = (struct open_text *)(uintptr_t)fi->fh;
-	const char *text = o->text;
-	size_t len = o->len;
+	const char *text;
+	size_t len;
 
-	(void)ino;
+	if (is_stream(ino)) {
+		view_stream_read(req_view(req), (struct view_reader *)(uintptr_t)fi->fh,
+				 req, size, fi->flags & O_NONBLOCK);
+		return;
+	}
+	text = o->text;
+	len = o->len;
 	/*
 	 * A read for the page cache (a private mmap faulting) carries no lock
 	 * owner, a direct read(2) that of the reader's fd table (the kernel's
@@ -296,9 +334,25 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	text_unref((struct open_text *)(uintptr_t)fi->fh);
+	if (is_stream(ino))
+		view_stream_release(req_view(req), (struct view_reader *)(uintptr_t)fi->fh);
+	else
+		text_unref((struct open_text *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
+}
+
+/* Only the stream waits; every other file is always readable. */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	if (is_stream(ino)) {
+		view_stream_poll(req_view(req), (struct view_reader *)(uintptr_t)fi->fh,
+				 req, ph);
+		return;
+	}
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLRDNORM);
 }
 
 /*
@@ -606,6 +660,7 @@ const struct fuse_lowlevel_ops view_ops = {
 	.open		= op_open,
 	.read		= op_read,
 	.release	= op_release,
+	.poll		= op_poll,
 	.opendir	= op_opendir,
 	.readdir	= op_readdir,
 	.readdirplus	= op_readdirplus,

@@ -111,6 +111,7 @@ static bool stop_asked(const struct view *v, int ms)
 static void stop_serving(struct view *v)
 {
 	view_inval_stop(v);
+	view_stream_end(v);
 	v->ended = true;
 	fuse_session_exit(v->se);
 	/* A signal wakes the loop; it may come just before the loop waits. */
@@ -136,6 +137,7 @@ static void publish(struct view *v, struct dbf_tree *t)
 	pthread_mutex_unlock(&v->lock);
 	if (t) {
 		view_note_sources(v, old->snap, t->snap);
+		view_stream_push(v, old->snap, t->snap);
 		nexp += view_inval_push(v, old, tree_ref(t), expired + nexp);
 	}
 	while (nexp)

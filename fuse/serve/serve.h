@@ -28,6 +28,23 @@ struct inval_job {
 	struct inval_job *next;
 };
 
+/* /dmabuf/events (stream.c): its ring and its readers. */
+struct view_reader;
+struct view_stream {
+	pthread_mutex_t lock;		/* guards all but nreaders */
+	struct line **ring;		/* cap lines, the newest at head - 1 */
+	unsigned int cap;
+	uint64_t head;			/* lines pushed since mount */
+	struct view_reader *readers;
+	unsigned int nreaders;		/* atomic: the receiver skips work at 0 */
+	bool ended;			/* unmounting: reads end (EOF), none waits */
+};
+
+/* Readers one user may have open at once (root: no limit). */
+#define DBF_STREAM_READERS_PER_USER	64
+/* The most one read returns (a reader asks for 128 KiB at most, as a rule). */
+#define DBF_STREAM_READ_MAX		(1U << 20)
+
 /*
  * Who writes what. lifecycle.c runs on the main thread, which becomes the
  * loop's; the receiver and the invalidation thread are receive.c's and
@@ -78,6 +95,9 @@ struct view {
 	bool failed;			/* the last rebuild failed (said once) */
 	bool lost;			/* the scanner is gone: exit 1 */
 	bool ended;			/* the receiver ended the loop */
+
+	/* Every change, for the readers of /dmabuf/events: its own lock. */
+	struct view_stream stream;
 
 	/* Main thread, through view_recv_start() and view_recv_stop(). */
 	pthread_t recv_thread;		/* reads frames, builds, publishes */
@@ -136,6 +156,24 @@ int view_inval_push(struct view *v, struct dbf_tree *old, struct dbf_tree *new,
 		    struct dbf_tree *out[2]);
 int view_inval_start(struct view *v);
 void view_inval_stop(struct view *v);
+
+/* stream.c */
+int view_stream_init(struct view_stream *s, unsigned int cap);
+void view_stream_free(struct view_stream *s);
+/* A reader for caller @c (fsuid @uid), from now on; -EMFILE past the cap. */
+int view_stream_open(struct view *v, const struct dbf_caller *c, uid_t uid,
+		     struct view_reader **out);
+void view_stream_release(struct view *v, struct view_reader *r);
+/* Answer now, or (unless @nonblock: EAGAIN) once there is a line for @r. */
+void view_stream_read(struct view *v, struct view_reader *r, fuse_req_t req,
+		      size_t size, bool nonblock);
+void view_stream_poll(struct view *v, struct view_reader *r, fuse_req_t req,
+		      struct fuse_pollhandle *ph);
+/* The receiver, after each rebuild: the changes from @a to @b. */
+void view_stream_push(struct view *v, const struct dbf_snapshot *a,
+		      const struct dbf_snapshot *b);
+/* Unmounting: what readers have left, then the end of the stream. */
+void view_stream_end(struct view *v);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops view_ops;

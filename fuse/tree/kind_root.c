@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The fixed nodes: the root, the top directory of each kind (by-inode/,
- * by-name/, ...) and the files summary, metrics and usage.svg. This kind
+ * by-name/, ...) and the files summary, metrics, usage.svg and events. This kind
  * serves the root and the files; a top directory is served by its kind.
  * The root's version is tree.c's: it follows whether by-cgroup/ splits.
  */
@@ -25,6 +25,8 @@ static const struct {
 	[DBF_NODE_SUMMARY] = { "summary", DBF_KIND_FIXED },
 	[DBF_NODE_METRICS] = { "metrics", DBF_KIND_FIXED },
 	[DBF_NODE_USAGE_SVG] = { "usage.svg", DBF_KIND_FIXED },
+	/* a file whose reads block: fuse/serve/ streams it */
+	[DBF_NODE_EVENTS] = { "events", DBF_KIND_FIXED },
 };
 
 /* The root lists every other fixed node, in key order. */

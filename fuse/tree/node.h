@@ -45,6 +45,7 @@ enum {
 	DBF_NODE_SUMMARY,
 	DBF_NODE_METRICS,	/* docs/metrics.md */
 	DBF_NODE_USAGE_SVG,
+	DBF_NODE_EVENTS,	/* a stream: fuse/serve/stream.c, docs/events.md */
 	DBF_NODE_END
 };
 

@@ -577,7 +577,7 @@ Test(tree, root_and_summary)
 	char name[256];
 
 	assert_ls(t, ROOT, "by-inode|by-name|by-exporter|by-pid|by-cgroup|by-device|summary|"
-		  "metrics|usage.svg");
+		  "metrics|usage.svg|events");
 	cr_assert_eq(dbf_tree_getattr(t, ROOT, &st), 0);
 	cr_assert_eq(st.st_mode, S_IFDIR | 0555);
 	cr_assert_eq(st.st_nlink, 8);		/* ., .. and the six by-* */
@@ -588,7 +588,7 @@ Test(tree, root_and_summary)
 	cr_assert_eq(dbf_tree_parent(t, ROOT), ROOT);
 
 	/* each entry is its fixed node, and looks up as the listing says */
-	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_USAGE_SVG; key++) {
+	for (int key = DBF_NODE_BY_INODE; key <= DBF_NODE_EVENTS; key++) {
 		struct stat by_child;
 
 		cr_assert_eq(dbf_tree_child(t, ROOT, (size_t)(key - DBF_NODE_BY_INODE),
@@ -600,13 +600,13 @@ Test(tree, root_and_summary)
 		cr_assert_eq(st.st_nlink, by_child.st_nlink);
 		cr_assert_eq(dbf_tree_parent(t, node), ROOT);
 	}
-	cr_assert_eq(dbf_tree_child(t, ROOT, 9, &DBF_CALLER_ROOT, name, &node, &st), -ENOENT);
+	cr_assert_eq(dbf_tree_child(t, ROOT, 10, &DBF_CALLER_ROOT, name, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "by-foo", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 	cr_assert_eq(dbf_tree_lookup(t, ROOT, "Summary", &DBF_CALLER_ROOT, &node, &st), -ENOENT);
 
-	/* summary, metrics and usage.svg are the files: size 0, rendered at open */
-	for (int key = DBF_NODE_SUMMARY; key <= DBF_NODE_USAGE_SVG; key++) {
+	/* summary, metrics, usage.svg and events are the files: size 0 */
+	for (int key = DBF_NODE_SUMMARY; key <= DBF_NODE_EVENTS; key++) {
 		uint64_t file = dbf_node(DBF_KIND_FIXED, (uint64_t)key);
 
 		cr_assert_eq(dbf_tree_getattr(t, file, &st), 0);

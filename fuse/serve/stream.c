@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dmabuf/events: every change, one text line each, to every reader from
+ * the moment it opened (docs/events.md). The receiver pushes the lines of
+ * each rebuild into one ring; a read takes what its opener may see and,
+ * when there is nothing, waits: the request is answered later, by the
+ * push that brings a line for it (or by an interrupt). A reader too slow
+ * for the ring loses its oldest lines and is told how many.
+ *
+ * One lock, the stream's, guards everything here. Lock order: a request's
+ * own lock (libfuse holds it around an interrupt callback), then ours,
+ * then libfuse's session lock (taken as we reply).
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "log.h"
+
+struct line {
+	uint64_t seq;
+	struct dbf_proc who;		/* pid 0: about no process, for everyone */
+	size_t len;
+	char text[];
+};
+
+struct wait {
+	fuse_req_t req;
+	size_t size;
+	struct wait *next;
+};
+
+struct view_reader {
+	struct view_reader *next, **pprev;
+	struct dbf_caller caller;	/* the opener's */
+	uid_t uid;			/* the opener's, for the per-user cap */
+	uint64_t seq;			/* the next line to look at */
+	uint64_t avail;			/* lines from seq on it may read */
+	uint64_t lost;			/* lines it may read, overwritten */
+	size_t part;			/* bytes of line seq already read */
+	struct wait *waits;		/* reads parked, oldest first */
+	struct fuse_pollhandle *ph;	/* a poll waiting, or NULL */
+};
+
+static bool may_read(const struct view_reader *r, const struct line *l)
+{
+	return !l->who.pid || dbf_caller_sees(&r->caller, &l->who);
+}
+
+static struct line *ring_at(const struct view_stream *s, uint64_t seq)
+{
+	return s->ring[seq % s->cap];
+}
+
+int view_stream_init(struct view_stream *s, unsigned int cap)
+{
+	s->ring = calloc(cap, sizeof(*s->ring));
+	if (!s->ring)
+		return -ENOMEM;
+	s->cap = cap;
+	pthread_mutex_init(&s->lock, NULL);
+	return 0;
+}
+
+void view_stream_free(struct view_stream *s)
+{
+	if (!s->ring)
+		return;
+	for (unsigned int i = 0; i < s->cap; i++)
+		free(s->ring[i]);
+	free(s->ring);
+	s->ring = NULL;
+	pthread_mutex_destroy(&s->lock);
+}
+
+int view_stream_open(struct view *v, const struct dbf_caller *c, uid_t uid,
+		     struct view_reader **out)
+{
+	struct view_stream *s = &v->stream;
+	struct view_reader *r, *it;
+	unsigned int mine = 0;
+
+	pthread_mutex_lock(&s->lock);
+	/* One user cannot take every reader (a shared mount's neighbours). */
+	for (it = s->readers; it; it = it->next)
+		mine += it->uid == uid;
+	if (uid && mine >= DBF_STREAM_READERS_PER_USER) {
+		pthread_mutex_unlock(&s->lock);
+		return -EMFILE;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		pthread_mutex_unlock(&s->lock);
+		return -ENOMEM;
+	}
+	r->caller = *c;
+	r->uid = uid;
+	r->seq = s->head;
+	r->next = s->readers;
+	r->pprev = &s->readers;
+	if (s->readers)
+		s->readers->pprev = &r->next;
+	s->readers = r;
+	__atomic_add_fetch(&s->nreaders, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&s->lock);
+	*out = r;
+	return 0;
+}
+
+void view_stream_release(struct view *v, struct view_reader *r)
+{
+	struct view_stream *s = &v->stream;
+
+	pthread_mutex_lock(&s->lock);
+	*r->pprev = r->next;
+	if (r->next)
+		r->next->pprev = r->pprev;
+	__atomic_sub_fetch(&s->nreaders, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&s->lock);
+	/* The kernel releases a file only once its reads are answered. */
+	while (r->waits) {
+		struct wait *w = r->waits;
+
+		r->waits = w->next;
+		fuse_reply_err(w->req, EBADF);
+		free(w);
+	}
+	if (r->ph)
+		fuse_pollhandle_destroy(r->ph);
+	free(r);
+}
+
+/* Has @r anything to read (a line, or news of lines lost)? Locked. */
+static bool readable(const struct view_reader *r)
+{
+	return r->avail || r->lost;
+}
+
+/*
+ * Up to @size bytes of whole lines for @r into @buf, a part of one line
+ * only when @size cannot hold it. Locked. Returns the length.
+ */
+static size_t take(struct view_stream *s, struct view_reader *r, char *buf,
+		   size_t size)
+{
+	size_t n = 0;
+
+	if (r->lost) {
+		char note[64];
+		struct timespec now;
+		struct tm tm;
+		int len;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		len = snprintf(note, sizeof(note),
+			       "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ lost count=%llu\n",
+			       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			       tm.tm_min, tm.tm_sec, now.tv_nsec,
+			       (unsigned long long)r->lost);
+		if ((size_t)len > size)
+			return 0;	/* no reader asks for less than a line */
+		memcpy(buf, note, (size_t)len);
+		n = (size_t)len;
+		r->lost = 0;
+	}
+	while (r->seq < s->head && n < size) {
+		const struct line *l = ring_at(s, r->seq);
+		size_t rest;
+
+		if (!may_read(r, l)) {
+			r->seq++;
+			continue;
+		}
+		rest = l->len - r->part;
+		if (rest > size - n) {
+			if (n)
+				break;	/* whole lines while they fit */
+			memcpy(buf, l->text + r->part, size);
+			r->part += size;
+			return size;
+		}
+		memcpy(buf + n, l->text + r->part, rest);
+		n += rest;
+		r->part = 0;
+		r->seq++;
+		r->avail--;
+	}
+	return n;
+}
+
+/* Answer @req with what @r has; false when it has nothing. Locked. */
+static bool answer(struct view_stream *s, struct view_reader *r, fuse_req_t req,
+		   size_t size)
+{
+	char *buf;
+	size_t n;
+
+	if (!readable(r))
+		return false;
+	if (size > DBF_STREAM_READ_MAX)
+		size = DBF_STREAM_READ_MAX;
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return true;
+	}
+	n = take(s, r, buf, size);
+	if (n)
+		fuse_reply_buf(req, buf, n);
+	else
+		fuse_reply_err(req, EINVAL);	/* too small for the loss line */
+	free(buf);
+	return true;
+}
+
+/*
+ * An interrupted read that waits: answer it EINTR. The reader may be gone
+ * by now (answered, then closed), so look for the request in every one.
+ */
+static void on_interrupt(fuse_req_t req, void *data)
+{
+	struct view_stream *s = data;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct view_reader *r = s->readers; r; r = r->next) {
+		for (struct wait **pw = &r->waits; *pw; pw = &(*pw)->next) {
+			struct wait *w = *pw;
+
+			if (w->req != req)
+				continue;
+			*pw = w->next;
+			free(w);
+			fuse_reply_err(req, EINTR);
+			pthread_mutex_unlock(&s->lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void view_stream_read(struct view *v, struct view_reader *r, fuse_req_t req,
+		      size_t size, bool nonblock)
+{
+	struct view_stream *s = &v->stream;
+	struct wait *w, **pw;
+
+	/* Before our lock (see the lock order); it may call on_interrupt() now. */
+	fuse_req_interrupt_func(req, on_interrupt, s);
+	pthread_mutex_lock(&s->lock);
+	/* Reads are answered in order: none passes one that waits. */
+	if (!r->waits && answer(s, r, req, size))
+		goto out;
+	if (s->ended) {
+		fuse_reply_buf(req, NULL, 0);	/* the end of the stream */
+		goto out;
+	}
+	if (nonblock) {
+		fuse_reply_err(req, EAGAIN);
+		goto out;
+	}
+	if (fuse_req_interrupted(req)) {
+		fuse_reply_err(req, EINTR);
+		goto out;
+	}
+	w = malloc(sizeof(*w));
+	if (!w) {
+		fuse_reply_err(req, ENOMEM);
+		goto out;
+	}
+	*w = (struct wait){ .req = req, .size = size };
+	for (pw = &r->waits; *pw; pw = &(*pw)->next)
+		;
+	*pw = w;
+out:
+	pthread_mutex_unlock(&s->lock);
+}
+
+void view_stream_poll(struct view *v, struct view_reader *r, fuse_req_t req,
+		      struct fuse_pollhandle *ph)
+{
+	struct view_stream *s = &v->stream;
+	unsigned int revents = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if ((readable(r) && !r->waits) || s->ended)
+		revents = POLLIN | POLLRDNORM;
+	if (ph) {
+		/* The newest poll is the one to wake. */
+		if (r->ph)
+			fuse_pollhandle_destroy(r->ph);
+		r->ph = revents ? NULL : ph;
+		if (revents)
+			fuse_pollhandle_destroy(ph);
+	}
+	pthread_mutex_unlock(&s->lock);
+	fuse_reply_poll(req, revents);
+}
+
+/* Put @l at the ring's head, making room; every reader counts it. Locked. */
+static void push_line(struct view_stream *s, struct line *l)
+{
+	if (s->head >= s->cap) {
+		const struct line *old = ring_at(s, s->head - s->cap);
+
+		/* Readers still before it lose it. */
+		for (struct view_reader *r = s->readers; r; r = r->next) {
+			if (r->seq != old->seq)
+				continue;
+			if (may_read(r, old)) {
+				r->lost++;
+				r->avail--;
+			}
+			r->seq++;
+			r->part = 0;
+		}
+		free(s->ring[s->head % s->cap]);
+	}
+	l->seq = s->head;
+	s->ring[s->head % s->cap] = l;
+	s->head++;
+	for (struct view_reader *r = s->readers; r; r = r->next)
+		r->avail += may_read(r, l);
+}
+
+struct pusher {
+	struct view_stream *s;
+	FILE *f;
+	char *text;
+	size_t len;
+};
+
+static int push_event(void *ctx, const struct dbf_event *ev)
+{
+	struct pusher *p = ctx;
+	struct line *l;
+	int r;
+
+	rewind(p->f);
+	r = dbf_event_text(p->f, ev);
+	if (r == 0 && fflush(p->f))
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+	l = malloc(sizeof(*l) + p->len);
+	if (!l)
+		return -ENOMEM;
+	l->who = (struct dbf_proc){ .pid = ev->pid, .owner = ev->owner,
+				    .owner_gid = ev->owner_gid };
+	l->len = p->len;
+	memcpy(l->text, p->text, p->len);
+	push_line(p->s, l);
+	return 0;
+}
+
+/* Every reader that can now read: its waiting reads, then its poll. Locked. */
+static void wake(struct view_stream *s)
+{
+	for (struct view_reader *r = s->readers; r; r = r->next) {
+		while (r->waits && readable(r)) {
+			struct wait *w = r->waits;
+
+			r->waits = w->next;
+			answer(s, r, w->req, w->size);
+			free(w);
+		}
+		if (r->ph && readable(r)) {
+			fuse_lowlevel_notify_poll(r->ph);
+			fuse_pollhandle_destroy(r->ph);
+			r->ph = NULL;
+		}
+	}
+}
+
+void view_stream_push(struct view *v, const struct dbf_snapshot *a,
+		      const struct dbf_snapshot *b)
+{
+	struct view_stream *s = &v->stream;
+	struct pusher p = { .s = s };
+	int r;
+
+	/* Nobody reads: no lines to make (a reader sees those after it opened). */
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE))
+		return;
+	p.f = open_memstream(&p.text, &p.len);
+	if (!p.f) {
+		dbf_log(LOG_WARNING, "events: out of memory; a scan's events are lost");
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	r = dbf_events_diff(a, b, push_event, &p);
+	wake(s);
+	pthread_mutex_unlock(&s->lock);
+	fclose(p.f);
+	free(p.text);
+	if (r < 0)
+		dbf_log(LOG_WARNING, "events: %s; a scan's events are lost", strerror(-r));
+}
+
+void view_stream_end(struct view *v)
+{
+	struct view_stream *s = &v->stream;
+
+	pthread_mutex_lock(&s->lock);
+	s->ended = true;
+	wake(s);
+	for (struct view_reader *r = s->readers; r; r = r->next) {
+		while (r->waits) {
+			struct wait *w = r->waits;
+
+			r->waits = w->next;
+			fuse_reply_buf(w->req, NULL, 0);
+			free(w);
+		}
+		if (r->ph) {
+			fuse_lowlevel_notify_poll(r->ph);
+			fuse_pollhandle_destroy(r->ph);
+			r->ph = NULL;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
