@@ -256,12 +256,16 @@ static int names(struct ctx *x, const struct dbf_tree *t, unsigned int top)
 	__do_free struct dbf_group_row *rows = NULL;
 	__do_free struct group *g = NULL;
 	size_t ng, keep;
-	uint32_t rest_buffers = 0;
-	uint64_t rest_bytes = 0;
+	uint32_t rest_buffers = 0, named_buffers = 0;
+	uint64_t rest_bytes = 0, named_bytes = 0;
 	int r = dbf_tree_group_rows(t, DBF_KIND_NAME, &rows, &ng);
 
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < ng; i++) {
+		named_buffers += rows[i].buffers;
+		named_bytes += rows[i].bytes;
+	}
 	g = calloc(ng + 1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
@@ -277,18 +281,23 @@ static int names(struct ctx *x, const struct dbf_tree *t, unsigned int top)
 
 	/*
 	 * A name may be any bytes, "other" too: the rest is the one series
-	 * with an "other" label instead of a name.
+	 * with an "other" label instead of a name, and the buffers without a
+	 * name one with "unnamed", so that the family adds up to the totals.
 	 */
 	family(x, "dmabuf_name_buffers", NULL,
-	       "Named dma-bufs by name, for the names with the most bytes; the series labelled other instead of name: all other names.");
+	       "dma-bufs by name, for the names with the most bytes; labelled other instead of name: all other names; unnamed: buffers without a name.");
 	for (size_t i = 0; i < keep; i++)
 		series(x, "dmabuf_name_buffers", "name", g[i].key, g[i].buffers);
 	series_c(x, "dmabuf_name_buffers", "other", "true", rest_buffers);
+	series_c(x, "dmabuf_name_buffers", "unnamed", "true",
+		 t->snap->nbufs - named_buffers);
 	family(x, "dmabuf_name_bytes", "bytes",
-	       "Bytes of named dma-bufs by name, as dmabuf_name_buffers.");
+	       "Bytes of dma-bufs by name, as dmabuf_name_buffers.");
 	for (size_t i = 0; i < keep; i++)
 		series(x, "dmabuf_name_bytes", "name", g[i].key, g[i].bytes);
 	series_c(x, "dmabuf_name_bytes", "other", "true", rest_bytes);
+	series_c(x, "dmabuf_name_bytes", "unnamed", "true",
+		 t->snap->total_bytes - named_bytes);
 	return 0;
 }
 

@@ -162,14 +162,14 @@ Test(metrics, vgem_totals)
 	cr_assert_str_eq(t + strlen(t) - 6, "# EOF\n");
 	assert_lines(t);
 	/*
-	 * 16 totals, 2 by exporter, 2 x 13 by name, 3 x 11 by cgroup (nine
+	 * 16 totals, 2 by exporter, 2 x 14 by name, 3 x 11 by cgroup (nine
 	 * paths, unknown, other), 5 x 6 by process
 	 */
 	size_t samples = 0;
 
 	for (const char *l = t; (l = strchr(l, '\n')); l++)
 		samples += l[1] == 'd';
-	cr_assert_eq(samples + (t[0] == 'd'), 107);
+	cr_assert_eq(samples + (t[0] == 'd'), 109);
 	free(t);
 	dbf_tree_free(v);
 }
@@ -193,7 +193,8 @@ Test(metrics, vgem_names)
 		      "dmabuf_name_buffers{name=\"tab\\\\011here\"} 1\n"
 		      "dmabuf_name_buffers{name=\"with space\"} 1\n"
 		      "dmabuf_name_buffers{name=\"カメラ\"} 1\n"
-		      "dmabuf_name_buffers{other=\"true\"} 0\n");
+		      "dmabuf_name_buffers{other=\"true\"} 0\n"
+		      "dmabuf_name_buffers{unnamed=\"true\"} 1\n");
 	assert_series(t, "dmabuf_name_bytes",
 		      "dmabuf_name_bytes{name=\"%41\"} 65536\n"
 		      "dmabuf_name_bytes{name=\"..\"} 65536\n"
@@ -207,7 +208,8 @@ Test(metrics, vgem_names)
 		      "dmabuf_name_bytes{name=\"tab\\\\011here\"} 65536\n"
 		      "dmabuf_name_bytes{name=\"with space\"} 65536\n"
 		      "dmabuf_name_bytes{name=\"カメラ\"} 65536\n"
-		      "dmabuf_name_bytes{other=\"true\"} 0\n");
+		      "dmabuf_name_bytes{other=\"true\"} 0\n"
+		      "dmabuf_name_bytes{unnamed=\"true\"} 65536\n");
 	free(t);
 	dbf_tree_free(v);
 }
@@ -332,11 +334,13 @@ Test(metrics, top_bounds_the_series)
 	assert_series(t, "dmabuf_name_bytes",
 		      "dmabuf_name_bytes{name=\"CAMERA\"} 4194304\n"
 		      "dmabuf_name_bytes{name=\"FRAMEBUFFER\"} 524288\n"
-		      "dmabuf_name_bytes{other=\"true\"} 917504\n");
+		      "dmabuf_name_bytes{other=\"true\"} 917504\n"
+		      "dmabuf_name_bytes{unnamed=\"true\"} 65536\n");
 	assert_series(t, "dmabuf_name_buffers",
 		      "dmabuf_name_buffers{name=\"CAMERA\"} 3\n"
 		      "dmabuf_name_buffers{name=\"FRAMEBUFFER\"} 1\n"
-		      "dmabuf_name_buffers{other=\"true\"} 10\n");
+		      "dmabuf_name_buffers{other=\"true\"} 10\n"
+		      "dmabuf_name_buffers{unnamed=\"true\"} 1\n");
 	/*
 	 * / and /system.slice are kept; no process's own cgroup is, so the
 	 * rest is every held buffer.
@@ -483,7 +487,8 @@ Test(metrics, hostile_values)
 		      "dmabuf_name_bytes{name=\"new\\\\012line\"} 131072\n"
 		      "dmabuf_name_bytes{name=\"x\\\\012Total 0 devices attached\"} 1024\n"
 		      "dmabuf_name_bytes{name=\"y\\\\012\\\\012Total 9 objects, 1 bytes\"} 2048\n"
-		      "dmabuf_name_bytes{other=\"true\"} 0\n");
+		      "dmabuf_name_bytes{other=\"true\"} 0\n"
+		      "dmabuf_name_bytes{unnamed=\"true\"} 0\n");
 	/* 300 holds 21 (64 KiB) and 22 (4 KiB), alone: 69632 bytes, all its PSS */
 	assert_series(t, "dmabuf_cgroup_buffers",
 		      "dmabuf_cgroup_buffers{cgroup=\"/\"} 2\n"
