@@ -68,10 +68,25 @@ int view_stream_init(struct view_stream *s, unsigned int cap)
 	return 0;
 }
 
+/* After the session: readers the kernel had no time to release go too. */
 void view_stream_free(struct view_stream *s)
 {
 	if (!s->ring)
 		return;
+	while (s->readers) {
+		struct view_reader *r = s->readers;
+
+		s->readers = r->next;
+		while (r->waits) {	/* view_stream_end() answered them */
+			struct wait *w = r->waits;
+
+			r->waits = w->next;
+			free(w);
+		}
+		if (r->ph)
+			fuse_pollhandle_destroy(r->ph);
+		free(r);
+	}
 	for (unsigned int i = 0; i < s->cap; i++)
 		free(s->ring[i]);
 	free(s->ring);
