@@ -29,6 +29,11 @@ DBF_ARM64_PACKAGES=(
 	qemu-system-arm
 )
 
+# A kernel's build tools (kernel/build), beyond the packages above.
+# scripts/test installs them up front, since the kernel suite runs beside
+# others.
+DBF_KERNEL_PACKAGES=(make bc flex bison libelf-dev libssl-dev patch)
+
 # Is $1 installed? A plain name means the native architecture's (or an
 # arch: all package): with libsystemd-dev:arm64 installed, dpkg-query
 # answers for it when asked for "libsystemd-dev".
