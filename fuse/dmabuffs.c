@@ -296,6 +296,8 @@ static int run_watch(struct dbf_options *o, bool json)
 			nap(o->refresh_ms);
 			continue;
 		}
+		/* The kernel's way with names does not change: learn it once. */
+		o->scan.names_escaped |= next->names_escaped;
 		if (prev) {
 			r = dbf_events_diff(prev, next, print_event, &json);
 			if (!r && fflush(stdout) == EOF)

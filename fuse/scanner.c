@@ -315,6 +315,8 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 				opts.dmabuf_dev = snap->dmabuf_dev;
 				opts.dev_src = snap->dev_src;
 			}
+			/* So does the way it prints names. */
+			opts.names_escaped |= snap->names_escaped;
 			note_unknown_cgroups(snap, &said_cgroups);
 			r = dbf_wire_encode(snap, &bytes, &len);
 			dbf_snapshot_free(snap);

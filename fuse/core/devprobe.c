@@ -115,7 +115,21 @@ static int from_drm_cards(void)
 	return fd;
 }
 
-int dbf_dmabuf_dev_probe(uint64_t *dev)
+/* Does our buffer's fdinfo have the series' "attachments" line? */
+static bool fdinfo_of_series(int fd)
+{
+	struct dbf_buf_io io = { 0 };
+	char path[64];
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	yes = dbf_read_at(AT_FDCWD, path, &io) == 0 && io.len &&
+	      memmem(io.p, io.len, "\nattachments:\t", 14);
+	free(io.p);
+	return yes;
+}
+
+int dbf_dmabuf_dev_probe(uint64_t *dev, bool *escaped)
 {
 	int (*const exporters[])(void) = { from_heap, from_udmabuf, from_drm_cards };
 
@@ -128,6 +142,7 @@ int dbf_dmabuf_dev_probe(uint64_t *dev)
 		if (fstat(fd, &st) < 0)
 			continue;
 		*dev = st.st_dev;
+		*escaped = fdinfo_of_series(fd);
 		return 0;
 	}
 	return -ENODEV;
@@ -136,10 +151,12 @@ int dbf_dmabuf_dev_probe(uint64_t *dev)
 void dbf_scan_opts_probe(struct dbf_scan_opts *o)
 {
 	uint64_t dev;
+	bool escaped;
 
 	if (o->dev_src == DBF_DEV_NONE && geteuid() == 0 &&
-	    !strcmp(o->proc_root, "/proc") && dbf_dmabuf_dev_probe(&dev) == 0) {
+	    !strcmp(o->proc_root, "/proc") && dbf_dmabuf_dev_probe(&dev, &escaped) == 0) {
 		o->dmabuf_dev = dev;
 		o->dev_src = DBF_DEV_PROBE;
+		o->names_escaped |= escaped;
 	}
 }

@@ -7,16 +7,18 @@
 #ifndef DMABUFFS_DEVPROBE_H
 #define DMABUFFS_DEVPROBE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
  * Export one small buffer from whatever exporter this machine has (the
  * system dma-heap, udmabuf, a DRM device's dumb buffers), fstat() it and
  * free it. Needs the exporter's device nodes, which are usually root's.
- * Sets *dev (makedev() form) and returns 0, or -ENODEV when no exporter
- * could be used.
+ * Sets *dev (makedev() form) and *escaped (its fdinfo is the series', so
+ * the kernel escapes names: kernel/patches) and returns 0, or -ENODEV when
+ * no exporter could be used.
  */
-int dbf_dmabuf_dev_probe(uint64_t *dev);
+int dbf_dmabuf_dev_probe(uint64_t *dev, bool *escaped);
 
 struct dbf_scan_opts;
 

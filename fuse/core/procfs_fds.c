@@ -123,8 +123,13 @@ static int scan_dmabuf_fd(int piddir, int *fdinfo_dir, int fddir,
 		learn_dev(fddir, fdname, &fi, b);
 	}
 
-	if (fi.has_name && !names_equal(fi.name, link_name) &&
-	    escapes_to(link_name, fi.name))
+	/*
+	 * Escaping shows where a name has bytes to escape; the fdinfo field
+	 * "attachments" comes with the same series (kernel/patches), and is
+	 * in every fdinfo of a dma-buf.
+	 */
+	if ((fi.has_name && !names_equal(fi.name, link_name) &&
+	     escapes_to(link_name, fi.name)) || fi.has_attachments)
 		dbf_builder_set_names_escaped(b);
 
 	f = dbf_buf_fact_init(fi.ino, DBF_SRC_FDINFO);

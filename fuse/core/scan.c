@@ -277,6 +277,8 @@ int dbf_scan(const struct dbf_scan_opts *opts, const struct dbf_snapshot *prev,
 		return -ENOMEM;
 	if (opts->dev_src != DBF_DEV_NONE)
 		dbf_builder_set_dmabuf_dev(b, opts->dmabuf_dev, opts->dev_src);
+	if (opts->names_escaped)
+		dbf_builder_set_names_escaped(b);
 	if (opts->bpf) {
 		/* The same facts, from the kernel's iterators instead of /proc. */
 		dbf_builder_set_scanner(b, DBF_SCANNER_BPF);

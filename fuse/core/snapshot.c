@@ -789,6 +789,7 @@ static int finish(struct dbf_builder *b, struct dbf_snapshot *s,
 	s->device_sources = b->device_sources;
 	s->dmabuf_dev = b->dmabuf_dev;
 	s->dev_src = b->dev_src;
+	s->names_escaped = b->names_escaped;
 	s->bufinfo_err = b->bufinfo_err;
 	s->nprocs_scanned = b->nprocs_scanned;
 	s->bufinfo_noino = b->noino;

@@ -137,6 +137,7 @@ struct dbf_snapshot {
 	/* The dma-buf filesystem's device, against which maps lines are checked. */
 	uint64_t dmabuf_dev;		/* makedev() form; meaningful if dev_src */
 	unsigned int dev_src;		/* DBF_DEV_*: how it was learned, 0: never */
+	bool names_escaped;		/* the kernel escapes names: learned */
 	uint64_t scan_ns;		/* how long the scan took */
 	int bufinfo_err;		/* errno why bufinfo was not used, or 0 */
 	size_t nprocs_scanned;
@@ -160,6 +161,13 @@ struct dbf_scan_opts {
 	 */
 	uint64_t dmabuf_dev;
 	unsigned int dev_src;
+	/*
+	 * The kernel escapes names in fdinfo and bufinfo (kernel/patches),
+	 * if an earlier scan learned so: a scan that sees no witness itself
+	 * (no fd of a buffer whose name has bytes to escape, no fdinfo of
+	 * the series) still reads bufinfo's names right.
+	 */
+	bool names_escaped;
 	/*
 	 * Loaded BPF iterators (bpf_scan.h): read fds and mappings through
 	 * them instead of /proc. NULL: procfs.

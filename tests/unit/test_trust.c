@@ -257,7 +257,8 @@ Test(trust, owner_is_whom_procfs_lets_in)
 Test(trust, probe_finds_the_pseudo_filesystem_or_nothing)
 {
 	uint64_t dev = 12345;
-	int r = dbf_dmabuf_dev_probe(&dev);
+	bool escaped;
+	int r = dbf_dmabuf_dev_probe(&dev, &escaped);
 
 	if (r == -ENODEV) {
 		cr_assert_eq(dev, 12345);
