@@ -267,6 +267,13 @@ static void put_time(FILE *out, struct timespec t)
 	fprintf(out, "%s.%09ldZ", buf, t.tv_nsec);
 }
 
+int dbf_event_lost_text(FILE *out, struct timespec t, uint64_t count)
+{
+	put_time(out, t);
+	fprintf(out, " lost count=%" PRIu64 "\n", count);
+	return ferror(out) ? -EIO : 0;
+}
+
 /* key="escaped", or key=- when unknown. */
 static int text_field(FILE *out, const char *key, struct dbf_str v, bool known)
 {

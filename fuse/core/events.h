@@ -70,5 +70,7 @@ const char *dbf_event_name(unsigned int kind);
  */
 int dbf_event_text(FILE *out, const struct dbf_event *ev);
 int dbf_event_json(FILE *out, const struct dbf_event *ev);
+/* The line that tells a reader @count lines it may see are lost, at @t. */
+int dbf_event_lost_text(FILE *out, struct timespec t, uint64_t count);
 
 #endif

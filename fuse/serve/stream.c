@@ -24,7 +24,9 @@
 
 struct line {
 	uint64_t seq;
-	struct dbf_proc who;		/* pid 0: about no process, for everyone */
+	pid_t pid;			/* 0: about no process, for everyone */
+	uid_t owner;			/* with pid: the process's dbf_proc owner */
+	gid_t owner_gid;
 	size_t len;
 	char text[];
 };
@@ -49,7 +51,35 @@ struct view_reader {
 
 static bool may_read(const struct view_reader *r, const struct line *l)
 {
-	return !l->who.pid || dbf_caller_sees(&r->caller, &l->who);
+	const struct dbf_proc who = { .pid = l->pid, .owner = l->owner,
+				      .owner_gid = l->owner_gid };
+
+	return !l->pid || dbf_caller_sees(&r->caller, &who);
+}
+
+/* @r's parked reads: answered with @err (0: the end of the file), or not at all (-1). */
+static void drop_waits(struct view_reader *r, int err)
+{
+	while (r->waits) {
+		struct wait *w = r->waits;
+
+		r->waits = w->next;
+		if (err > 0)
+			fuse_reply_err(w->req, err);
+		else if (err == 0)
+			fuse_reply_buf(w->req, NULL, 0);
+		free(w);
+	}
+}
+
+/* Wake @r's poll, if one waits. */
+static void wake_poll(struct view_reader *r)
+{
+	if (r->ph) {
+		fuse_lowlevel_notify_poll(r->ph);
+		fuse_pollhandle_destroy(r->ph);
+		r->ph = NULL;
+	}
 }
 
 static struct line *ring_at(const struct view_stream *s, uint64_t seq)
@@ -76,12 +106,7 @@ void view_stream_free(struct view_stream *s)
 		struct view_reader *r = s->readers;
 
 		s->readers = r->next;
-		while (r->waits) {	/* view_stream_end() answered them */
-			struct wait *w = r->waits;
-
-			r->waits = w->next;
-			free(w);
-		}
+		drop_waits(r, -1);	/* view_stream_end() answered them */
 		if (r->ph)
 			fuse_pollhandle_destroy(r->ph);
 		free(r);
@@ -138,13 +163,7 @@ void view_stream_release(struct view *v, struct view_reader *r)
 	__atomic_sub_fetch(&s->nreaders, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&s->lock);
 	/* The kernel releases a file only once its reads are answered. */
-	while (r->waits) {
-		struct wait *w = r->waits;
-
-		r->waits = w->next;
-		fuse_reply_err(w->req, EBADF);
-		free(w);
-	}
+	drop_waits(r, EBADF);
 	if (r->ph)
 		fuse_pollhandle_destroy(r->ph);
 	free(r);
@@ -166,19 +185,17 @@ static size_t take(struct view_stream *s, struct view_reader *r, char *buf,
 	size_t n = 0;
 
 	if (r->lost) {
-		char note[64];
+		char note[80];
 		struct timespec now;
-		struct tm tm;
-		int len;
+		FILE *f = fmemopen(note, sizeof(note), "w");
+		long len;
 
+		if (!f)
+			return 0;
 		clock_gettime(CLOCK_REALTIME, &now);
-		gmtime_r(&now.tv_sec, &tm);
-		len = snprintf(note, sizeof(note),
-			       "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ lost count=%llu\n",
-			       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			       tm.tm_min, tm.tm_sec, now.tv_nsec,
-			       (unsigned long long)r->lost);
-		if ((size_t)len > size)
+		len = dbf_event_lost_text(f, now, r->lost) == 0 ? ftell(f) : -1;
+		fclose(f);
+		if (len <= 0 || (size_t)len > size)
 			return 0;	/* no reader asks for less than a line */
 		memcpy(buf, note, (size_t)len);
 		n = (size_t)len;
@@ -365,8 +382,9 @@ static int push_event(void *ctx, const struct dbf_event *ev)
 	l = malloc(sizeof(*l) + p->len);
 	if (!l)
 		return -ENOMEM;
-	l->who = (struct dbf_proc){ .pid = ev->pid, .owner = ev->owner,
-				    .owner_gid = ev->owner_gid };
+	l->pid = ev->pid;
+	l->owner = ev->owner;
+	l->owner_gid = ev->owner_gid;
 	l->len = p->len;
 	memcpy(l->text, p->text, p->len);
 	push_line(p->s, l);
@@ -384,11 +402,8 @@ static void wake(struct view_stream *s)
 			answer(s, r, w->req, w->size);
 			free(w);
 		}
-		if (r->ph && readable(r)) {
-			fuse_lowlevel_notify_poll(r->ph);
-			fuse_pollhandle_destroy(r->ph);
-			r->ph = NULL;
-		}
+		if (readable(r))
+			wake_poll(r);
 	}
 }
 
@@ -425,18 +440,8 @@ void view_stream_end(struct view *v)
 	s->ended = true;
 	wake(s);
 	for (struct view_reader *r = s->readers; r; r = r->next) {
-		while (r->waits) {
-			struct wait *w = r->waits;
-
-			r->waits = w->next;
-			fuse_reply_buf(w->req, NULL, 0);
-			free(w);
-		}
-		if (r->ph) {
-			fuse_lowlevel_notify_poll(r->ph);
-			fuse_pollhandle_destroy(r->ph);
-			r->ph = NULL;
-		}
+		drop_waits(r, 0);
+		wake_poll(r);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
