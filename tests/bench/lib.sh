@@ -69,6 +69,9 @@ gen_fixture() {
 ' "$1" "$2" "$3" "$4" "${per_proc:-20}"
 }
 
+# median N...: the middle value (the upper one of an even count's two).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # write_section HEADING TEXT: replace the section HEADING of
 # docs/performance.md with TEXT (which starts with HEADING), or append it.
 write_section() {
