@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
+#include "builder.h"
 #include "helpers.h"
 
 unsigned int scan_threads;
@@ -106,4 +108,56 @@ void remove_tree(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+#define WORLD_DEV makedev(0, 10)
+
+struct dbf_snapshot *world_at(const struct buf *bufs, size_t n, const pid_t *unreadable,
+			      bool listing, struct timespec taken)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct dbf_snapshot *s;
+
+	cr_assert(b);
+	dbf_builder_set_dmabuf_dev(b, WORLD_DEV, DBF_DEV_OPTION);
+	for (size_t i = 0; i < n; i++) {
+		const struct buf *w = &bufs[i];
+		struct dbf_buf_fact f = dbf_buf_fact_init(w->ino, listing ? DBF_SRC_BUFINFO
+									  : DBF_SRC_FDINFO);
+		struct dbf_str devs[3];
+		uint32_t nd = 0;
+
+		while (nd < 3 && w->devices[nd]) {
+			devs[nd] = (struct dbf_str){ w->devices[nd], (uint32_t)strlen(w->devices[nd]) };
+			nd++;
+		}
+		f.size = w->size;
+		f.has_size = true;
+		f.exporter = (struct dbf_str){ "drm", 3 };
+		f.has_name = w->name != NULL;
+		f.name = (struct dbf_str){ w->name, w->name ? (uint32_t)strlen(w->name) : 0 };
+		f.name_rank = DBF_NAME_EXACT;
+		f.devices = devs;
+		f.ndevices = nd;
+		f.devices_known = listing;
+		cr_assert_eq(dbf_builder_buf(b, &f), 0);
+		for (const struct hold *h = w->h; h < w->h + 3 && h->pid; h++) {
+			struct dbf_proc_fact p = { .pid = h->pid, .start_time = h->start,
+						   .comm = h->comm,
+						   .cgroup = { "/a b", 4 } };
+
+			cr_assert_eq(dbf_builder_proc(b, &p), 0);
+			for (const int *fd = h->fds; fd < h->fds + 3 && *fd; fd++)
+				cr_assert_eq(dbf_builder_fd(b, h->pid, *fd, w->ino), 0);
+			if (h->maps)
+				cr_assert_eq(dbf_builder_maps(b, h->pid, w->ino, WORLD_DEV, h->maps, w->size,
+							      f.name), 0);
+		}
+	}
+	for (; unreadable && *unreadable; unreadable++)
+		cr_assert_eq(dbf_builder_unreadable(b, *unreadable), 0);
+	dbf_builder_set_sources(b, DBF_SRC_FD | DBF_SRC_FDINFO | DBF_SRC_MAPS |
+				   (listing ? DBF_SRC_BUFINFO : 0), 0, 10);
+	cr_assert_eq(dbf_builder_finish(b, &taken, NULL, &s), 0);
+	return s;
 }

@@ -34,6 +34,29 @@ const struct dbf_proc *must_proc(const struct dbf_snapshot *s, pid_t pid);
 const struct dbf_holder *holder_of(const struct dbf_snapshot *s, uint64_t ino,
 				   pid_t pid);
 
+/* A made-up world for the event tests: each buffer's holders and their fds. */
+struct hold {
+	pid_t pid;
+	uint64_t start;		/* start time; 0: unknown */
+	const char *comm;
+	int fds[3];		/* ascending, 0-terminated: fd 0 is never a dma-buf here */
+	uint32_t maps;
+};
+
+struct buf {
+	uint64_t ino, size;
+	const char *name;	/* NULL: unnamed */
+	const char *devices[3];	/* NULL-terminated */
+	struct hold h[3];	/* pid 0 ends */
+};
+
+/*
+ * One snapshot of @bufs taken at @taken: exporter "drm", every process in
+ * cgroup "/a b"; @unreadable pids (0-terminated); @listing: bufinfo answered.
+ */
+struct dbf_snapshot *world_at(const struct buf *bufs, size_t n, const pid_t *unreadable,
+			      bool listing, struct timespec taken);
+
 /* Copy a fixture tree to a fresh temp dir (cp -a); returns the dir. */
 char *copy_fixture(const char *tree);
 void remove_tree(const char *dir);
