@@ -28,7 +28,7 @@ typedef _Bool bool;
 #define false 0
 
 /* include/uapi/linux/bpf.h */
-enum bpf_map_type___dbf { BPF_MAP_TYPE_PERCPU_ARRAY = 6 };
+enum bpf_map_type___dbf { BPF_MAP_TYPE_PERCPU_ARRAY = 6, BPF_MAP_TYPE_RINGBUF = 27 };
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -99,6 +99,19 @@ struct mm_struct___int_seq {
 	int mm_lock_seq;
 };
 
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
+typedef struct {
+	unsigned int val;
+} kgid_t;
+
+struct cred {
+	kuid_t uid, suid, euid, fsuid;
+	kgid_t gid, sgid, egid, fsgid;
+};
+
 struct task_struct {
 	unsigned int flags;
 	int pid;
@@ -106,6 +119,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct mm_struct *mm;
+	const struct cred *real_cred;
 };
 
 struct vm_area_struct {
@@ -146,7 +160,26 @@ struct bpf_iter__dmabuf {
 	struct dma_buf *dmabuf;
 };
 
+/* The tracer's (dmabuf_trace.bpf.c): an attachment's device, and its name. */
+struct kobject {
+	const char *name;
+};
+
+struct device {
+	const char *init_name;
+	struct kobject kobj;
+};
+
+struct dma_buf_attachment {
+	struct dma_buf *dmabuf;
+	struct device *dev;
+};
+
 #pragma clang attribute pop
+
+/* Only passed by pointer: never read. */
+struct dma_buf_export_info;
+struct dma_buf_attach_ops;
 
 /* 6.7 and later: the open-coded vma iterator's state, opaque; found by name. */
 struct bpf_iter_task_vma {
