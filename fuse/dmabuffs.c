@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@
 
 #include "config.h"
 #include "bpf_scan.h"
+#include "bpf_trace.h"
+#include "evmerge.h"
+#include "live.h"
 #include "devprobe.h"
 #include "dump.h"
 #include "events.h"
@@ -254,31 +258,83 @@ static void on_stop(int sig)
 	watch_stop = 1;
 }
 
+/* The trace source of --watch, and the stream it merges into. */
+struct watch {
+	struct dbf_trace *trace;	/* NULL: scans alone */
+	struct dbf_live *live;
+	struct dbf_evmerge *merge;
+	const struct dbf_snapshot *cur;	/* the last snapshot printed from */
+	bool json;
+	int err;			/* the first failure to print */
+};
+
 static int print_event(void *ctx, const struct dbf_event *ev)
 {
-	const bool *json = ctx;
+	const struct watch *w = ctx;
 
-	return *json ? dbf_event_json(stdout, ev) : dbf_event_text(stdout, ev);
+	return w->json ? dbf_event_json(stdout, ev) : dbf_event_text(stdout, ev);
 }
 
-/* Sleep @ms unless a signal comes first. */
-static void nap(unsigned int ms)
+static int watch_record(void *ctx, const struct dbf_trace_rec *r)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct watch *w = ctx;
+	struct dbf_event ev;
 
-	while (!watch_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	if (dbf_live_event(w->live, r, dbf_live_boot_to_real(), &ev) < 0)
+		return 0;
+	return dbf_evmerge_trace(w->merge, w->cur, &ev, print_event, w);
+}
+
+/* Print what the ring holds: how many records. */
+static int watch_drain(struct watch *w)
+{
+	int n = w->trace ? dbf_trace_consume(w->trace, watch_record, w) : 0;
+
+	if (n < 0 && n != -EIO)
+		w->err = n;
+	if (fflush(stdout) == EOF && !w->err)
+		w->err = -errno;
+	return n > 0 ? n : 0;
+}
+
+/*
+ * Sleep @ms unless a signal comes first, printing traced events as they
+ * come; after some, the next scan is due soon (50 ms), to show what the
+ * trace cannot see (the fds a process passed on, say).
+ */
+static void nap(struct watch *w, unsigned int ms)
+{
+	struct timespec now, end;
+	int left = (int)ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000;
+	while (!watch_stop && !w->err && left > 0) {
+		struct pollfd p = { .fd = w->trace ? dbf_trace_fd(w->trace) : -1, .events = POLLIN };
+
+		if (poll(&p, 1, left) > 0 && watch_drain(w) && ms > 50) {
+			nap(w, 50);
+			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (int)((end.tv_sec - now.tv_sec) * 1000 +
+			     (end.tv_nsec - now.tv_nsec + 999999) / 1000000);
+	}
 }
 
 /*
  * --watch: scan every --refresh ms and print what changed since the scan
- * before, from the first scan on. A scan that fails is skipped; the next
+ * before, from the first scan on, with the trace's events as they happen
+ * where the kernel can be traced. A scan that fails is skipped; the next
  * one is compared with the last good one.
  */
 static int run_watch(struct dbf_options *o, bool json)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct dbf_snapshot *prev = NULL, *next;
+	struct watch w = { .json = json };
+	char root[4096];
 	int r = 0;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -286,32 +342,51 @@ static int run_watch(struct dbf_options *o, bool json)
 	if (dbf_scanner_load_bpf(o->scanner, o->scan.proc_root, o->btf, o->debug,
 				 &o->scan.bpf) < 0)
 		return 1;
+	dbf_scanner_load_trace(o->scanner, o->scan.proc_root, o->btf, o->debug, &w.trace);
+	snprintf(root, sizeof(root), "%s/fs/cgroup", o->scan.sysfs_root);
+	w.merge = dbf_evmerge_new();
+	w.live = dbf_live_new(root);
+	if (!w.merge || !w.live) {
+		dbf_log(LOG_ERR, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
 	dbf_scan_opts_probe(&o->scan);
-	while (!watch_stop) {
+	while (!watch_stop && !w.err) {
+		/* Events before the scan first, against the snapshot before it. */
+		watch_drain(&w);
 		r = dbf_scan(&o->scan, prev, &next);
 		if (r < 0) {
 			dbf_log(LOG_ERR, "cannot scan %s: %s", o->scan.proc_root, strerror(-r));
 			if (!prev)
 				break;
-			nap(o->refresh_ms);
+			nap(&w, o->refresh_ms);
 			continue;
 		}
 		/* The kernel's way with names does not change: learn it once. */
 		o->scan.names_escaped |= next->names_escaped;
 		if (prev) {
-			r = dbf_events_diff(prev, next, print_event, &json);
+			r = dbf_evmerge_scan(w.merge, prev, next, print_event, &w);
 			if (!r && fflush(stdout) == EOF)
 				r = -errno;
 			dbf_snapshot_free(prev);
 		}
 		prev = next;
-		if (r < 0) {
-			dbf_log(LOG_ERR, "writing events: %s", strerror(-r));
-			break;
-		}
-		nap(o->refresh_ms);
+		w.cur = prev;
+		if (r < 0)
+			w.err = r;
+		else
+			nap(&w, o->refresh_ms);
 	}
+	if (w.err) {
+		dbf_log(LOG_ERR, "writing events: %s", strerror(-w.err));
+		r = w.err;
+	}
+out:
 	dbf_snapshot_free(prev);
+	dbf_evmerge_free(w.merge);
+	dbf_live_free(w.live);
+	dbf_trace_free(w.trace);
 	dbf_bpf_free(o->scan.bpf);
 	o->scan.bpf = NULL;
 	return r < 0;

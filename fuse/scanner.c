@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "bpf_scan.h"
+#include "bpf_trace.h"
+#include "live.h"
 #include "sandbox.h"
 #include "scanner.h"
 #include "log.h"
@@ -54,13 +56,14 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int send_frame(int err, const char *payload, size_t len)
+static int send_frame(uint32_t type, int err, const char *payload, size_t len)
 {
 	struct dbf_wire_hdr h = {
 		.magic = DBF_WIRE_MAGIC,
 		.version = DBF_WIRE_VERSION,
 		.len = (uint32_t)len,
 		.err = err,
+		.type = type,
 	};
 
 	if (write_all(FD_FRAMES, &h, sizeof(h)) < 0)
@@ -68,25 +71,110 @@ static int send_frame(int err, const char *payload, size_t len)
 	return len ? write_all(FD_FRAMES, payload, len) : 0;
 }
 
-/* Sleep one interval; false once the server has closed its end. */
-static bool wait_interval(unsigned int ms)
+/*
+ * The trace source, where the kernel could load it: records are read as
+ * they come and sent on as events, a batch a frame.
+ */
+#define BATCH		128
+/* After events, the next scan: once they settle, and not more often than this. */
+#define SETTLE_NS	(2 * 1000000ull)
+#define MIN_GAP_NS	(50 * 1000000ull)
+
+struct tracer {
+	struct dbf_trace *t;
+	struct dbf_live *live;
+	char desc[256];			/* the attach points, for the summary */
+	struct dbf_trace_rec recs[BATCH];
+	size_t n;
+	uint64_t lost;			/* ring overflows told so far */
+};
+
+static int flush(struct tracer *tr)
+{
+	struct dbf_event evs[BATCH];
+	int64_t off = dbf_live_boot_to_real();
+	size_t n = 0, len;
+	char *bytes;
+	int r;
+
+	for (size_t i = 0; i < tr->n; i++)
+		if (dbf_live_event(tr->live, &tr->recs[i], off, &evs[n]) == 0)
+			n++;
+	tr->n = 0;
+	if (!n)
+		return 0;
+	r = dbf_wire_encode_events(evs, n, &bytes, &len);
+	if (r < 0)
+		return 0;	/* no memory: these events are lost, the scan catches up */
+	r = send_frame(DBF_WIRE_EVENTS, 0, bytes, len);
+	free(bytes);
+	return r;
+}
+
+static int on_record(void *ctx, const struct dbf_trace_rec *r)
+{
+	struct tracer *tr = ctx;
+
+	tr->recs[tr->n++] = *r;
+	return tr->n == BATCH && flush(tr) < 0 ? -EPIPE : 0;
+}
+
+/* Send on what the ring holds: how many records, or -1 once the server is gone. */
+static int drain(struct tracer *tr)
+{
+	int r = dbf_trace_consume(tr->t, on_record, tr);
+	uint64_t lost;
+
+	if (r == -EPIPE || flush(tr) < 0)
+		return -1;
+	lost = dbf_trace_lost(tr->t);
+	if (lost != tr->lost) {
+		/* The scans still see where things ended up; only the steps are lost. */
+		dbf_log(LOG_NOTICE, "trace: the kernel's ring buffer was full; %llu events lost",
+			(unsigned long long)(lost - tr->lost));
+		tr->lost = lost;
+	}
+	return r < 0 ? 0 : r;
+}
+
+/*
+ * Sleep one interval, sending traced events as they come; an event cuts
+ * the sleep short, so the view follows it soon. False once the server has
+ * closed its end.
+ */
+static bool wait_interval(unsigned int ms, struct tracer *tr, uint64_t last_scan)
 {
 	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
 
 	for (;;) {
 		uint64_t now = mono_ns();
-		struct pollfd pfd = { .fd = FD_CTL, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = FD_CTL, .events = POLLIN },
+			{ .fd = tr ? dbf_trace_fd(tr->t) : -1, .events = POLLIN },
+		};
 		char c;
 		int r;
 
 		if (now >= end)
 			return true;
-		r = poll(&pfd, 1, (int)((end - now + 999999) / 1000000));
+		r = poll(pfd, 2, (int)((end - now + 999999) / 1000000));
 		if (r < 0 && errno != EINTR)
 			return false;
 		/* Nothing is ever written: readable means end of file. */
-		if (r > 0 && read(FD_CTL, &c, 1) <= 0)
+		if (r > 0 && pfd[0].revents && read(FD_CTL, &c, 1) <= 0)
 			return false;
+		if (r > 0 && pfd[1].revents) {
+			int n = drain(tr);
+			uint64_t soon;
+
+			if (n < 0)
+				return false;
+			soon = mono_ns() + SETTLE_NS;
+			if (soon < last_scan + MIN_GAP_NS)
+				soon = last_scan + MIN_GAP_NS;
+			if (n > 0 && soon < end)
+				end = soon;
+		}
 	}
 }
 
@@ -198,6 +286,25 @@ int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
 	return -1;
 }
 
+int dbf_scanner_load_trace(enum dbf_scanner_choice choice, const char *proc_root,
+			   const char *btf, bool verbose, struct dbf_trace **out)
+{
+	const char *step = NULL;
+	int r;
+
+	*out = NULL;
+	/* The trace reports the kernel's pids: as for the BPF scanner. */
+	if (choice == DBF_SCANNER_WANT_PROCFS || strcmp(proc_root, "/proc") || !in_init_pidns())
+		return 0;
+	r = dbf_trace_load(btf, verbose, out, &step);
+	if (r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		dbf_log(LOG_NOTICE, "no live events (%s: %s); events come from scans", step,
+			strerror(-r));
+	return 0;
+}
+
 /*
  * A scanner that cannot start says why: a silent exit would leave the
  * server with "the scanner exited" and nothing else to go on.
@@ -216,6 +323,9 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 						     int frames, int ctl)
 {
 	struct dbf_scan_opts opts = *cfg->scan;
+	static struct tracer tr;
+	struct tracer *trace = NULL;
+	uint64_t last_scan = 0;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	bool said_cgroups = false;
 	unsigned int keep;
@@ -253,8 +363,19 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	 */
 	if (dbf_scanner_load_bpf(cfg->choice, opts.proc_root, cfg->btf, cfg->verbose,
 				 &opts.bpf) < 0) {
-		send_frame(EOPNOTSUPP, NULL, 0);
+		send_frame(DBF_WIRE_SNAPSHOT, EOPNOTSUPP, NULL, 0);
 		_exit(1);
+	}
+	if (dbf_scanner_load_trace(cfg->choice, opts.proc_root, cfg->btf, cfg->verbose,
+				   &tr.t) == 0 && tr.t) {
+		char root[4096];
+
+		snprintf(root, sizeof(root), "%s/fs/cgroup", opts.sysfs_root);
+		tr.live = dbf_live_new(root);
+		if (!tr.live)
+			die("cannot keep the trace's state");
+		dbf_trace_describe(tr.t, tr.desc, sizeof(tr.desc));
+		trace = &tr;
 	}
 	/*
 	 * In the background its notices go to syslog: connect while the
@@ -296,11 +417,27 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		close(2);
 	if (null >= 0)
 		close(FD_NULL);
-	/* Right after the pipes: fds 5 and up are the iterator links. */
-	r = opts.bpf ? dbf_bpf_move_fds(opts.bpf, FD_NULL) : 0;
+	/*
+	 * Right after the pipes: fds 5 and up are the iterator links, then
+	 * the trace's. Its own are out of the way first, so that no move
+	 * lands on one of them.
+	 */
+	r = trace ? dbf_trace_move_fds(trace->t, 64) : 0;
+	if (r >= 0)
+		r = opts.bpf ? dbf_bpf_move_fds(opts.bpf, FD_NULL) : 0;
+	if (r >= 0 && trace) {
+		int fds[4], next = FD_NULL;
+
+		if (opts.bpf) {
+			dbf_bpf_fds(opts.bpf, fds);
+			for (int i = 0; i < 4; i++)
+				next += fds[i] >= 0;
+		}
+		r = dbf_trace_move_fds(trace->t, next);
+	}
 	if (r < 0) {
 		errno = -r;
-		die("cannot keep its BPF iterator links");
+		die("cannot keep its BPF links");
 	}
 
 	for (;;) {
@@ -308,7 +445,11 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		char *bytes = NULL;
 		size_t len = 0;
 
+		/* Events before the scan go before its snapshot. */
+		if (trace && drain(trace) < 0)
+			_exit(0);
 		r = dbf_scan(&opts, NULL, &snap);
+		last_scan = mono_ns();
 		if (r == 0) {
 			/* The device never changes while the kernel runs: learn it once. */
 			if (opts.dev_src == DBF_DEV_NONE && snap->dev_src != DBF_DEV_NONE) {
@@ -318,13 +459,18 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 			/* So does the way it prints names. */
 			opts.names_escaped |= snap->names_escaped;
 			note_unknown_cgroups(snap, &said_cgroups);
-			r = dbf_wire_encode(snap, &bytes, &len);
+			if (trace) {
+				snap->trace = dbf_cstr(trace->desc);
+				r = dbf_live_origins(trace->live, snap);
+			}
+			if (r == 0)
+				r = dbf_wire_encode(snap, &bytes, &len);
 			dbf_snapshot_free(snap);
 		}
-		if (send_frame(r < 0 ? -r : 0, bytes, len) < 0)
+		if (send_frame(DBF_WIRE_SNAPSHOT, r < 0 ? -r : 0, bytes, len) < 0)
 			_exit(0);
 		free(bytes);
-		if (!wait_interval(cfg->refresh_ms))
+		if (!wait_interval(cfg->refresh_ms, trace, last_scan))
 			_exit(0);
 	}
 }
@@ -386,7 +532,7 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-int dbf_scanner_read(int fd, char **payload, size_t *len, int *err)
+int dbf_scanner_read(int fd, uint32_t *type, char **payload, size_t *len, int *err)
 {
 	struct dbf_wire_hdr h;
 	char *p;
@@ -400,6 +546,7 @@ int dbf_scanner_read(int fd, char **payload, size_t *len, int *err)
 		return r;
 	if (dbf_wire_hdr_check(&h) < 0)
 		return -EINVAL;
+	*type = h.type;
 	if (h.err) {
 		*err = h.err;
 		return 0;

@@ -9,6 +9,7 @@
 #define DMABUFFS_SCANNER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "options.h"
@@ -42,15 +43,25 @@ struct dbf_scanner_cfg {
 int dbf_scanner_load_bpf(enum dbf_scanner_choice choice, const char *proc_root,
 			 const char *btf, bool verbose, struct dbf_bpf **out);
 
+/*
+ * Load the trace source (live events) where the BPF scanner could be
+ * chosen: *out NULL where it cannot, after one notice saying why (none
+ * for a build without BPF). Never an error: events then come from scans.
+ */
+struct dbf_trace;
+int dbf_scanner_load_trace(enum dbf_scanner_choice choice, const char *proc_root,
+			   const char *btf, bool verbose, struct dbf_trace **out);
+
 /* Fork it. 0, or -1 after printing why. */
 int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc);
 
 /*
- * Read one frame from @fd: 0 and a malloc()ed snapshot payload in *payload
- * (*len bytes), or 0 with *err set to the errno of a failed scan;
+ * Read one frame from @fd: 0, its type (DBF_WIRE_SNAPSHOT or _EVENTS) and
+ * a malloc()ed payload in *payload (*len bytes), or 0 with *err set to the
+ * errno of a failed scan;
  * -EPIPE at end of file, -EINVAL for a frame that is not one, -ENOMEM.
  */
-int dbf_scanner_read(int fd, char **payload, size_t *len, int *err);
+int dbf_scanner_read(int fd, uint32_t *type, char **payload, size_t *len, int *err);
 
 /* SIGKILL through the pidfd: its frame pipe then reads end of file. */
 void dbf_scanner_kill(struct dbf_scanner *sc);

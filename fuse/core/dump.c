@@ -8,6 +8,7 @@
 
 #include "dump.h"
 #include "escape.h"
+#include "events.h"
 
 static int text_holders(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 			FILE *out)
@@ -137,6 +138,10 @@ int dbf_dump_text(const struct dbf_snapshot *snap, FILE *out)
 		snap->sources & DBF_SRC_BUFINFO ? ", debugfs" : "",
 		snap->sources & DBF_SRC_SYSFS ? ", sysfs" : "");
 	fprintf(out, "scanner: %s\n", dbf_scanner_name(snap->scanner));
+	if (snap->trace.len)
+		fprintf(out, "events: trace (%.*s)\n", (int)snap->trace.len, snap->trace.p);
+	else
+		fputs("events: scan\n", out);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -155,6 +160,27 @@ static void json_hex(FILE *out, struct dbf_str s)
 	for (uint32_t i = 0; i < s.len; i++)
 		fprintf(out, "%02x", (unsigned char)s.p[i]);
 	fputc('"', out);
+}
+
+/* "exported_by" and "exported_at": null both where no trace saw the export. */
+static int json_origin(FILE *out, const struct dbf_origin *o)
+{
+	if (!o->pid) {
+		fputs(",\"exported_by\":null,\"exported_at\":null", out);
+		return 0;
+	}
+	fprintf(out, ",\"exported_by\":{\"pid\":%d,\"comm\":", (int)o->pid);
+	if (json_str(out, o->comm) < 0)
+		return -ENOMEM;
+	fputs(",\"cgroup\":", out);
+	if (!o->cgroup.len)
+		fputs("null", out);
+	else if (json_str(out, o->cgroup) < 0)
+		return -ENOMEM;
+	fputs("},\"exported_at\":\"", out);
+	dbf_fput_time(out, o->at);
+	fputc('"', out);
+	return 0;
 }
 
 static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
@@ -193,8 +219,11 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 		}
 		fputc(']', out);
 	}
-	fprintf(out, ",\"first_seen\":%lld.%09ld,\"holders\":[",
-		(long long)b->first_seen.tv_sec, b->first_seen.tv_nsec);
+	fprintf(out, ",\"first_seen\":%lld.%09ld", (long long)b->first_seen.tv_sec,
+		b->first_seen.tv_nsec);
+	if (json_origin(out, &b->origin) < 0)
+		return -ENOMEM;
+	fputs(",\"holders\":[", out);
 	for (uint32_t i = 0; i < b->nholders; i++) {
 		const struct dbf_holder *h = &snap->holders[b->holder0 + i];
 

@@ -257,7 +257,7 @@ int dbf_events_diff(const struct dbf_snapshot *a, const struct dbf_snapshot *b,
 
 /* ---- lines ---- */
 
-static void put_time(FILE *out, struct timespec t)
+void dbf_fput_time(FILE *out, struct timespec t)
 {
 	struct tm tm;
 	char buf[32];
@@ -269,7 +269,7 @@ static void put_time(FILE *out, struct timespec t)
 
 int dbf_event_lost_text(FILE *out, struct timespec t, uint64_t count)
 {
-	put_time(out, t);
+	dbf_fput_time(out, t);
 	fprintf(out, " lost count=%" PRIu64 "\n", count);
 	return ferror(out) ? -EIO : 0;
 }
@@ -291,7 +291,7 @@ static int text_field(FILE *out, const char *key, struct dbf_str v, bool known)
 
 int dbf_event_text(FILE *out, const struct dbf_event *ev)
 {
-	put_time(out, ev->time);
+	dbf_fput_time(out, ev->time);
 	fprintf(out, " %s ino=%" PRIu64 " size=%" PRIu64, dbf_event_name(ev->kind),
 		ev->ino, ev->size);
 	if (text_field(out, "exporter", ev->exporter, ev->exporter.len) < 0 ||
@@ -339,7 +339,7 @@ static int json_field(FILE *out, const char *key, struct dbf_str v, bool known)
 int dbf_event_json(FILE *out, const struct dbf_event *ev)
 {
 	fputs("{\"time\":\"", out);
-	put_time(out, ev->time);
+	dbf_fput_time(out, ev->time);
 	fprintf(out, "\",\"event\":\"%s\",\"ino\":%" PRIu64 ",\"size\":%" PRIu64,
 		dbf_event_name(ev->kind), ev->ino, ev->size);
 	if (json_field(out, "exporter", ev->exporter, ev->exporter.len) < 0 ||

@@ -70,6 +70,8 @@ const char *dbf_event_name(unsigned int kind);
  */
 int dbf_event_text(FILE *out, const struct dbf_event *ev);
 int dbf_event_json(FILE *out, const struct dbf_event *ev);
+/* @t as RFC 3339 in UTC with nanoseconds: 2026-12-06T13:21:42.500000000Z */
+void dbf_fput_time(FILE *out, struct timespec t);
 /* The line that tells a reader @count lines it may see are lost, at @t. */
 int dbf_event_lost_text(FILE *out, struct timespec t, uint64_t count);
 

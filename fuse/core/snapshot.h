@@ -61,6 +61,18 @@ struct dbf_buf {
 	uint32_t ndevices;
 	const struct dbf_str *devices;	/* attached devices */
 	struct timespec first_seen;	/* carried over from earlier snapshots */
+	/*
+	 * Who exported it, as the trace saw it (pid 0: unknown, exported
+	 * before dmabuffs started or where nothing traces).
+	 */
+	struct dbf_origin {
+		pid_t pid;
+		uid_t owner;		/* who may see it, as dbf_proc's */
+		gid_t owner_gid;
+		struct timespec at;	/* CLOCK_REALTIME */
+		struct dbf_str comm;
+		struct dbf_str cgroup;	/* len 0: unknown */
+	} origin;
 	unsigned int sources;		/* DBF_SRC_* */
 	uint32_t holder0, nholders;	/* range in snapshot->holders */
 };
@@ -132,6 +144,11 @@ struct dbf_snapshot {
 
 	unsigned int sources;		/* DBF_SRC_* that answered */
 	unsigned int scanner;		/* DBF_SCANNER_* */
+	/*
+	 * How events reach the stream besides scans: len 0, none; else
+	 * the trace source's attach points (dbf_trace_describe()).
+	 */
+	struct dbf_str trace;
 	/* DBF_SRC_BUFINFO and/or DBF_SRC_FDINFO: which listed attachments */
 	unsigned int device_sources;
 	/* The dma-buf filesystem's device, against which maps lines are checked. */

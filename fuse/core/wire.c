@@ -6,7 +6,7 @@
  *   taken (s64 sec, s64 nsec), scan_ns u64, sources u32, device_sources
  *   u32, bufinfo_err s32,
  *   nprocs_scanned u64, dmabuf_dev u64, dev_src u32, scanner u32 (0 procfs,
- *   1 bpf), bufinfo_noino u64,
+ *   1 bpf), trace (u32 length, bytes), bufinfo_noino u64,
  *   bufinfo_noino_bytes u64,
  *   nprocs u32, then per process (ascending pid): pid s32, uid, gid, owner,
  *     owner_gid u32, start_time u64, anon_fds, anon_maps u32, comm (u8
@@ -14,8 +14,10 @@
  *     start with '/'),
  *   nunreadable u32, pids s32,
  *   nbufs u32, then per buffer (ascending ino): ino, size u64, flags u8
- *     (1 has_name, 2 devices_known, 4 size_estimate), refcount s64, sources u32, exporter
- *     and name (u32 length, bytes), ndevices u32 and as many strings,
+ *     (1 has_name, 2 devices_known, 4 size_estimate, 8 origin), refcount s64,
+ *     sources u32, exporter and name (u32 length, bytes), with flag 8 the
+ *     origin (pid s32, owner, owner_gid u32, at s64 sec, s64 nsec, comm and
+ *     cgroup strings), ndevices u32 and as many strings,
  *     nholders u32, then per holder (ascending process): process index u32,
  *     maps u32, maps_unverified u8, nfds u32, fds s32.
  * Derived values (indices, per-process totals, total_bytes, first_seen)
@@ -32,7 +34,8 @@
 int dbf_wire_hdr_check(const struct dbf_wire_hdr *h)
 {
 	if (h->magic != DBF_WIRE_MAGIC || h->version != DBF_WIRE_VERSION ||
-	    h->len > DBF_WIRE_MAX || h->err < 0 || (h->err && h->len))
+	    h->len > DBF_WIRE_MAX || h->err < 0 || (h->err && h->len) ||
+	    h->type > DBF_WIRE_EVENTS || h->reserved)
 		return -EINVAL;
 	return 0;
 }
@@ -99,11 +102,20 @@ static void put_buf(struct wbuf *w, const struct dbf_snapshot *s,
 	PUT(w, uint64_t, b->ino);
 	PUT(w, uint64_t, b->size);
 	PUT(w, uint8_t, (b->has_name ? 1 : 0) | (b->devices_known ? 2 : 0) |
-		(b->size_estimate ? 4 : 0));
+		(b->size_estimate ? 4 : 0) | (b->origin.pid ? 8 : 0));
 	PUT(w, int64_t, b->refcount);
 	PUT(w, uint32_t, b->sources);
 	put_str(w, b->exporter);
 	put_str(w, b->has_name ? b->name : (struct dbf_str){ "", 0 });
+	if (b->origin.pid) {
+		PUT(w, int32_t, b->origin.pid);
+		PUT(w, uint32_t, b->origin.owner);
+		PUT(w, uint32_t, b->origin.owner_gid);
+		PUT(w, int64_t, b->origin.at.tv_sec);
+		PUT(w, int64_t, b->origin.at.tv_nsec);
+		put_str(w, b->origin.comm);
+		put_str(w, b->origin.cgroup);
+	}
 	PUT(w, uint32_t, b->devices_known ? b->ndevices : 0);
 	for (uint32_t i = 0; b->devices_known && i < b->ndevices; i++)
 		put_str(w, b->devices[i]);
@@ -133,6 +145,7 @@ int dbf_wire_encode(const struct dbf_snapshot *s, char **out, size_t *len)
 	PUT(&w, uint64_t, s->dmabuf_dev);
 	PUT(&w, uint32_t, s->dev_src);
 	PUT(&w, uint32_t, s->scanner);
+	put_str(&w, s->trace);
 	PUT(&w, uint64_t, s->bufinfo_noino);
 	PUT(&w, uint64_t, s->bufinfo_noino_bytes);
 	PUT(&w, uint32_t, s->nprocs);
@@ -248,6 +261,22 @@ static int dec_str(struct dec *d, struct dbf_str in, struct dbf_str *out)
 	return r;
 }
 
+/* The comm is NUL-terminated in the arena, as a dbf_proc's is in place. */
+static int dec_origin(struct dec *d, struct dbf_str comm, struct dbf_str cgroup,
+		      struct dbf_origin *o)
+{
+	char c[DBF_COMM_MAX];
+
+	if (!o->pid)
+		return 0;
+	memcpy(c, comm.p, comm.len);
+	c[comm.len] = 0;
+	if (dbf_arena_str(d->s->arena, c, comm.len + 1, &o->comm) < 0)
+		return -ENOMEM;
+	o->comm.len--;
+	return dec_str(d, cgroup, &o->cgroup);
+}
+
 static int dec_procs(struct dec *d)
 {
 	struct rbuf *r = &d->r;
@@ -328,7 +357,7 @@ static int dec_buf(struct dec *d, size_t i)
 {
 	struct rbuf *r = &d->r;
 	struct dbf_buf b = { 0 };
-	struct dbf_str exporter, name;
+	struct dbf_str exporter, name, ocomm = { "", 0 }, ocgroup = { "", 0 };
 	struct dbf_str *devs = NULL;
 	uint32_t ndevs, nholders, last = 0;
 	int64_t refcount;
@@ -341,8 +370,21 @@ static int dec_buf(struct dec *d, size_t i)
 	b.sources = GET(r, uint32_t);
 	exporter = get_str(r);
 	name = get_str(r);
-	if (flags & ~7u)
+	if (flags & ~15u)
 		return -EINVAL;
+	if (flags & 8) {
+		b.origin.pid = GET(r, int32_t);
+		b.origin.owner = GET(r, uint32_t);
+		b.origin.owner_gid = GET(r, uint32_t);
+		b.origin.at.tv_sec = GET(r, int64_t);
+		b.origin.at.tv_nsec = GET(r, int64_t);
+		ocomm = get_str(r);
+		ocgroup = get_str(r);
+		if (b.origin.pid <= 0 || b.origin.at.tv_nsec < 0 ||
+		    b.origin.at.tv_nsec >= 1000000000 || ocomm.len >= DBF_COMM_MAX ||
+		    memchr(ocomm.p, 0, ocomm.len))
+			return -EINVAL;
+	}
 	/* A name is one of at least a byte; any negative count is unknown. */
 	b.has_name = (flags & 1) && name.len;
 	b.devices_known = flags & 2;
@@ -353,7 +395,8 @@ static int dec_buf(struct dec *d, size_t i)
 		return -EINVAL;
 	if (d->fill) {
 		if (dec_str(d, exporter, &b.exporter) < 0 ||
-		    dec_str(d, b.has_name ? name : (struct dbf_str){ "", 0 }, &b.name) < 0)
+		    dec_str(d, b.has_name ? name : (struct dbf_str){ "", 0 }, &b.name) < 0 ||
+		    dec_origin(d, ocomm, ocgroup, &b.origin) < 0)
 			return -ENOMEM;
 		if (ndevs) {
 			devs = dbf_arena_alloc(d->s->arena, ndevs * sizeof(*devs));
@@ -438,6 +481,7 @@ static int dec_pass(struct dec *d)
 	struct rbuf *r = &d->r;
 	struct dbf_snapshot *s = d->s;
 	uint64_t nscanned, noino, last_ino = 0;
+	struct dbf_str trace;
 	uint32_t n;
 	int ret;
 
@@ -452,6 +496,7 @@ static int dec_pass(struct dec *d)
 	s->dmabuf_dev = GET(r, uint64_t);
 	s->dev_src = GET(r, uint32_t);
 	s->scanner = GET(r, uint32_t);
+	trace = get_str(r);
 	noino = GET(r, uint64_t);
 	s->bufinfo_noino_bytes = GET(r, uint64_t);
 	if (r->bad || s->taken.tv_nsec < 0 || s->taken.tv_nsec >= 1000000000 ||
@@ -461,6 +506,8 @@ static int dec_pass(struct dec *d)
 		return -EINVAL;
 	s->nprocs_scanned = (size_t)nscanned;
 	s->bufinfo_noino = (size_t)noino;
+	if (d->fill && dec_str(d, trace, &s->trace) < 0)
+		return -ENOMEM;
 
 	ret = dec_procs(d);
 	if (ret < 0)
@@ -545,5 +592,124 @@ out:
 		return ret;
 	}
 	*out = s;
+	return 0;
+}
+
+/*
+ * ---- events ----
+ * Per event: time (s64 sec, s64 nsec), kind u32, flags u32 (1 has_name,
+ * 2 had_name, 4 map), ino, size u64, pid s32, owner, owner_gid u32, fd
+ * s32, then exporter, name, old_name, comm, cgroup and device strings.
+ */
+#define EV_FIXED	(8 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4)
+#define EV_STRINGS	6
+
+int dbf_wire_encode_events(const struct dbf_event *evs, size_t n, char **out,
+			   size_t *len)
+{
+	struct wbuf w = { 0 };
+
+	PUT(&w, uint32_t, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct dbf_event *e = &evs[i];
+
+		PUT(&w, int64_t, e->time.tv_sec);
+		PUT(&w, int64_t, e->time.tv_nsec);
+		PUT(&w, uint32_t, e->kind);
+		PUT(&w, uint32_t, (e->has_name ? 1 : 0) | (e->had_name ? 2 : 0) | (e->map ? 4 : 0));
+		PUT(&w, uint64_t, e->ino);
+		PUT(&w, uint64_t, e->size);
+		PUT(&w, int32_t, e->pid);
+		PUT(&w, uint32_t, e->owner);
+		PUT(&w, uint32_t, e->owner_gid);
+		PUT(&w, int32_t, e->fd);
+		put_str(&w, e->exporter);
+		put_str(&w, e->has_name ? e->name : (struct dbf_str){ "", 0 });
+		put_str(&w, e->had_name ? e->old_name : (struct dbf_str){ "", 0 });
+		put_str(&w, e->comm ? dbf_cstr(e->comm) : (struct dbf_str){ "", 0 });
+		put_str(&w, e->cgroup);
+		put_str(&w, e->device);
+	}
+	if (w.oom || w.len > DBF_WIRE_MAX) {
+		free(w.p);
+		return w.oom ? -ENOMEM : -E2BIG;
+	}
+	*out = w.p;
+	*len = w.len;
+	return 0;
+}
+
+/* One event at @r; its strings stay in the input. */
+static int dec_event(struct rbuf *r, struct dbf_event *e, struct dbf_str *comm)
+{
+	uint32_t flags;
+
+	*e = (struct dbf_event){ .source = DBF_EVS_TRACE };
+	e->time.tv_sec = GET(r, int64_t);
+	e->time.tv_nsec = GET(r, int64_t);
+	e->kind = GET(r, uint32_t);
+	flags = GET(r, uint32_t);
+	e->ino = GET(r, uint64_t);
+	e->size = GET(r, uint64_t);
+	e->pid = GET(r, int32_t);
+	e->owner = GET(r, uint32_t);
+	e->owner_gid = GET(r, uint32_t);
+	e->fd = GET(r, int32_t);
+	e->exporter = get_str(r);
+	e->name = get_str(r);
+	e->old_name = get_str(r);
+	*comm = get_str(r);
+	e->cgroup = get_str(r);
+	e->device = get_str(r);
+	e->has_name = (flags & 1) && e->name.len;
+	e->had_name = (flags & 2) && e->old_name.len;
+	e->map = flags & 4;
+	if (r->bad || flags & ~7u || e->kind > DBF_EV_DETACH || e->pid < 0 || e->fd < -1 ||
+	    e->time.tv_nsec < 0 || e->time.tv_nsec >= 1000000000 ||
+	    comm->len >= DBF_COMM_MAX || memchr(comm->p, 0, comm->len) ||
+	    (e->map && e->fd >= 0))
+		return -EINVAL;
+	return 0;
+}
+
+int dbf_wire_decode_events(const void *p, size_t len, struct dbf_event **evs,
+			   size_t *n)
+{
+	struct rbuf r = { p, len, false };
+	uint32_t count = get_count(&r, EV_FIXED + EV_STRINGS * 4);
+	struct dbf_event *e;
+	char *at;
+
+	if (r.bad)
+		return -EINVAL;
+	/* Room for every string, each comm with a NUL: never more than @len. */
+	e = malloc(count * sizeof(*e) + len + count + 1);
+	if (!e)
+		return -ENOMEM;
+	at = (char *)(e + count);
+	for (uint32_t i = 0; i < count; i++) {
+		struct dbf_str comm, *strs[] = { &e[i].exporter, &e[i].name, &e[i].old_name,
+						 &e[i].cgroup, &e[i].device };
+
+		if (dec_event(&r, &e[i], &comm) < 0) {
+			free(e);
+			return -EINVAL;
+		}
+		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++) {
+			memcpy(at, strs[k]->p, strs[k]->len);
+			strs[k]->p = at;
+			at += strs[k]->len;
+		}
+		memcpy(at, comm.p, comm.len);
+		at[comm.len] = 0;
+		e[i].comm = e[i].pid ? at : NULL;
+		at += comm.len + 1;
+	}
+	if (r.left) {
+		free(e);
+		return -EINVAL;
+	}
+	*evs = e;
+	*n = count;
 	return 0;
 }

@@ -12,23 +12,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "snapshot.h"
 
 #define DBF_WIRE_MAGIC		0x57464244u	/* "DBFW" */
-#define DBF_WIRE_VERSION	3u
+#define DBF_WIRE_VERSION	4u
 /* Far above any real machine's snapshot; a bigger frame is refused. */
 #define DBF_WIRE_MAX		(256u << 20)
 
+/* What a frame carries. */
+enum {
+	DBF_WIRE_SNAPSHOT = 0,
+	DBF_WIRE_EVENTS,	/* traced events, in the order they happened */
+};
+
 /*
  * One frame on the pipe: this header, then @len bytes of payload. @err is
- * 0 for a snapshot, else the positive errno of a failed scan (no payload).
- * Both ends are the same binary on the same machine: native byte order.
+ * 0 for a snapshot or events, else the positive errno of a failed scan (no
+ * payload). Both ends are the same binary on the same machine: native byte
+ * order.
  */
 struct dbf_wire_hdr {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t len;
 	int32_t err;
+	uint32_t type;		/* DBF_WIRE_* */
+	uint32_t reserved;	/* 0 */
 };
 
 /* 0 if @h is a frame this build can read, else -EINVAL. */
@@ -44,5 +54,16 @@ int dbf_wire_encode(const struct dbf_snapshot *s, char **out, size_t *len);
  */
 int dbf_wire_decode(const void *p, size_t len, const struct dbf_snapshot *prev,
 		    struct dbf_snapshot **out);
+
+/* Events as bytes (their source is not sent: the trace's). 0 or -ENOMEM. */
+int dbf_wire_encode_events(const struct dbf_event *evs, size_t n, char **out,
+			   size_t *len);
+
+/*
+ * The events in @len bytes at @p: *evs (malloc()ed, with their strings in
+ * the same block; free() it) and *n. 0, -EINVAL or -ENOMEM.
+ */
+int dbf_wire_decode_events(const void *p, size_t len, struct dbf_event **evs,
+			   size_t *n);
 
 #endif

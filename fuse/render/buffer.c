@@ -3,7 +3,37 @@
 #include <inttypes.h>
 
 #include "escape.h"
+#include "events.h"
 #include "render_int.h"
+
+/*
+ * Who exported it and when, where the trace saw it; "unknown" where it
+ * did not. The exporter is left out for a caller who may not look into
+ * that process, as a holder is.
+ */
+static void render_origin(const struct dbf_buf *b, const struct dbf_caller *caller, FILE *f)
+{
+	const struct dbf_origin *o = &b->origin;
+	struct dbf_proc p = { .pid = o->pid, .owner = o->owner, .owner_gid = o->owner_gid };
+
+	if (!o->pid) {
+		fputs("exported-by: unknown\nexported-at: unknown\n", f);
+		return;
+	}
+	fputs("exported-by:", f);
+	if (dbf_caller_sees(caller, &p)) {
+		fprintf(f, " %d ", (int)o->pid);
+		render_put_escaped(f, o->comm, dbf_escape_word);
+		fputc(' ', f);
+		if (o->cgroup.len)
+			render_put_escaped(f, o->cgroup, dbf_escape_word);
+		else
+			fputs("unknown", f);
+	}
+	fputs("\nexported-at: ", f);
+	dbf_fput_time(f, o->at);
+	fputc('\n', f);
+}
 
 void render_buffer(const struct dbf_tree *t, const struct dbf_buf *b,
 		   const struct dbf_caller *caller, FILE *f)
@@ -73,4 +103,5 @@ void render_buffer(const struct dbf_tree *t, const struct dbf_buf *b,
 			fputs("unknown", f);
 	}
 	fputc('\n', f);
+	render_origin(b, caller, f);
 }

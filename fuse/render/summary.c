@@ -99,6 +99,11 @@ int render_summary(const struct dbf_tree *t, const struct dbf_caller *caller,
 		fprintf(f, " %d", (int)s->unreadable[i]);
 	fprintf(f, "\nanon_fds: %" PRIu32 "\nanon_maps: %" PRIu32 "\nscanner: %s\n",
 		s->anon_fds, s->anon_maps, dbf_scanner_name(s->scanner));
+	/* Where events come from besides scans: the trace's attach points. */
+	if (s->trace.len)
+		fprintf(f, "events: trace (%.*s)\n", (int)s->trace.len, s->trace.p);
+	else
+		fputs("events: scan\n", f);
 	/* Requests never wait for a scan: say how old this one is. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	age = (int64_t)(now.tv_sec - s->taken.tv_sec) * 1000 +

@@ -17,27 +17,39 @@
 #include "wire.h"
 
 /*
- * The scanner's next frame, over @prev's snapshot. *lost: the scanner is
+ * The scanner's next snapshot, over @prev's; traced events that come
+ * before it go to the event stream on the way. *lost: the scanner is
  * gone or talks nonsense, and no frame will come any more. Otherwise a
  * negative errno is a failed scan (or no memory): that rebuild is lost.
  */
 int view_read_snapshot(struct view *v, const struct dbf_tree *prev,
 		       struct dbf_snapshot **snap, bool *lost)
 {
+	uint32_t type;
 	size_t len;
 	char *bytes;
 	int r, err;
 
 	*lost = false;
-	r = dbf_scanner_read(v->scanner.frames, &bytes, &len, &err);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		*lost = true;
-		return r;
+	for (;;) {
+		r = dbf_scanner_read(v->scanner.frames, &type, &bytes, &len, &err);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			*lost = true;
+			return r;
+		}
+		if (err)
+			return -err;
+		if (type == DBF_WIRE_SNAPSHOT)
+			break;
+		r = view_stream_trace(v, prev ? prev->snap : NULL, bytes, len);
+		free(bytes);
+		if (r == -EINVAL) {
+			*lost = true;
+			return r;
+		}
 	}
-	if (err)
-		return -err;
 	r = dbf_wire_decode(bytes, len, prev ? prev->snap : NULL, snap);
 	free(bytes);
 	if (r == -EINVAL)

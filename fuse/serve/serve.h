@@ -37,6 +37,7 @@ struct view_stream {
 	uint64_t head;			/* lines pushed since mount */
 	struct view_reader *readers;
 	unsigned int nreaders;		/* atomic: the receiver skips work at 0 */
+	struct dbf_evmerge *merge;	/* traced events and scans as one */
 	bool ended;			/* unmounting: reads end (EOF), none waits */
 };
 
@@ -172,6 +173,13 @@ void view_stream_poll(struct view *v, struct view_reader *r, fuse_req_t req,
 /* The receiver, after each rebuild: the changes from @a to @b. */
 void view_stream_push(struct view *v, const struct dbf_snapshot *a,
 		      const struct dbf_snapshot *b);
+/*
+ * The receiver, for an events frame (@len bytes at @p) that came after
+ * snapshot @cur: each traced event that is news. -EINVAL for a frame
+ * that is not one, else 0.
+ */
+int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void *p,
+		      size_t len);
 /* Unmounting: what readers have left, then the end of the stream. */
 void view_stream_end(struct view *v);
 

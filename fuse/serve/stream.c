@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "events.h"
+#include "evmerge.h"
+#include "wire.h"
 #include "log.h"
 
 struct line {
@@ -90,8 +92,13 @@ static struct line *ring_at(const struct view_stream *s, uint64_t seq)
 int view_stream_init(struct view_stream *s, unsigned int cap)
 {
 	s->ring = calloc(cap, sizeof(*s->ring));
-	if (!s->ring)
+	s->merge = dbf_evmerge_new();
+	if (!s->ring || !s->merge) {
+		free(s->ring);
+		dbf_evmerge_free(s->merge);
+		s->ring = NULL;
 		return -ENOMEM;
+	}
 	s->cap = cap;
 	pthread_mutex_init(&s->lock, NULL);
 	return 0;
@@ -115,6 +122,8 @@ void view_stream_free(struct view_stream *s)
 		free(s->ring[i]);
 	free(s->ring);
 	s->ring = NULL;
+	dbf_evmerge_free(s->merge);
+	s->merge = NULL;
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -414,22 +423,64 @@ void view_stream_push(struct view *v, const struct dbf_snapshot *a,
 	struct pusher p = { .s = s };
 	int r;
 
-	/* Nobody reads: no lines to make (a reader sees those after it opened). */
-	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE))
+	/*
+	 * Nobody reads: no lines to make (a reader sees those after it
+	 * opened), and what the trace told nobody needs no confirming.
+	 */
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&s->lock);
+		dbf_evmerge_reset(s->merge);
+		pthread_mutex_unlock(&s->lock);
 		return;
+	}
 	p.f = open_memstream(&p.text, &p.len);
 	if (!p.f) {
 		dbf_log(LOG_WARNING, "events: out of memory; a scan's events are lost");
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
-	r = dbf_events_diff(a, b, push_event, &p);
+	r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
 	wake(s);
 	pthread_mutex_unlock(&s->lock);
 	fclose(p.f);
 	free(p.text);
 	if (r < 0)
 		dbf_log(LOG_WARNING, "events: %s; a scan's events are lost", strerror(-r));
+}
+
+int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void *bytes,
+		      size_t len)
+{
+	struct view_stream *s = &v->stream;
+	struct pusher p = { .s = s };
+	struct dbf_event *evs;
+	size_t n;
+	int r;
+
+	r = dbf_wire_decode_events(bytes, len, &evs, &n);
+	if (r < 0)
+		return r;
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
+		free(evs);
+		return 0;
+	}
+	p.f = open_memstream(&p.text, &p.len);
+	if (!p.f) {
+		free(evs);
+		dbf_log(LOG_WARNING, "events: out of memory; traced events are lost");
+		return 0;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = dbf_evmerge_trace(s->merge, cur, &evs[i], push_event, &p);
+	wake(s);
+	pthread_mutex_unlock(&s->lock);
+	fclose(p.f);
+	free(p.text);
+	free(evs);
+	if (r < 0)
+		dbf_log(LOG_WARNING, "events: %s; traced events are lost", strerror(-r));
+	return 0;
 }
 
 void view_stream_end(struct view *v)

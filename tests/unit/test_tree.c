@@ -137,6 +137,42 @@ Test(tree, owner_needs_uid_and_gid)
 	dbf_interner_free(in);
 }
 
+/* Who exported a buffer is the exporter's business, as a holder is; when is not. */
+Test(tree, origin_follows_the_owner_rule)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = owners_tree(in);
+	struct dbf_buf *b = (struct dbf_buf *)dbf_snapshot_buf(t->snap, 5);
+	struct dbf_caller c;
+	char *text;
+	size_t len;
+	const char *tail;
+
+	b->origin = (struct dbf_origin){
+		.pid = 4242, .owner = 1000, .owner_gid = 1000,
+		.at = { 1796563302, 600000000 },
+		.comm = dbf_cstr("cam era"), .cgroup = dbf_cstr("/a b"),
+	};
+	struct { struct dbf_caller c; const char *want; } cases[] = {
+		{ DBF_CALLER_ROOT, "exported-by: 4242 cam\\040era /a\\040b\nexported-at: 2026-12-06T13:21:42.600000000Z\n" },
+		{ dbf_caller(1000, 1000), "exported-by: 4242 cam\\040era /a\\040b\nexported-at: 2026-12-06T13:21:42.600000000Z\n" },
+		{ dbf_caller(1001, 1001), "exported-by:\nexported-at: 2026-12-06T13:21:42.600000000Z\n" },
+		{ DBF_CALLER_PUBLIC, "exported-by:\nexported-at: 2026-12-06T13:21:42.600000000Z\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = cases[i].c;
+		cr_assert_eq(dbf_render(t, dbf_buf_node(5), &c, &text, &len), 0);
+		text = realloc(text, len + 1);
+		text[len] = 0;
+		tail = strstr(text, "exported-by:");
+		cr_assert_not_null(tail);
+		cr_assert_str_eq(tail, cases[i].want, "case %zu", i);
+		free(text);
+	}
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
 Test(tree, summary_rows_by_owner)
 {
 	struct dbf_interner *in = dbf_interner_new();
@@ -846,23 +882,27 @@ Test(tree, render_files)
 	cr_assert_str_eq(text, "inode: 3\nsize: 2097152\nexporter: drm\nname: CAMERA\n"
 			 "refcount: 5\ndevices:\npids: 90 91 95\nfds: 90:8 95:8\n"
 			 "maps: 91:1\ncgroups: 90:/system.slice/camera.service "
-			 "91:/system.slice/compositor.service 95:/system.slice/camera.service\n");
+			 "91:/system.slice/compositor.service 95:/system.slice/camera.service\n"
+			 "exported-by: unknown\nexported-at: unknown\n");
 	free(text);
 	text = render(t, dbf_buf_node(6));
 	cr_assert_str_eq(text, "inode: 6\nsize: 65536\nexporter: drm\nname: new\\012line\n"
 			 "refcount: 3\ndevices:\npids: 92\nfds: 92:8\nmaps:\n"
 			 "cgroups: 92:/user.slice/user-1000.slice/user@1000.service/app.slice/"
-			 "odd.scope\n");
+			 "odd.scope\n"
+			 "exported-by: unknown\nexported-at: unknown\n");
 	free(text);
 	text = render(t, dbf_buf_node(14));
 	cr_assert_str_eq(text, "inode: 14\nsize: 131072\nexporter: drm\nname: KERNELONLY\n"
-			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\ncgroups:\n");
+			 "refcount: 2\ndevices:\npids:\nfds:\nmaps:\ncgroups:\n"
+			 "exported-by: unknown\nexported-at: unknown\n");
 	free(text);
 	/* maponly has no cgroup file */
 	text = render(t, dbf_buf_node(13));
 	cr_assert_str_eq(text, "inode: 13\nsize: 262144\nexporter: drm\nname: MAPONLY\n"
 			 "refcount: 3\ndevices:\npids: 93\nfds:\nmaps: 93:1\n"
-			 "cgroups: 93:unknown\n");
+			 "cgroups: 93:unknown\n"
+			 "exported-by: unknown\nexported-at: unknown\n");
 	free(text);
 
 	text = render_steady(t, SUMMARY);
@@ -870,7 +910,7 @@ Test(tree, render_files)
 		"sources: procfs debugfs\nattachments: debugfs\n"
 		"buffers: 15\nbytes: 5701632\nheld_by_nobody: 1\n"
 		"processes: 5\nprocesses_scanned: 8\nunreadable: 0\nunreadable_pids:\n"
-		"anon_fds: 0\nanon_maps: 0\nscanner: procfs\n"
+		"anon_fds: 0\nanon_maps: 0\nscanner: procfs\nevents: scan\n"
 		"\n[exporters]\nbuffers\tbytes\texporter\n15\t5701632\tdrm\n"
 		"\n[names]\nbuffers\tbytes\tname\n"
 		"1\t65536\t%41\n1\t65536\t..\n1\t65536\t0123456789012345678901234567890\n"

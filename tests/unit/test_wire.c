@@ -341,8 +341,8 @@ Test(wire, truncated)
 }
 
 /* Offsets of the fixed header (see wire.c). */
-#define OFF_NPROCS	76
-#define OFF_PROC0_PID	80
+#define OFF_NPROCS	80
+#define OFF_PROC0_PID	84
 #define OFF_DEVICE_SOURCES 28
 #define OFF_SCANNER	56
 /* In a process record: pid to the comm's length byte, then comm, then the cgroup. */
@@ -532,6 +532,7 @@ Test(wire, decoded_as_scanned)
 	PUT(&f, uint64_t, 0);			/* dmabuf_dev */
 	PUT(&f, uint32_t, DBF_DEV_NONE);
 	PUT(&f, uint32_t, DBF_SCANNER_PROCFS);
+	PUT(&f, uint32_t, 0);			/* trace: none */
 	PUT(&f, uint64_t, 0);			/* bufinfo_noino */
 	PUT(&f, uint64_t, 0);
 	PUT(&f, uint32_t, 3);			/* processes */
@@ -616,4 +617,90 @@ Test(wire, frame_header)
 	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
 	h = (struct dbf_wire_hdr){ DBF_WIRE_MAGIC, DBF_WIRE_VERSION, DBF_WIRE_MAX + 1, 0 };
 	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+	h = (struct dbf_wire_hdr){ DBF_WIRE_MAGIC, DBF_WIRE_VERSION, 8, 0, DBF_WIRE_EVENTS, 0 };
+	cr_assert_eq(dbf_wire_hdr_check(&h), 0);
+	h.type = DBF_WIRE_EVENTS + 1;
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+	h.type = DBF_WIRE_SNAPSHOT;
+	h.reserved = 1;
+	cr_assert_eq(dbf_wire_hdr_check(&h), -EINVAL);
+}
+
+/* A traced export's origin and the trace's attach points travel whole. */
+Test(wire, origin_and_trace)
+{
+	struct dbf_snapshot *s = scan_with("linux-6.1-vgem", "linux-6.1-vgem/debug", NULL, 0, 0);
+	struct dbf_snapshot *d = NULL;
+	char *bytes;
+	size_t len;
+
+	s->trace = dbf_cstr("tracepoints: export fd; fentry: release");
+	s->bufs[1].origin = (struct dbf_origin){
+		.pid = 4242, .owner = 1000, .owner_gid = 1001,
+		.at = { 1796563302, 600000000 },
+		.comm = dbf_cstr("exp\001orter"), .cgroup = dbf_cstr("/a b"),
+	};
+	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode(bytes, len, NULL, &d), 0);
+	assert_bytes(d->trace, "tracepoints: export fd; fentry: release", 39);
+	cr_assert_eq(d->bufs[0].origin.pid, 0);
+	cr_assert_eq(d->bufs[1].origin.pid, 4242);
+	cr_assert_eq(d->bufs[1].origin.owner, 1000);
+	cr_assert_eq(d->bufs[1].origin.owner_gid, 1001);
+	cr_assert_eq(d->bufs[1].origin.at.tv_nsec, 600000000);
+	assert_bytes(d->bufs[1].origin.comm, "exp\001orter", 9);
+	cr_assert_eq(d->bufs[1].origin.comm.p[9], 0);
+	assert_bytes(d->bufs[1].origin.cgroup, "/a b", 4);
+	dbf_snapshot_free(d);
+	free(bytes);
+	round_trip(s);
+}
+
+/* Events frames: what goes in comes out, and nothing else decodes. */
+Test(wire, events)
+{
+	struct dbf_event in[2] = {
+		{ .time = { 1796563302, 600000000 }, .kind = DBF_EV_EXPORT, .ino = 9,
+		  .size = 4096, .exporter = dbf_cstr("system"), .pid = 300, .owner = 1000,
+		  .owner_gid = 1000, .comm = "a\nb", .cgroup = dbf_cstr("/u"), .fd = -1 },
+		{ .time = { 1796563302, 700000000 }, .kind = DBF_EV_RENAME, .ino = 9,
+		  .size = 4096, .exporter = dbf_cstr("system"), .name = dbf_cstr("CAM"),
+		  .has_name = true, .old_name = dbf_cstr("x"), .had_name = true, .fd = -1 },
+	};
+	struct dbf_event *out;
+	char *bytes, *a = NULL, *b = NULL;
+	size_t len, n, la, lb;
+	FILE *fa, *fb;
+
+	cr_assert_eq(dbf_wire_encode_events(in, 2, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode_events(bytes, len, &out, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(out[0].source, DBF_EVS_TRACE);
+	fa = open_memstream(&a, &la);
+	fb = open_memstream(&b, &lb);
+	for (size_t i = 0; i < 2; i++) {
+		in[i].source = DBF_EVS_TRACE;
+		cr_assert_eq(dbf_event_json(fa, &in[i]), 0);
+		cr_assert_eq(dbf_event_json(fb, &out[i]), 0);
+	}
+	fclose(fa);
+	fclose(fb);
+	cr_assert_str_eq(b, a);
+	cr_assert_str_eq(b, "{\"time\":\"2026-12-06T13:21:42.600000000Z\",\"event\":\"export\","
+			    "\"ino\":9,\"size\":4096,\"exporter\":\"system\",\"name\":null,"
+			    "\"source\":\"trace\",\"pid\":300,\"comm\":\"a\\u000Ab\",\"cgroup\":\"/u\"}\n"
+			    "{\"time\":\"2026-12-06T13:21:42.700000000Z\",\"event\":\"rename\","
+			    "\"ino\":9,\"size\":4096,\"exporter\":\"system\",\"name\":\"CAM\","
+			    "\"source\":\"trace\",\"old_name\":\"x\"}\n");
+	free(a);
+	free(b);
+	free(out);
+	for (size_t k = 0; k < len; k++)
+		cr_assert_eq(dbf_wire_decode_events(bytes, k, &out, &n), -EINVAL, "%zu bytes", k);
+	/* A kind no build has. */
+	in[0].kind = 99;
+	free(bytes);
+	cr_assert_eq(dbf_wire_encode_events(in, 1, &bytes, &len), 0);
+	cr_assert_eq(dbf_wire_decode_events(bytes, len, &out, &n), -EINVAL);
+	free(bytes);
 }
