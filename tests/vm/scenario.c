@@ -9,6 +9,7 @@
  *   scenario --forge INODE:NAME OUT
  *   scenario --rename SECONDS[:BUFS]
  *   scenario --own-fd-table OUT
+ *   scenario --handoff OUT
  *
  * When the kernel has cgroup v2, the holders are placed in a small tree of
  * cgroups (tests/vm/README.md), and when a second device can import a
@@ -36,6 +37,13 @@
  * the table it starts from holds LEADERFD, the leader's buffer, at the same
  * fd. It writes "ownfd PID TID FD INO LEADERFD-FD LEADERFD-INO" to OUT and
  * waits for SIGTERM.
+ *
+ * --handoff follows one buffer's life for the event checks: "handoff-exp"
+ * exports it, names it HANDOFF, passes it over SCM_RIGHTS and exits, and
+ * this process ("handoff") keeps it; it writes "handoff EXPORTER KEEPER INO
+ * EXPORTER-FD KEEPER-FD" to OUT. The first SIGUSR1 dups the fd, maps the
+ * buffer and renames it HANDED ("step 1 DUP-FD"), the second unmaps it and
+ * closes both fds, which frees it ("step 2"). Then it waits for SIGTERM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1319,6 +1327,95 @@ static int ownfd_main(const char *out)
 		pause();
 }
 
+/* --handoff: one buffer's life, step by step (see the head). */
+static const char *handoff_out;
+static char handoff_text[256];
+static volatile sig_atomic_t handoff_go;
+
+static void handoff_step(int sig)
+{
+	(void)sig;
+	handoff_go = 1;
+}
+
+/* Add @line to OUT, rewritten whole, so a reader never sees half of it. */
+static void handoff_say(const char *fmt, ...)
+{
+	char tmp[4096];
+	size_t n = strlen(handoff_text);
+	va_list ap;
+	int out;
+
+	va_start(ap, fmt);
+	vsnprintf(handoff_text + n, sizeof(handoff_text) - n, fmt, ap);
+	va_end(ap);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", handoff_out);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || write(out, handoff_text, strlen(handoff_text)) != (ssize_t)strlen(handoff_text) ||
+	    close(out) < 0 || rename(tmp, handoff_out) < 0)
+		die("%s: %m", handoff_out);
+}
+
+static void handoff_wait(sigset_t *old)
+{
+	while (!handoff_go)
+		sigsuspend(old);
+	handoff_go = 0;
+}
+
+static int handoff_main(const char *out)
+{
+	struct sigaction sa = { .sa_handler = handoff_step };
+	sigset_t block, old;
+	int sv[2], fd, efd, dupfd;
+	pid_t pid;
+	void *p;
+
+	handoff_out = out;
+	prctl(PR_SET_NAME, "handoff", 0, 0, 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %m");
+	pid = fork();
+	if (pid < 0)
+		die("fork: %m");
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "handoff-exp", 0, 0, 0);
+		fd = alloc_buf(64 * KiB, NULL);
+		set_name(fd, "HANDOFF");
+		send_fd(sv[1], fd);
+		if (write(sv[1], &fd, sizeof(fd)) != sizeof(fd))
+			die("write: %m");
+		_exit(0);
+	}
+	fd = recv_fd(sv[0]);
+	if (read(sv[0], &efd, sizeof(efd)) != sizeof(efd))
+		die("the exporter said no fd");
+	if (waitpid(pid, NULL, 0) != pid)
+		die("waitpid: %m");
+	close(sv[0]);
+	close(sv[1]);
+	handoff_say("handoff %d %d %lu %d %d\n", (int)pid, (int)getpid(),
+		    (unsigned long)ino_of(fd), efd, fd);
+	handoff_wait(&old);
+	dupfd = dup(fd);
+	p = mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (dupfd < 0 || p == MAP_FAILED)
+		die("dup or mmap: %m");
+	set_name(fd, "HANDED");
+	handoff_say("step 1 %d\n", dupfd);
+	handoff_wait(&old);
+	munmap(p, 64 * KiB);
+	close(dupfd);
+	close(fd);
+	handoff_say("step 2\n");
+	for (;;)
+		pause();
+}
+
 static int rename_main(int secs, int nbufs)
 {
 	uint64_t deadline = now_ms() + (uint64_t)secs * 1000;
@@ -1430,7 +1527,7 @@ int main(int argc, char **argv)
 	int bulk_procs = 50, bulk_bufs = 20, churn_secs = 0, churn_procs = 0;
 	int rename_secs = 0, rename_bufs = 1, n;
 	unsigned long forge_ino = 0;
-	const char *forge_name = NULL, *ownfd = NULL;
+	const char *forge_name = NULL, *ownfd = NULL, *handoff = NULL;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
 	int expected, got, old_fd = -1, phase = 0;
 	uint32_t kernel_handle;
@@ -1466,6 +1563,8 @@ int main(int argc, char **argv)
 				die("--rename wants SECONDS[:BUFS], not '%s'", argv[i]);
 		} else if (!strcmp(argv[i], "--own-fd-table") && i + 1 < argc) {
 			ownfd = argv[++i];
+		} else if (!strcmp(argv[i], "--handoff") && i + 1 < argc) {
+			handoff = argv[++i];
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -1488,7 +1587,8 @@ int main(int argc, char **argv)
 				"       scenario [--exporter vgem|system|udmabuf] --churn SECONDS:PROCS\n"
 				"       scenario --forge INODE:NAME OUT\n"
 				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n"
-				"       scenario [--exporter vgem|system|udmabuf] --own-fd-table OUT\n");
+				"       scenario [--exporter vgem|system|udmabuf] --own-fd-table OUT\n"
+				"       scenario [--exporter vgem|system|udmabuf] --handoff OUT\n");
 			return 1;
 		}
 	}
@@ -1497,7 +1597,7 @@ int main(int argc, char **argv)
 			die("--forge wants an output file");
 		return forge_main(forge_ino, forge_name, truth);
 	}
-	if (!truth && !churn_secs && !rename_secs && !ownfd)
+	if (!truth && !churn_secs && !rename_secs && !ownfd && !handoff)
 		die("no truth file given");
 	if (demo)
 		bulk_procs = 0;
@@ -1522,6 +1622,8 @@ int main(int argc, char **argv)
 		return rename_main(rename_secs, rename_bufs);
 	if (ownfd)
 		return ownfd_main(ownfd);
+	if (handoff)
+		return handoff_main(handoff);
 
 	setup_cgroups();
 	/*
