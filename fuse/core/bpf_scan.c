@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_print.h"
 #include "bpf_records.h"
 #include "bpf_scan.h"
 #include "fileio.h"
@@ -37,21 +38,6 @@ struct dbf_bpf {
 bool dbf_bpf_built(void)
 {
 	return true;
-}
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int loud(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
 }
 
 void dbf_bpf_free(struct dbf_bpf *p)
@@ -118,7 +104,7 @@ int dbf_bpf_load(const char *btf_path, bool verbose, struct dbf_bpf **out,
 	int r;
 
 	*out = NULL;
-	libbpf_set_print(verbose ? loud : quiet);
+	dbf_bpf_print(verbose);
 	*step = "kernel BTF";
 	vmlinux = btf__parse(btf_path ? btf_path : "/sys/kernel/btf/vmlinux", NULL);
 	if (!vmlinux)

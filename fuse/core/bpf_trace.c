@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_print.h"
 #include "bpf_trace.h"
 #include "dmabuf_trace.skel.h"
 
@@ -62,21 +63,6 @@ struct dbf_trace {
 	size_t cons_len, prod_len, bss_len;
 	const uint64_t *lost;	/* dbf_lost, in bss_map */
 };
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int loud(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 void dbf_trace_free(struct dbf_trace *t)
 {
@@ -248,7 +234,7 @@ int dbf_trace_load(const char *btf_path, bool verbose, struct dbf_trace **out,
 	int r;
 
 	*out = NULL;
-	libbpf_set_print(verbose ? loud : quiet);
+	dbf_bpf_print(verbose);
 	*step = "kernel BTF";
 	vmlinux = btf__parse(btf_path ? btf_path : "/sys/kernel/btf/vmlinux", NULL);
 	if (!vmlinux)
