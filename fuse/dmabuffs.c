@@ -370,6 +370,14 @@ static int run_watch(struct dbf_options *o, bool json)
 			if (!r && fflush(stdout) == EOF)
 				r = -errno;
 			dbf_snapshot_free(prev);
+		} else {
+			/* Events count from here: say so, and where they come from. */
+			char desc[256] = "";
+
+			if (w.trace)
+				dbf_trace_describe(w.trace, desc, sizeof(desc));
+			dbf_log(LOG_NOTICE, "watching; events: %s%s%s", w.trace ? "trace (" : "scan",
+				desc, w.trace ? ")" : "");
 		}
 		prev = next;
 		w.cur = prev;

@@ -6,6 +6,7 @@
  * snapshot shows undone is told as the scan's.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,18 @@ struct fact {
 struct dbf_evmerge {
 	struct fact *facts;
 	size_t n, cap;
+	/*
+	 * What the last scan told that the trace may yet tell, because it
+	 * is counted rather than named (a mapping, an attachment): a scan
+	 * reads a process's maps some time after it starts, so it can see
+	 * a mapping whose traced event comes after the snapshot.
+	 */
+	struct dbf_event *claims;	/* no strings but device, in cmem */
+	char *cmem;
+	size_t nclaims, ccap, cmem_len, cmem_cap;
 };
+
+static bool str_eq(struct dbf_str x, struct dbf_str y);
 
 struct dbf_evmerge *dbf_evmerge_new(void)
 {
@@ -38,6 +50,8 @@ void dbf_evmerge_reset(struct dbf_evmerge *m)
 	for (size_t i = 0; i < m->n; i++)
 		drop_fact(&m->facts[i]);
 	m->n = 0;
+	m->nclaims = 0;
+	m->cmem_len = 0;
 }
 
 void dbf_evmerge_free(struct dbf_evmerge *m)
@@ -46,7 +60,58 @@ void dbf_evmerge_free(struct dbf_evmerge *m)
 		return;
 	dbf_evmerge_reset(m);
 	free(m->facts);
+	free(m->claims);
+	free(m->cmem);
 	free(m);
+}
+
+/* Keep what a scan told that a late traced event would tell again. */
+static int add_claim(struct dbf_evmerge *m, const struct dbf_event *ev)
+{
+	struct dbf_event c = {
+		.kind = ev->kind, .ino = ev->ino, .pid = ev->pid, .fd = ev->fd,
+		.map = ev->map, .device = ev->device,
+	};
+
+	if (m->nclaims == m->ccap) {
+		size_t cap = m->ccap ? m->ccap * 2 : 16;
+		struct dbf_event *p = realloc(m->claims, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		m->claims = p;
+		m->ccap = cap;
+	}
+	if (c.device.len > m->cmem_cap - m->cmem_len) {
+		/* Offsets, not pointers, until the scan is over: cmem moves. */
+		size_t cap = (m->cmem_cap + c.device.len) * 2;
+		char *p = realloc(m->cmem, cap);
+
+		if (!p)
+			return -ENOMEM;
+		m->cmem = p;
+		m->cmem_cap = cap;
+	}
+	memcpy(m->cmem + m->cmem_len, c.device.p, c.device.len);
+	c.device.p = (const char *)(uintptr_t)m->cmem_len;
+	m->cmem_len += c.device.len;
+	m->claims[m->nclaims++] = c;
+	return 0;
+}
+
+/* A claim that @ev is the late trace of; it is used up. */
+static bool take_claim(struct dbf_evmerge *m, const struct dbf_event *ev)
+{
+	for (size_t i = 0; i < m->nclaims; i++) {
+		struct dbf_event *c = &m->claims[i];
+
+		if (c->kind == ev->kind && c->ino == ev->ino && c->pid == ev->pid &&
+		    c->map == ev->map && str_eq(c->device, ev->device)) {
+			*c = m->claims[--m->nclaims];
+			return true;
+		}
+	}
+	return false;
 }
 
 size_t dbf_evmerge_pending(const struct dbf_evmerge *m)
@@ -302,8 +367,8 @@ int dbf_evmerge_trace(struct dbf_evmerge *m, const struct dbf_snapshot *cur,
 		return tell(m, ev, fn, ctx);
 	case DBF_EV_HOLD:
 		if (ev->map) {
-			/* Mappings are counted, not named: the scan's time decides. */
-			if (before(ev->time, cur->taken))
+			/* Mappings are counted, not named: see struct dbf_evmerge. */
+			if (before(ev->time, cur->taken) || take_claim(m, ev))
 				return 0;
 		} else if (shows_hold(cur, ev->ino, ev->pid, ev->fd) || find(m, ev)) {
 			return 0;
@@ -334,7 +399,7 @@ int dbf_evmerge_trace(struct dbf_evmerge *m, const struct dbf_snapshot *cur,
 	case DBF_EV_ATTACH:
 	case DBF_EV_DETACH:
 	default:
-		if (before(ev->time, cur->taken))
+		if (before(ev->time, cur->taken) || take_claim(m, ev))
 			return 0;
 		return tell(m, ev, fn, ctx);
 	}
@@ -375,6 +440,13 @@ static int scan_event(void *ctx, const struct dbf_event *ev)
 	if (f) {
 		f->matched = true;
 		return 0;
+	}
+	if ((ev->kind == DBF_EV_HOLD && ev->map) || ev->kind == DBF_EV_ATTACH ||
+	    ev->kind == DBF_EV_DETACH) {
+		int r = add_claim(s->m, ev);
+
+		if (r)
+			return r;
 	}
 	return s->fn(s->ctx, ev);
 }
@@ -431,7 +503,12 @@ int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 	size_t keep = 0;
 	int r;
 
+	/* The claims are the last scan's alone. */
+	m->nclaims = 0;
+	m->cmem_len = 0;
 	r = dbf_events_diff(a, b, scan_event, &s);
+	for (size_t i = 0; i < m->nclaims; i++)
+		m->claims[i].device.p = m->cmem + (uintptr_t)m->claims[i].device.p;
 	for (size_t i = 0; !r && i < m->n; i++)
 		if (!m->facts[i].matched && before(m->facts[i].ev.time, b->taken))
 			r = undone(m, &m->facts[i], b, fn, ctx);

@@ -300,3 +300,38 @@ Test(evmerge, attach_and_detach)
 	dbf_snapshot_free(b);
 	dbf_snapshot_free(c);
 }
+
+/*
+ * A scan reads a process's maps some time after it starts: it can show a
+ * mapping whose traced event, dated after the snapshot, comes later. That
+ * event is the scan's hold again; a second mapping is news.
+ */
+Test(evmerge, a_late_trace_of_a_mapping_the_scan_told)
+{
+	static const struct buf mapped[] = {
+		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 2 } } },
+	};
+	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
+	struct dbf_snapshot *b = world_at(mapped, 1, NULL, true, T1);
+	struct dbf_evmerge *m = dbf_evmerge_new();
+	struct dbf_event map = traced(DBF_EV_HOLD, 5, 1010, -2);
+	struct out o;
+
+	map.fd = -1;
+	map.pid = 129;
+	map.comm = "camera";
+	map.name = (struct dbf_str){ "CAMERA", 6 };
+	map.has_name = true;
+	out_open(&o);
+	cr_assert_eq(dbf_evmerge_scan(m, a, b, line, &o), 0);
+	out_check(&o, S1 " hold" B(5) " name=\"CAMERA\"" P129 " map=1 source=scan\n");
+	cr_assert_eq(dbf_evmerge_trace(m, b, &map, line, &o), 0);
+	out_check(&o, "");
+	cr_assert_eq(dbf_evmerge_trace(m, b, &map, line, &o), 0);
+	out_check(&o, "2026-12-06T13:21:43.510000000Z hold" B(5) " name=\"CAMERA\" pid=129 comm=\"camera\" cgroup=/u map=1 source=trace\n");
+	fclose(o.f);
+	free(o.text);
+	dbf_evmerge_free(m);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+}
