@@ -16,6 +16,7 @@ struct fact {
 	struct dbf_event ev;	/* strings point into mem */
 	char *mem;
 	bool matched;		/* a scan told the same change */
+	bool pending;		/* for a later snapshot to confirm */
 };
 
 struct dbf_evmerge {
@@ -496,6 +497,36 @@ static int undone(struct dbf_evmerge *m, const struct fact *f, const struct dbf_
 	}
 }
 
+/*
+ * The programs run as the kernel makes the change, not after it: an fd
+ * is traced before it is installed (7.x's dma_buf_fd), a release as it
+ * starts, while debugfs still lists the buffer. So a snapshot taken just
+ * after a traced event may not show it yet: such a fact waits for the
+ * next snapshot rather than be told undone by this one.
+ */
+#define SETTLE_NS	5000000
+
+static bool pending(const struct fact *f, const struct dbf_snapshot *b)
+{
+	struct timespec t = b->taken;
+
+	/*
+	 * A release (and the drops told before it) that @b does not show yet
+	 * waits, for a second at most: no release takes longer.
+	 */
+	if (f->ev.time.tv_sec + 1 >= b->taken.tv_sec &&
+	    ((f->ev.kind == DBF_EV_RELEASE && dbf_snapshot_buf(b, f->ev.ino)) ||
+	     (f->ev.kind == DBF_EV_DROP &&
+	      shows_hold(b, f->ev.ino, f->ev.pid, f->ev.map ? -1 : f->ev.fd))))
+		return true;
+	t.tv_nsec -= SETTLE_NS;
+	if (t.tv_nsec < 0) {
+		t.tv_nsec += 1000000000;
+		t.tv_sec--;
+	}
+	return !before(f->ev.time, t);
+}
+
 int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 		     const struct dbf_snapshot *b, dbf_event_fn fn, void *ctx)
 {
@@ -509,14 +540,16 @@ int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 	r = dbf_events_diff(a, b, scan_event, &s);
 	for (size_t i = 0; i < m->nclaims; i++)
 		m->claims[i].device.p = m->cmem + (uintptr_t)m->claims[i].device.p;
+	for (size_t i = 0; i < m->n; i++)
+		m->facts[i].pending = !m->facts[i].matched && pending(&m->facts[i], b);
 	for (size_t i = 0; !r && i < m->n; i++)
-		if (!m->facts[i].matched && before(m->facts[i].ev.time, b->taken))
+		if (!m->facts[i].matched && !m->facts[i].pending)
 			r = undone(m, &m->facts[i], b, fn, ctx);
-	/* What happened after @b was taken is for the next snapshot to confirm. */
+	/* What @b cannot confirm yet is for the next snapshot. */
 	for (size_t i = 0; i < m->n; i++) {
 		struct fact *f = &m->facts[i];
 
-		if (!f->matched && !before(f->ev.time, b->taken))
+		if (f->pending)
 			m->facts[keep++] = *f;
 		else
 			drop_fact(f);

@@ -335,3 +335,35 @@ Test(evmerge, a_late_trace_of_a_mapping_the_scan_told)
 	dbf_snapshot_free(a);
 	dbf_snapshot_free(b);
 }
+
+/*
+ * A release is traced as it starts, while debugfs still lists the
+ * buffer: a snapshot taken right then still shows it, and the scan after
+ * tells nothing again.
+ */
+Test(evmerge, a_snapshot_taken_mid_release)
+{
+	struct timespec t2 = { 1796563304, 500000000 };
+	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
+	struct dbf_snapshot *b = world_at(before, 1, NULL, true, T1);
+	struct dbf_snapshot *c = world_at(NULL, 0, NULL, true, t2);
+	struct dbf_evmerge *m = dbf_evmerge_new();
+	struct dbf_event rel = traced(DBF_EV_RELEASE, 5, 900, -1);
+	struct out o;
+
+	out_open(&o);
+	cr_assert_eq(dbf_evmerge_trace(m, a, &rel, line, &o), 0);
+	cr_assert_eq(dbf_evmerge_scan(m, a, b, line, &o), 0);
+	cr_assert_eq(dbf_evmerge_pending(m), 3);
+	cr_assert_eq(dbf_evmerge_scan(m, b, c, line, &o), 0);
+	out_check(&o, "2026-12-06T13:21:43.400000000Z drop" B(5) " name=-" P129 " fd=7 source=trace\n"
+		      "2026-12-06T13:21:43.400000000Z drop" B(5) " name=-" P129 " map=1 source=trace\n"
+		      "2026-12-06T13:21:43.400000000Z release" B(5) " name=- source=trace\n");
+	cr_assert_eq(dbf_evmerge_pending(m), 0);
+	fclose(o.f);
+	free(o.text);
+	dbf_evmerge_free(m);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+	dbf_snapshot_free(c);
+}
