@@ -412,6 +412,25 @@ struct scan_ctx {
 	void *ctx;
 };
 
+/*
+ * A traced export that the scan shows named otherwise: the name changed
+ * since, and if no traced rename told it (one may come later, dated
+ * before the snapshot, and then finds the name told), the scan does.
+ */
+static int named_since(struct scan_ctx *s, const struct fact *f, const struct dbf_event *ev)
+{
+	const struct fact *rn = last_rename(s->m, ev->ino);
+	const struct dbf_event *told = rn ? &rn->ev : &f->ev;
+	struct dbf_event e = *ev;
+
+	if (name_eq(told->has_name, told->name, ev->has_name, ev->name))
+		return 0;
+	e.kind = DBF_EV_RENAME;
+	e.old_name = told->name;
+	e.had_name = told->has_name;
+	return s->fn(s->ctx, &e);
+}
+
 /* A scan's event, unless the trace told it. */
 static int scan_event(void *ctx, const struct dbf_event *ev)
 {
@@ -440,7 +459,7 @@ static int scan_event(void *ctx, const struct dbf_event *ev)
 	f = find(s->m, ev);
 	if (f) {
 		f->matched = true;
-		return 0;
+		return ev->kind == DBF_EV_EXPORT ? named_since(s, f, ev) : 0;
 	}
 	if ((ev->kind == DBF_EV_HOLD && ev->map) || ev->kind == DBF_EV_ATTACH ||
 	    ev->kind == DBF_EV_DETACH) {

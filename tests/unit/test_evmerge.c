@@ -367,3 +367,38 @@ Test(evmerge, a_snapshot_taken_mid_release)
 	dbf_snapshot_free(b);
 	dbf_snapshot_free(c);
 }
+
+/*
+ * A traced export, then a name set before the next scan whose traced
+ * rename comes after it: the scan tells the rename, the trace's is no
+ * news.
+ */
+Test(evmerge, named_after_a_traced_export)
+{
+	static const struct buf named[] = {
+		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
+		{ 9, 4096, "CAM", { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
+	};
+	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
+	struct dbf_snapshot *b = world_at(named, 2, NULL, true, T1);
+	struct dbf_evmerge *m = dbf_evmerge_new();
+	struct dbf_event ex = traced(DBF_EV_EXPORT, 9, 100, -1);
+	struct dbf_event rn = traced(DBF_EV_RENAME, 9, 200, -1);
+	struct out o;
+
+	rn.name = (struct dbf_str){ "CAM", 3 };
+	rn.has_name = true;
+	out_open(&o);
+	cr_assert_eq(dbf_evmerge_trace(m, a, &ex, line, &o), 0);
+	out_check(&o, "2026-12-06T13:21:42.600000000Z export" B(9) " name=-" P300 " source=trace\n");
+	cr_assert_eq(dbf_evmerge_scan(m, a, b, line, &o), 0);
+	out_check(&o, S1 " rename" B(9) " name=\"CAM\" old_name=- source=scan\n"
+		      S1 " hold" B(9) " name=\"CAM\" pid=300 comm=\"exporter\" cgroup=/a\\040b fd=4 source=scan\n");
+	cr_assert_eq(dbf_evmerge_trace(m, b, &rn, line, &o), 0);
+	out_check(&o, "");
+	fclose(o.f);
+	free(o.text);
+	dbf_evmerge_free(m);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+}
