@@ -93,9 +93,13 @@ static int add_claim(struct dbf_evmerge *m, const struct dbf_event *ev)
 		m->cmem = p;
 		m->cmem_cap = cap;
 	}
-	memcpy(m->cmem + m->cmem_len, c.device.p, c.device.len);
-	c.device.p = (const char *)(uintptr_t)m->cmem_len;
-	m->cmem_len += c.device.len;
+	if (c.device.len) {
+		memcpy(m->cmem + m->cmem_len, c.device.p, c.device.len);
+		c.device.p = (const char *)(uintptr_t)m->cmem_len;
+		m->cmem_len += c.device.len;
+	} else {
+		c.device.p = "";
+	}
 	m->claims[m->nclaims++] = c;
 	return 0;
 }
@@ -558,7 +562,8 @@ int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 	m->cmem_len = 0;
 	r = dbf_events_diff(a, b, scan_event, &s);
 	for (size_t i = 0; i < m->nclaims; i++)
-		m->claims[i].device.p = m->cmem + (uintptr_t)m->claims[i].device.p;
+		if (m->claims[i].device.len)
+			m->claims[i].device.p = m->cmem + (uintptr_t)m->claims[i].device.p;
 	for (size_t i = 0; i < m->n; i++)
 		m->facts[i].pending = !m->facts[i].matched && pending(&m->facts[i], b);
 	for (size_t i = 0; !r && i < m->n; i++)
