@@ -353,9 +353,12 @@ static int run_watch(struct dbf_options *o, bool json)
 	}
 	dbf_scan_opts_probe(&o->scan);
 	while (!watch_stop && !w.err) {
-		/* Events before the scan first, against the snapshot before it. */
-		watch_drain(&w);
 		r = dbf_scan(&o->scan, prev, &next);
+		/*
+		 * Events up to the scan's end first, against the snapshot
+		 * before it: a change can be listed before it is traced.
+		 */
+		watch_drain(&w);
 		if (r < 0) {
 			dbf_log(LOG_ERR, "cannot scan %s: %s", o->scan.proc_root, strerror(-r));
 			if (!prev)

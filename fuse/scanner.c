@@ -445,11 +445,16 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		char *bytes = NULL;
 		size_t len = 0;
 
-		/* Events before the scan go before its snapshot. */
-		if (trace && drain(trace) < 0)
-			_exit(0);
 		r = dbf_scan(&opts, NULL, &snap);
 		last_scan = mono_ns();
+		/*
+		 * Events up to the scan's end go before its snapshot: the
+		 * kernel traces a change after making it visible (an export
+		 * is listed before its tracepoint fires), so a scan can see a
+		 * change whose record comes while it runs.
+		 */
+		if (trace && drain(trace) < 0)
+			_exit(0);
 		if (r == 0) {
 			/* The device never changes while the kernel runs: learn it once. */
 			if (opts.dev_src == DBF_DEV_NONE && snap->dev_src != DBF_DEV_NONE) {
