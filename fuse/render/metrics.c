@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dmabuf/metrics: see metrics.h and docs/metrics.md. Every metric is a
- * gauge (a snapshot says how things are, it counts no events), and needs
- * nothing of OpenMetrics that the Prometheus text format lacks, so
- * node_exporter's textfile collector serves the file as it is.
+ * /dmabuf/metrics: see metrics.h and docs/metrics.md. Gauges say how
+ * things are at the snapshot; the counters (counters.h), untyped, what
+ * happened since the daemon started. Nothing needs OpenMetrics beyond what
+ * the Prometheus text format has, so node_exporter's textfile collector
+ * serves the file as it is.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -423,6 +424,123 @@ static int devices(struct ctx *x, const struct dbf_tree *t)
 	return 0;
 }
 
+/* ---- counters: exports and releases since the daemon started ---- */
+
+/*
+ * A counter has no TYPE line: OpenMetrics would type the family
+ * "dmabuf_exports" with samples "dmabuf_exports_total", which the
+ * Prometheus text format (node_exporter's textfile collector) reads as
+ * an empty family and an untyped one without help. Untyped, the same
+ * lines are valid in both, and rate() takes them as they are.
+ */
+static void counter_family(struct ctx *x, const char *name, const char *help)
+{
+	fprintf(x->f, "# HELP %s %s\n", name, help);
+}
+
+static uint64_t count_value(const struct dbf_count *n, size_t f)
+{
+	return f == 0 ? n->exports : f == 1 ? n->export_bytes :
+	       f == 2 ? n->releases : n->release_bytes;
+}
+
+static int cmp_count_key(const void *a, const void *b)
+{
+	const struct dbf_count_row *x = *(const struct dbf_count_row *const *)a;
+	const struct dbf_count_row *y = *(const struct dbf_count_row *const *)b;
+	int d = memcmp(x->key.p, y->key.p, x->key.len < y->key.len ? x->key.len : y->key.len);
+
+	return d ? d : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+}
+
+static bool key_eq(struct dbf_str k, const char *lit)
+{
+	return k.len == strlen(lit) && !memcmp(k.p, lit, k.len);
+}
+
+/*
+ * By exporter, public as dmabuf_bytes is; by the exporting cgroup, only
+ * the rows of exporters @c sees, summed by cgroup (rows are per owner).
+ */
+static int counters(struct ctx *x, const struct dbf_counts *n, const struct dbf_caller *c)
+{
+	static const struct fam exp[] = {
+		{ "dmabuf_exports_total", NULL,
+		  "dma-bufs exported since dmabuffs started, by exporter; without an exporter label: exporter unknown." },
+		{ "dmabuf_export_bytes_total", NULL,
+		  "Bytes of the dma-bufs counted by dmabuf_exports_total." },
+		{ "dmabuf_releases_total", NULL,
+		  "dma-bufs freed since dmabuffs started, by exporter." },
+		{ "dmabuf_release_bytes_total", NULL,
+		  "Bytes of the dma-bufs counted by dmabuf_releases_total." },
+	};
+	static const struct fam cg[] = {
+		{ "dmabuf_cgroup_exports_total", NULL,
+		  "dma-bufs exported since dmabuffs started, by the exporting process's cgroup; "
+		  "unknown: no process known; other: cgroups past the bound." },
+		{ "dmabuf_cgroup_export_bytes_total", NULL,
+		  "Bytes of the dma-bufs counted by dmabuf_cgroup_exports_total." },
+		{ "dmabuf_cgroup_releases_total", NULL,
+		  "dma-bufs freed since dmabuffs started, by the cgroup their export counted in." },
+		{ "dmabuf_cgroup_release_bytes_total", NULL,
+		  "Bytes of the dma-bufs counted by dmabuf_cgroup_releases_total." },
+	};
+	__do_free const struct dbf_count_row **v = NULL;
+	size_t nv = 0;
+
+	if (!n)
+		return 0;
+	for (size_t f = 0; f < 4; f++) {
+		counter_family(x, exp[f].name, exp[f].help);
+		for (size_t i = 0; i < n->nexporters; i++) {
+			begin(x, exp[f].name);
+			if (n->exporters[i].key.len)
+				label(x, "exporter", n->exporters[i].key);
+			end_u64(x, count_value(&n->exporters[i].n, f));
+		}
+		/* never an empty family */
+		if (!n->nexporters)
+			sample(x, exp[f].name, 0);
+	}
+
+	v = calloc(n->ncgroups + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->ncgroups; i++) {
+		const struct dbf_count_row *r = &n->cgroups[i];
+		const struct dbf_proc who = { .pid = 1, .owner = r->owner,
+					      .owner_gid = r->owner_gid };
+
+		if (r->key.len && dbf_caller_sees(c, &who))
+			v[nv++] = r;
+	}
+	qsort(v, nv, sizeof(*v), cmp_count_key);
+	for (size_t f = 0; f < 4; f++) {
+		uint64_t other = 0, unknown = 0;
+
+		counter_family(x, cg[f].name, cg[f].help);
+		for (size_t i = 0; i < nv;) {
+			uint64_t sum = 0;
+			size_t j = i;
+
+			/* One series per cgroup: its rows of every owner @c sees. */
+			for (; j < nv && !cmp_count_key(&v[i], &v[j]); j++)
+				sum += count_value(&v[j]->n, f);
+			if (key_eq(v[i]->key, DBF_COUNT_OTHER))
+				other = sum;
+			else if (key_eq(v[i]->key, DBF_COUNT_UNKNOWN))
+				unknown = sum;
+			else
+				series(x, cg[f].name, "cgroup", v[i]->key, sum);
+			i = j;
+		}
+		/* Always there, so a query over them never comes back empty. */
+		series_c(x, cg[f].name, "cgroup", DBF_COUNT_OTHER, other);
+		series_c(x, cg[f].name, "cgroup", DBF_COUNT_UNKNOWN, unknown);
+	}
+	return 0;
+}
+
 /* ---- by process: the top holders by PSS, then the rest ---- */
 
 static uint64_t proc_value(const struct dbf_proc *p, size_t f)
@@ -504,7 +622,8 @@ int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 	    (r = names(&x, t, o->top)) < 0 ||
 	    (r = cgroups(&x, t, c, o->top)) < 0 ||
 	    (r = devices(&x, t)) < 0 ||
-	    (r = processes(&x, s, c, o->top)) < 0)
+	    (r = processes(&x, s, c, o->top)) < 0 ||
+	    (r = counters(&x, t->counts, c)) < 0)
 		return r;
 	if (x.err)
 		return x.err;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "devprobe.h"
 #include "fileio.h"
 #include "log.h"
@@ -308,6 +309,8 @@ static int serve_mounted(struct view *v, const struct dbf_options *o,
 	v->first = NULL;
 	if (r < 0)
 		return fail("cannot build the view: %s", strerror(-r));
+	/* Counting starts here: every counter at 0. */
+	v->cur->counts = view_stream_counts(v);
 	dbf_notify_ready();
 	/* Said once, after the mount, so that errors stay one line. */
 	view_note_sources(v, NULL, v->cur->snap);
@@ -497,7 +500,8 @@ int dbf_view_run(const struct dbf_options *opts)
 
 	v.interner = dbf_interner_new();
 	v.classes = dbf_classes_new(DBF_CLASS_MAX);
-	if (!v.interner || !v.classes || view_stream_init(&v.stream, o.events_backlog) < 0)
+	if (!v.interner || !v.classes ||
+	    view_stream_init(&v.stream, o.events_backlog, DBF_COUNTER_CGROUPS(o.metrics_top)) < 0)
 		return fail("out of memory");
 	/*
 	 * Learn the dma-buf device while still root, so that every scan can

@@ -139,8 +139,18 @@ static void stop_serving(struct view *v)
 static void publish(struct view *v, struct dbf_tree *t)
 {
 	struct dbf_tree *old, *expired[NKEPT + 2];
+	struct view_lines lines = { 0 };
 	int nexp;
 
+	if (t) {
+		/*
+		 * The tree carries the counts of its own changes; their lines
+		 * go out once it is published, so a reader who looks finds
+		 * what a line tells.
+		 */
+		view_stream_merge(v, v->cur->snap, t->snap, &lines);
+		t->counts = view_stream_counts(v);
+	}
 	pthread_mutex_lock(&v->lock);
 	old = v->cur;
 	if (t)
@@ -149,7 +159,7 @@ static void publish(struct view *v, struct dbf_tree *t)
 	pthread_mutex_unlock(&v->lock);
 	if (t) {
 		view_note_sources(v, old->snap, t->snap);
-		view_stream_push(v, old->snap, t->snap);
+		view_stream_push(v, &lines);
 		nexp += view_inval_push(v, old, tree_ref(t), expired + nexp);
 	}
 	while (nexp)

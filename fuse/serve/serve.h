@@ -38,6 +38,7 @@ struct view_stream {
 	struct view_reader *readers;
 	unsigned int nreaders;		/* atomic: the receiver skips work at 0 */
 	struct dbf_evmerge *merge;	/* traced events and scans as one */
+	struct dbf_counters *counters;	/* of the merged events */
 	bool ended;			/* unmounting: reads end (EOF), none waits */
 };
 
@@ -159,7 +160,8 @@ int view_inval_start(struct view *v);
 void view_inval_stop(struct view *v);
 
 /* stream.c */
-int view_stream_init(struct view_stream *s, unsigned int cap);
+/* @cap lines; counters with at most @cgroups cgroup rows. */
+int view_stream_init(struct view_stream *s, unsigned int cap, unsigned int cgroups);
 void view_stream_free(struct view_stream *s);
 /* A reader for caller @c (fsuid @uid), from now on; -EMFILE past the cap. */
 int view_stream_open(struct view *v, const struct dbf_caller *c, uid_t uid,
@@ -170,9 +172,20 @@ void view_stream_read(struct view *v, struct view_reader *r, fuse_req_t req,
 		      size_t size, bool nonblock);
 void view_stream_poll(struct view *v, struct view_reader *r, fuse_req_t req,
 		      struct fuse_pollhandle *ph);
-/* The receiver, after each rebuild: the changes from @a to @b. */
-void view_stream_push(struct view *v, const struct dbf_snapshot *a,
-		      const struct dbf_snapshot *b);
+/*
+ * The receiver, after each rebuild: the changes from @a to @b, counted,
+ * and their lines kept in @lines (for readers, after the tree that shows
+ * them is published: view_stream_push()). 0 or a negative errno.
+ */
+struct view_lines {
+	struct line **l;
+	size_t n, cap;
+};
+int view_stream_merge(struct view *v, const struct dbf_snapshot *a,
+		      const struct dbf_snapshot *b, struct view_lines *lines);
+void view_stream_push(struct view *v, struct view_lines *lines);
+/* The counts of every event merged so far, or NULL without memory. */
+struct dbf_counts *view_stream_counts(struct view *v);
 /*
  * The receiver, for an events frame (@len bytes at @p) that came after
  * snapshot @cur: each traced event that is news. -EINVAL for a frame

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "events.h"
 #include "evmerge.h"
 #include "wire.h"
@@ -89,13 +90,15 @@ static struct line *ring_at(const struct view_stream *s, uint64_t seq)
 	return s->ring[seq % s->cap];
 }
 
-int view_stream_init(struct view_stream *s, unsigned int cap)
+int view_stream_init(struct view_stream *s, unsigned int cap, unsigned int cgroups)
 {
 	s->ring = calloc(cap, sizeof(*s->ring));
 	s->merge = dbf_evmerge_new();
-	if (!s->ring || !s->merge) {
+	s->counters = dbf_counters_new(cgroups);
+	if (!s->ring || !s->merge || !s->counters) {
 		free(s->ring);
 		dbf_evmerge_free(s->merge);
+		dbf_counters_free(s->counters);
 		s->ring = NULL;
 		return -ENOMEM;
 	}
@@ -124,6 +127,8 @@ void view_stream_free(struct view_stream *s)
 	s->ring = NULL;
 	dbf_evmerge_free(s->merge);
 	s->merge = NULL;
+	dbf_counters_free(s->counters);
+	s->counters = NULL;
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -369,8 +374,15 @@ static void push_line(struct view_stream *s, struct line *l)
 		r->avail += may_read(r, l);
 }
 
+/*
+ * Every event is counted; a line is made only while someone reads (a
+ * reader sees the lines from its open on). With @keep the lines wait
+ * there for their tree, else they go to the ring at once.
+ */
 struct pusher {
 	struct view_stream *s;
+	bool lines;
+	struct view_lines *keep;
 	FILE *f;
 	char *text;
 	size_t len;
@@ -380,8 +392,10 @@ static int push_event(void *ctx, const struct dbf_event *ev)
 {
 	struct pusher *p = ctx;
 	struct line *l;
-	int r;
+	int r = dbf_counters_event(p->s->counters, ev);
 
+	if (r < 0 || !p->lines)
+		return r;
 	rewind(p->f);
 	r = dbf_event_text(p->f, ev);
 	if (r == 0 && fflush(p->f))
@@ -396,7 +410,22 @@ static int push_event(void *ctx, const struct dbf_event *ev)
 	l->owner_gid = ev->owner_gid;
 	l->len = p->len;
 	memcpy(l->text, p->text, p->len);
-	push_line(p->s, l);
+	if (!p->keep) {
+		push_line(p->s, l);
+		return 0;
+	}
+	if (p->keep->n == p->keep->cap) {
+		size_t cap = p->keep->cap ? p->keep->cap * 2 : 64;
+		struct line **q = realloc(p->keep->l, cap * sizeof(*q));
+
+		if (!q) {
+			free(l);
+			return -ENOMEM;
+		}
+		p->keep->l = q;
+		p->keep->cap = cap;
+	}
+	p->keep->l[p->keep->n++] = l;
 	return 0;
 }
 
@@ -416,56 +445,80 @@ static void wake(struct view_stream *s)
 	}
 }
 
-void view_stream_push(struct view *v, const struct dbf_snapshot *a,
-		      const struct dbf_snapshot *b)
+/* Start @p: with readers, a memstream for the text of lines. */
+static int pusher_open(struct pusher *p, struct view_stream *s, struct view_lines *keep)
+{
+	*p = (struct pusher){ .s = s, .keep = keep };
+	p->lines = __atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE) > 0;
+	if (p->lines && !(p->f = open_memstream(&p->text, &p->len)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void pusher_close(struct pusher *p)
+{
+	if (p->f)
+		fclose(p->f);
+	free(p->text);
+}
+
+int view_stream_merge(struct view *v, const struct dbf_snapshot *a,
+		      const struct dbf_snapshot *b, struct view_lines *lines)
 {
 	struct view_stream *s = &v->stream;
-	struct pusher p = { .s = s };
-	int r;
+	struct pusher p;
+	int r = pusher_open(&p, s, lines);
 
-	/*
-	 * Nobody reads: no lines to make (a reader sees those after it
-	 * opened), and what the trace told nobody needs no confirming.
-	 */
-	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&s->lock);
-		dbf_evmerge_reset(s->merge);
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
-	p.f = open_memstream(&p.text, &p.len);
-	if (!p.f) {
-		dbf_log(LOG_WARNING, "events: out of memory; a scan's events are lost");
-		return;
-	}
+	if (r < 0)
+		return r;
 	pthread_mutex_lock(&s->lock);
 	r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
-	wake(s);
+	if (r == 0)
+		r = dbf_counters_flush(s->counters, b);
 	pthread_mutex_unlock(&s->lock);
-	fclose(p.f);
-	free(p.text);
+	pusher_close(&p);
 	if (r < 0)
 		dbf_log(LOG_WARNING, "events: %s; a scan's events are lost", strerror(-r));
+	return r;
+}
+
+void view_stream_push(struct view *v, struct view_lines *lines)
+{
+	struct view_stream *s = &v->stream;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < lines->n; i++)
+		push_line(s, lines->l[i]);
+	wake(s);
+	pthread_mutex_unlock(&s->lock);
+	free(lines->l);
+	*lines = (struct view_lines){ 0 };
+}
+
+struct dbf_counts *view_stream_counts(struct view *v)
+{
+	struct view_stream *s = &v->stream;
+	struct dbf_counts *n;
+
+	pthread_mutex_lock(&s->lock);
+	n = dbf_counters_freeze(s->counters);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void *bytes,
 		      size_t len)
 {
 	struct view_stream *s = &v->stream;
-	struct pusher p = { .s = s };
 	struct dbf_event *evs;
+	struct pusher p;
 	size_t n;
 	int r;
 
 	r = dbf_wire_decode_events(bytes, len, &evs, &n);
 	if (r < 0)
 		return r;
-	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
-		free(evs);
-		return 0;
-	}
-	p.f = open_memstream(&p.text, &p.len);
-	if (!p.f) {
+	if (pusher_open(&p, s, NULL) < 0) {
 		free(evs);
 		dbf_log(LOG_WARNING, "events: out of memory; traced events are lost");
 		return 0;
@@ -475,8 +528,7 @@ int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void
 		r = dbf_evmerge_trace(s->merge, cur, &evs[i], push_event, &p);
 	wake(s);
 	pthread_mutex_unlock(&s->lock);
-	fclose(p.f);
-	free(p.text);
+	pusher_close(&p);
 	free(evs);
 	if (r < 0)
 		dbf_log(LOG_WARNING, "events: %s; traced events are lost", strerror(-r));

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include "counters.h"
 #include "snapshot.h"
 
 /* What a node is; fuse/tree/ has one kind_*.c of operations per kind. */
@@ -203,6 +204,11 @@ struct dbf_tree {
 	bool shared;
 	/* --metrics-top: series per process, name and cgroup; usage.svg blocks */
 	unsigned int metrics_top;
+	/*
+	 * Exports and releases counted up to this tree's snapshot, set before
+	 * it is published (fuse/serve/); NULL where nothing counts (a dump).
+	 */
+	struct dbf_counts *counts;
 	uint64_t epoch;			/* of its build, in the interner */
 	int refs;			/* for fuse/serve/ */
 };

@@ -117,6 +117,7 @@ void dbf_tree_free(struct dbf_tree *t)
 		if (kinds[k]->free)
 			kinds[k]->free(t, (enum dbf_node_kind)k);
 	dbf_snapshot_free(t->snap);
+	dbf_counts_free(t->counts);
 	free(t);
 }
 

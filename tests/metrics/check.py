@@ -132,10 +132,16 @@ def openmetrics(path):
             die(f'{where}: a timestamp or more after the value: {value!r}')
         if not NUMBER.match(value):
             die(f'{where}: bad value {value!r}')
-        if name not in families or 'type' not in families[name]:
-            die(f'{where}: sample of {name} without a TYPE')
-        if families[name]['type'] != 'gauge':
-            die(f'{where}: {name} is not a gauge')
+        if name not in families:
+            die(f'{where}: sample of {name} without a HELP')
+        # No TYPE: unknown in OpenMetrics, untyped in the Prometheus text
+        # format. Only the counters are so, each name ending in _total, each
+        # value a count.
+        kind = families[name].get('type', 'unknown')
+        if kind == 'unknown' and (not name.endswith('_total') or not value.isdigit()):
+            die(f'{where}: untyped {name} is no counter: {value!r}')
+        if kind not in ('gauge', 'unknown'):
+            die(f'{where}: {name} is neither a gauge nor untyped')
         if name != current or name in done:
             die(f'{where}: samples of {name} are not together')
         key = (name, tuple(sorted(labels.items())))

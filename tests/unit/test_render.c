@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
+#include "counters.h"
 #include "helpers.h"
 #include "labels.h"
 #include "metrics.h"
@@ -414,6 +415,78 @@ Test(metrics, user_sees_own_processes)
 		      "dmabuf_process_fds{pid=\"other\",comm=\"other\"} 0\n");
 	free(t);
 	dbf_tree_free(v);
+}
+
+/* Counts fed as the server feeds them: rows per cgroup and owner. */
+Test(metrics, counters)
+{
+	struct dbf_counters *c = dbf_counters_new(DBF_COUNTER_CGROUPS(20));
+	struct dbf_tree *v = tree_of(vgem());
+	struct dbf_event e = {
+		.kind = DBF_EV_EXPORT, .ino = 20, .size = 4096, .exporter = S("drm"),
+		.pid = 92, .owner = 1000, .owner_gid = 1000, .comm = "oddnames",
+		.cgroup = S("/user.slice/a\"b"), .fd = -1,
+	};
+	char *t;
+
+	/* uid 1000's process in a cgroup with a quote: two buffers, one freed */
+	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	e.ino = 21;
+	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	/* a system heap buffer of root's, then uid 1001's in the same cgroup */
+	e = (struct dbf_event){ .kind = DBF_EV_EXPORT, .ino = 22, .size = 65536,
+				.exporter = S("system"), .pid = 1, .comm = "init",
+				.cgroup = S("/init.scope"), .fd = -1 };
+	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	e.ino = 23;
+	e.pid = 7;
+	e.owner = e.owner_gid = 1001;
+	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	e = (struct dbf_event){ .kind = DBF_EV_RELEASE, .ino = 20, .size = 4096,
+				.exporter = S("drm"), .fd = -1 };
+	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	v->counts = dbf_counters_freeze(c);
+	cr_assert_not_null(v->counts);
+
+	t = render(v, DBF_CALLER_ROOT, 20);
+	assert_lines(t);
+	assert_series(t, "dmabuf_exports_total",
+		      "dmabuf_exports_total{exporter=\"drm\"} 2\n"
+		      "dmabuf_exports_total{exporter=\"system\"} 2\n");
+	assert_series(t, "dmabuf_release_bytes_total",
+		      "dmabuf_release_bytes_total{exporter=\"drm\"} 4096\n"
+		      "dmabuf_release_bytes_total{exporter=\"system\"} 0\n");
+	/* root and uid 1001 in /init.scope: one series, their sum */
+	assert_series(t, "dmabuf_cgroup_export_bytes_total",
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"/init.scope\"} 131072\n"
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"/user.slice/a\\\"b\"} 8192\n"
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"unknown\"} 0\n");
+	assert_series(t, "dmabuf_cgroup_releases_total",
+		      "dmabuf_cgroup_releases_total{cgroup=\"/init.scope\"} 0\n"
+		      "dmabuf_cgroup_releases_total{cgroup=\"/user.slice/a\\\"b\"} 1\n"
+		      "dmabuf_cgroup_releases_total{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_releases_total{cgroup=\"unknown\"} 0\n");
+	cr_assert(strstr(t, "# HELP dmabuf_exports_total ") && !strstr(t, "# TYPE dmabuf_exports"));
+	free(t);
+
+	/* a user: its own exporters' rows alone; exporters are public */
+	t = render(v, dbf_caller(1001, 1001), 20);
+	assert_series(t, "dmabuf_cgroup_export_bytes_total",
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"/init.scope\"} 65536\n"
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_export_bytes_total{cgroup=\"unknown\"} 0\n");
+	assert_series(t, "dmabuf_exports_total",
+		      "dmabuf_exports_total{exporter=\"drm\"} 2\n"
+		      "dmabuf_exports_total{exporter=\"system\"} 2\n");
+	free(t);
+	t = render(v, DBF_CALLER_PUBLIC, 20);
+	assert_series(t, "dmabuf_cgroup_exports_total",
+		      "dmabuf_cgroup_exports_total{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_exports_total{cgroup=\"unknown\"} 0\n");
+	free(t);
+	dbf_tree_free(v);
+	dbf_counters_free(c);
 }
 
 Test(metrics, label_values)
