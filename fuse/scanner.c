@@ -138,42 +138,57 @@ static int drain(struct tracer *tr)
 }
 
 /*
- * Sleep one interval, sending traced events as they come; an event cuts
- * the sleep short, so the view follows it soon. False once the server has
- * closed its end.
+ * Sleep until the next scan is due, sending traced events as they come.
+ * It is due an interval after the last one, but with the trace source
+ * and nobody reading events (*watched false) only when the server asks
+ * or the trace tells of a change; a change brings it soon, so the view
+ * follows. False once the server has closed its end.
  */
-static bool wait_interval(unsigned int ms, struct tracer *tr, uint64_t last_scan)
+static bool wait_interval(unsigned int ms, struct tracer *tr, uint64_t last_scan,
+			  bool *watched)
 {
-	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
+	uint64_t soon = UINT64_MAX;	/* asked for, or traced */
 
 	for (;;) {
 		uint64_t now = mono_ns();
+		uint64_t end = tr && !*watched ? UINT64_MAX : last_scan + (uint64_t)ms * 1000000u;
 		struct pollfd pfd[2] = {
 			{ .fd = FD_CTL, .events = POLLIN },
 			{ .fd = tr ? dbf_trace_fd(tr->t) : -1, .events = POLLIN },
 		};
-		char c;
+		char c[64];
 		int r;
 
+		if (soon < end)
+			end = soon;
 		if (now >= end)
 			return true;
-		r = poll(pfd, 2, (int)((end - now + 999999) / 1000000));
+		r = poll(pfd, 2, end == UINT64_MAX ? -1 : (int)((end - now + 999999) / 1000000));
 		if (r < 0 && errno != EINTR)
 			return false;
-		/* Nothing is ever written: readable means end of file. */
-		if (r > 0 && pfd[0].revents && read(FD_CTL, &c, 1) <= 0)
-			return false;
+		if (r > 0 && pfd[0].revents) {
+			ssize_t n = read(FD_CTL, c, sizeof(c));
+
+			/* End of file: the server is gone. */
+			if (n <= 0)
+				return n < 0 && errno == EINTR;
+			for (ssize_t i = 0; i < n; i++) {
+				if (c[i] == DBF_SCAN_WATCHED || c[i] == DBF_SCAN_UNWATCHED)
+					*watched = c[i] == DBF_SCAN_WATCHED;
+				else if (c[i] == DBF_SCAN_NOW && soon > last_scan + MIN_GAP_NS)
+					soon = last_scan + MIN_GAP_NS;
+			}
+		}
 		if (r > 0 && pfd[1].revents) {
 			int n = drain(tr);
-			uint64_t soon;
+			uint64_t t = mono_ns() + SETTLE_NS;
 
 			if (n < 0)
 				return false;
-			soon = mono_ns() + SETTLE_NS;
-			if (soon < last_scan + MIN_GAP_NS)
-				soon = last_scan + MIN_GAP_NS;
-			if (n > 0 && soon < end)
-				end = soon;
+			if (t < last_scan + MIN_GAP_NS)
+				t = last_scan + MIN_GAP_NS;
+			if (n > 0 && t < soon)
+				soon = t;
 		}
 	}
 }
@@ -328,6 +343,7 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 	uint64_t last_scan = 0;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	bool said_cgroups = false;
+	bool watched = true;	/* until the server says otherwise */
 	unsigned int keep;
 	int r;
 
@@ -475,9 +491,17 @@ static void __attribute__((noreturn)) scanner_main(const struct dbf_scanner_cfg 
 		if (send_frame(DBF_WIRE_SNAPSHOT, r < 0 ? -r : 0, bytes, len) < 0)
 			_exit(0);
 		free(bytes);
-		if (!wait_interval(cfg->refresh_ms, trace, last_scan))
+		if (!wait_interval(cfg->refresh_ms, trace, last_scan, &watched))
 			_exit(0);
 	}
+}
+
+void dbf_scanner_ask(const struct dbf_scanner *sc, char what)
+{
+	/* A scanner that is gone is the receiver's news (its frames end). */
+	ssize_t r = sc->ctl >= 0 ? write(sc->ctl, &what, 1) : 0;
+
+	(void)r;
 }
 
 int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc)
@@ -507,6 +531,8 @@ int dbf_scanner_start(const struct dbf_scanner_cfg *cfg, struct dbf_scanner *sc)
 	close(ctl[0]);
 	sc->frames = frames[0];
 	sc->ctl = ctl[1];
+	/* A request never waits on a scanner busy scanning: see dbf_scanner_ask(). */
+	fcntl(sc->ctl, F_SETFL, O_NONBLOCK);
 	/* Right away, while it is our child and its pid cannot be reused. */
 	sc->pidfd = (int)syscall(SYS_pidfd_open, sc->pid, 0);
 	if (sc->pidfd < 0)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The scanner process (dmabuffs-scan): the only one that reads /proc. It
- * scans every refresh interval and writes each snapshot to a pipe as one
- * frame (core/wire.h); the server builds its view from them and never
- * waits for a scan.
+ * scans every refresh interval (or, with the trace source, when there is
+ * something to see: DBF_SCAN_*) and writes each snapshot to a pipe as one
+ * frame (core/wire.h); the server builds its view from them.
  */
 #ifndef DMABUFFS_SCANNER_H
 #define DMABUFFS_SCANNER_H
@@ -20,8 +20,21 @@ struct dbf_scanner {
 	pid_t pid;
 	int pidfd;	/* survives fuse_daemonize(), which makes it not our child */
 	int frames;	/* read end: frames from the scanner */
-	int ctl;	/* write end: closing it tells the scanner to exit */
+	int ctl;	/* write end: a byte below; closing it tells the scanner to exit */
 };
+
+/*
+ * What the server asks on the control pipe. The scanner scans every
+ * refresh interval; with the trace source and nobody reading events, it
+ * scans only when the trace tells of a change or a request finds the view
+ * older than the interval (DBF_SCAN_NOW): an idle machine costs no scan.
+ */
+#define DBF_SCAN_NOW		'S'	/* a request waits for a fresh view */
+#define DBF_SCAN_WATCHED	'W'	/* events are read: every interval */
+#define DBF_SCAN_UNWATCHED	'U'	/* no longer: when asked or traced */
+
+/* Ask @what of the scanner; never blocks (a full pipe has asked already). */
+void dbf_scanner_ask(const struct dbf_scanner *sc, char what);
 
 struct dbf_scanner_cfg {
 	const struct dbf_scan_opts *scan;

@@ -126,7 +126,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct view *v = req_view(req);
-	struct dbf_tree *t = view_tree(v);
+	struct dbf_tree *t = view_tree_fresh(v);
 	struct fuse_entry_param e;
 	struct dbf_caller as;
 	struct stat st;
@@ -178,7 +178,7 @@ static void op_forget_multi(fuse_req_t req, size_t count,
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct view *v = req_view(req);
-	struct dbf_tree *t = view_tree(v);
+	struct dbf_tree *t = view_tree_fresh(v);
 	struct stat st;
 	int r;
 
@@ -200,7 +200,7 @@ static int open_text_new(struct view *v, fuse_ino_t ino,
 {
 	const struct dbf_caller pub_caller = DBF_CALLER_PUBLIC;
 	bool two = v->shared && dbf_node_kind(ino) == DBF_KIND_BUF;
-	struct dbf_tree *t = view_tree(v);
+	struct dbf_tree *t = view_tree_fresh(v);
 	char *text, *pub = NULL;
 	size_t len, pub_len = 0;
 	struct open_text *o;
@@ -384,7 +384,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
-	t = view_tree(req_view(req));
+	t = view_tree_fresh(req_view(req));
 	if (enter_dir(req, t, ino, &caller) < 0)
 		return;
 	/*
@@ -436,7 +436,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * kernel caches under the directory's current mtime is never one
 	 * from an older snapshot.
 	 */
-	t = keyed ? view_tree(v) : view_listing_tree(v, ino, off);
+	t = keyed ? view_tree_fresh(v) : view_listing_tree(v, ino, off);
 	n = enter_dir(req, t, ino, &caller);
 	if (n < 0)
 		return;
@@ -510,7 +510,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	struct dbf_tree *t = view_tree(req_view(req));
+	struct dbf_tree *t = view_tree_fresh(req_view(req));
 	struct statvfs sv;
 
 	(void)ino;

@@ -93,15 +93,56 @@ void view_note_sources(const struct view *v, const struct dbf_snapshot *prev,
 }
 
 /*
- * The newest finished tree. Requests never wait for a scan: the scanner
- * sends one every refresh interval, and that interval bounds how stale
- * an answer can be (stale while revalidate).
+ * The newest finished tree. Requests take it as it is (view_tree_fresh()
+ * waits only where scans are on demand): the scanner sends one every
+ * refresh interval, which bounds how stale an answer can be.
  */
 struct dbf_tree *view_tree(struct view *v)
 {
 	struct dbf_tree *t;
 
 	pthread_mutex_lock(&v->lock);
+	t = tree_ref(v->cur);
+	pthread_mutex_unlock(&v->lock);
+	return t;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The most a request waits for the scan it asked for. */
+#define FRESH_WAIT_NS	(2 * 1000000000ull)
+
+struct dbf_tree *view_tree_fresh(struct view *v)
+{
+	uint64_t refresh = (uint64_t)v->opts->refresh_ms * 1000000u, now = mono_ns();
+	struct dbf_tree *t;
+
+	pthread_mutex_lock(&v->lock);
+	/*
+	 * Only the trace source scans on demand, and not while events are
+	 * read: the scanner then scans every interval anyway.
+	 */
+	if (v->recv_running && !v->ended && v->cur->snap->trace.len &&
+	    !__atomic_load_n(&v->stream.nreaders, __ATOMIC_ACQUIRE) &&
+	    now - v->frame_ns > refresh) {
+		uint64_t seen = v->frames, until = now + FRESH_WAIT_NS;
+		struct timespec ts = { (time_t)(until / 1000000000u), (long)(until % 1000000000u) };
+
+		if (!v->asked) {
+			v->asked = true;
+			dbf_scanner_ask(&v->scanner, DBF_SCAN_NOW);
+		}
+		/* Past the wait (a stuck scan), the last view is served. */
+		while (v->frames == seen && !v->ended &&
+		       pthread_cond_timedwait(&v->fresh, &v->lock, &ts) != ETIMEDOUT)
+			;
+	}
 	t = tree_ref(v->cur);
 	pthread_mutex_unlock(&v->lock);
 	return t;
@@ -124,7 +165,10 @@ static void stop_serving(struct view *v)
 {
 	view_inval_stop(v);
 	view_stream_end(v);
+	pthread_mutex_lock(&v->lock);
 	v->ended = true;
+	pthread_cond_broadcast(&v->fresh);
+	pthread_mutex_unlock(&v->lock);
 	fuse_session_exit(v->se);
 	/* A signal wakes the loop; it may come just before the loop waits. */
 	do
@@ -156,6 +200,11 @@ static void publish(struct view *v, struct dbf_tree *t)
 	if (t)
 		v->cur = t;
 	nexp = view_kept_update(v, v->cur, expired);
+	/* A failed scan too: a request waiting for it gets the last view. */
+	v->frames++;
+	v->frame_ns = mono_ns();
+	v->asked = false;
+	pthread_cond_broadcast(&v->fresh);
 	pthread_mutex_unlock(&v->lock);
 	if (t) {
 		view_note_sources(v, old->snap, t->snap);
@@ -232,11 +281,19 @@ static void *recv_main(void *arg)
 
 int view_recv_start(struct view *v)
 {
+	pthread_condattr_t ca;
 	sigset_t all, old;
 	int r;
 
 	if (pipe2(v->recv_stop, O_CLOEXEC) < 0)
 		return -errno;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&v->fresh, &ca);
+	pthread_condattr_destroy(&ca);
+	/* The first tree was the last frame; nobody reads events yet. */
+	v->frame_ns = mono_ns();
+	dbf_scanner_ask(&v->scanner, DBF_SCAN_UNWATCHED);
 	/* Signals belong to the loop's main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -261,6 +318,7 @@ void view_recv_stop(struct view *v)
 		close(v->recv_stop[1]);
 		dbf_scanner_kill(&v->scanner);
 		pthread_join(v->recv_thread, NULL);
+		pthread_cond_destroy(&v->fresh);
 		close(v->recv_stop[0]);
 		v->recv_running = false;
 	}

@@ -76,6 +76,15 @@ struct view {
 	pthread_mutex_t lock;
 	struct dbf_tree *cur;		/* published */
 	/*
+	 * With the trace source and no reader of events the scanner scans
+	 * on demand: a request that finds the last frame older than the
+	 * refresh interval asks for a scan and waits (view_tree_fresh()).
+	 */
+	pthread_cond_t fresh;		/* a frame came: CLOCK_MONOTONIC */
+	uint64_t frames;		/* frames received, failed scans too */
+	uint64_t frame_ns;		/* when the last one came */
+	bool asked;			/* for a scan, since that frame */
+	/*
 	 * A listing not finished yet, kept a while so that its next read
 	 * continues it: its directory, and the newest tree that has the
 	 * directory as the listing began.
@@ -140,6 +149,8 @@ static inline void tree_unref(struct dbf_tree *t)
 
 /* receive.c */
 struct dbf_tree *view_tree(struct view *v);
+/* The same for a request, which waits for a scan where that is due (above). */
+struct dbf_tree *view_tree_fresh(struct view *v);
 int view_read_snapshot(struct view *v, const struct dbf_tree *prev,
 		       struct dbf_snapshot **snap, bool *lost);
 void view_note_sources(const struct view *v, const struct dbf_snapshot *prev,

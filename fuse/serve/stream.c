@@ -160,7 +160,9 @@ int view_stream_open(struct view *v, const struct dbf_caller *c, uid_t uid,
 	if (s->readers)
 		s->readers->pprev = &r->next;
 	s->readers = r;
-	__atomic_add_fetch(&s->nreaders, 1, __ATOMIC_RELEASE);
+	/* The first reader: scans every interval, to tell what the trace cannot. */
+	if (__atomic_add_fetch(&s->nreaders, 1, __ATOMIC_RELEASE) == 1)
+		dbf_scanner_ask(&v->scanner, DBF_SCAN_WATCHED);
 	pthread_mutex_unlock(&s->lock);
 	*out = r;
 	return 0;
@@ -174,7 +176,8 @@ void view_stream_release(struct view *v, struct view_reader *r)
 	*r->pprev = r->next;
 	if (r->next)
 		r->next->pprev = r->pprev;
-	__atomic_sub_fetch(&s->nreaders, 1, __ATOMIC_RELEASE);
+	if (!__atomic_sub_fetch(&s->nreaders, 1, __ATOMIC_RELEASE))
+		dbf_scanner_ask(&v->scanner, DBF_SCAN_UNWATCHED);
 	pthread_mutex_unlock(&s->lock);
 	/* The kernel releases a file only once its reads are answered. */
 	drop_waits(r, EBADF);
