@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Exports and releases counted from the merged event stream: see
- * counters.h. Rows are few (exporters are drivers; cgroup rows are
+ * Exports and releases counted from traced events and scan differences:
+ * see counters.h. Rows are few (exporters are drivers; cgroup rows are
  * bounded), so they are searched in order; the buffers alive, which can
  * be many, are a hash table from inode to the row their export counted in.
  */
@@ -26,7 +26,7 @@ struct row {
 struct slot {
 	uint64_t ino;			/* 0: empty */
 	uint32_t row;
-	struct timespec at;		/* of the export */
+	struct timespec at;		/* of the export, or the release */
 };
 
 struct pending {
@@ -34,13 +34,19 @@ struct pending {
 	struct timespec at;
 };
 
+/* A hash table of inodes; cap is a power of two. */
+struct itab {
+	struct slot *s;
+	size_t n, cap;
+};
+
 struct dbf_counters {
 	struct row *exp, *cg;
 	size_t nexp, ncg, capexp, capcg;
 	unsigned int max, named;	/* cgroup rows allowed and in use */
-	struct slot *live;
-	size_t nlive, caplive;		/* caplive: a power of two */
-	struct pending *pend;
+	struct itab live;		/* buffers exported: their rows */
+	struct itab released;		/* traced releases a scan may tell again */
+	struct pending *pend;		/* scans' exports, for the hold that follows */
 	size_t npend, cappend;
 	uint64_t seq;
 };
@@ -64,7 +70,8 @@ void dbf_counters_free(struct dbf_counters *c)
 		free(c->cg[i].key);
 	free(c->exp);
 	free(c->cg);
-	free(c->live);
+	free(c->live.s);
+	free(c->released.s);
 	free(c->pend);
 	free(c);
 }
@@ -202,72 +209,94 @@ static struct row *cgroup_row(struct dbf_counters *c, const struct dbf_event *ev
 	return r;
 }
 
-/* ---- the buffers alive: inode to row ---- */
+/* ---- inode tables: open addressing, deletion by backward shift ---- */
 
-static size_t slot_of(const struct dbf_counters *c, uint64_t ino)
+static size_t slot_of(const struct itab *t, uint64_t ino)
 {
-	return dbf_fnv1a(DBF_FNV_BASIS, &ino, sizeof(ino)) & (c->caplive - 1);
+	return dbf_fnv1a(DBF_FNV_BASIS, &ino, sizeof(ino)) & (t->cap - 1);
 }
 
-static struct slot *live_find(const struct dbf_counters *c, uint64_t ino)
+static struct slot *itab_find(const struct itab *t, uint64_t ino)
 {
-	if (!c->caplive)
+	if (!t->cap)
 		return NULL;
-	for (size_t i = slot_of(c, ino);; i = (i + 1) & (c->caplive - 1)) {
-		if (c->live[i].ino == ino)
-			return &c->live[i];
-		if (!c->live[i].ino)
+	for (size_t i = slot_of(t, ino);; i = (i + 1) & (t->cap - 1)) {
+		if (t->s[i].ino == ino)
+			return &t->s[i];
+		if (!t->s[i].ino)
 			return NULL;
 	}
 }
 
-static void live_put_slot(struct dbf_counters *c, struct slot s)
+static void itab_put_slot(struct itab *t, struct slot s)
 {
-	size_t i = slot_of(c, s.ino);
+	size_t i = slot_of(t, s.ino);
 
-	while (c->live[i].ino)
-		i = (i + 1) & (c->caplive - 1);
-	c->live[i] = s;
+	while (t->s[i].ino)
+		i = (i + 1) & (t->cap - 1);
+	t->s[i] = s;
 }
 
-static int live_put(struct dbf_counters *c, uint64_t ino, uint32_t row, struct timespec at)
+static int itab_put(struct itab *t, struct slot s)
 {
 	/* At most half full, so that probes stay short. */
-	if (2 * (c->nlive + 1) > c->caplive) {
-		size_t old = c->caplive, cap = old ? old * 2 : 64;
-		struct slot *prev = c->live, *p = calloc(cap, sizeof(*p));
+	if (2 * (t->n + 1) > t->cap) {
+		size_t old = t->cap, cap = old ? old * 2 : 64;
+		struct slot *prev = t->s, *p = calloc(cap, sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
-		c->live = p;
-		c->caplive = cap;
+		t->s = p;
+		t->cap = cap;
 		for (size_t i = 0; i < old; i++)
 			if (prev[i].ino)
-				live_put_slot(c, prev[i]);
+				itab_put_slot(t, prev[i]);
 		free(prev);
 	}
-	live_put_slot(c, (struct slot){ .ino = ino, .row = row, .at = at });
-	c->nlive++;
+	itab_put_slot(t, s);
+	t->n++;
 	return 0;
 }
 
 /* Empty @s, moving later entries of its run back so lookups still find them. */
-static void live_del(struct dbf_counters *c, struct slot *s)
+static void itab_del(struct itab *t, struct slot *s)
 {
-	size_t hole = (size_t)(s - c->live), mask = c->caplive - 1;
+	size_t hole = (size_t)(s - t->s), mask = t->cap - 1;
 
-	c->live[hole].ino = 0;
-	c->nlive--;
-	for (size_t i = (hole + 1) & mask; c->live[i].ino; i = (i + 1) & mask) {
-		size_t home = slot_of(c, c->live[i].ino);
+	t->s[hole].ino = 0;
+	t->n--;
+	for (size_t i = (hole + 1) & mask; t->s[i].ino; i = (i + 1) & mask) {
+		size_t home = slot_of(t, t->s[i].ino);
 
 		/* Stays unless its home is cyclically outside (hole, i]. */
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			c->live[hole] = c->live[i];
-			c->live[i].ino = 0;
+			t->s[hole] = t->s[i];
+			t->s[i].ino = 0;
 			hole = i;
 		}
 	}
+}
+
+/*
+ * Delete the entries for which @gone says so: a deletion may move a later
+ * entry into the slot just looked at, so that slot is looked at again.
+ */
+static void itab_prune(struct dbf_counters *c, struct itab *t,
+		       bool (*gone)(struct dbf_counters *c, const struct slot *s, const void *arg),
+		       const void *arg)
+{
+	for (size_t i = 0; i < t->cap;) {
+		if (t->s[i].ino && gone(c, &t->s[i], arg)) {
+			itab_del(t, &t->s[i]);
+			continue;
+		}
+		i++;
+	}
+}
+
+static bool before(struct timespec x, struct timespec y)
+{
+	return x.tv_sec < y.tv_sec || (x.tv_sec == y.tv_sec && x.tv_nsec < y.tv_nsec);
 }
 
 /* ---- counting ---- */
@@ -276,20 +305,11 @@ static void live_del(struct dbf_counters *c, struct slot *s)
 static int export_in(struct dbf_counters *c, struct row *r, uint64_t ino, uint64_t size,
 		     struct timespec at)
 {
-	struct slot *old = live_find(c, ino);
-
 	r->n.exports++;
 	r->n.export_bytes += size;
 	r->live++;
 	r->last = ++c->seq;
-	if (old) {
-		/* Told twice: the newer export is where it lives. */
-		c->cg[old->row].live--;
-		old->row = (uint32_t)(r - c->cg);
-		old->at = at;
-		return 0;
-	}
-	return live_put(c, ino, (uint32_t)(r - c->cg), at);
+	return itab_put(&c->live, (struct slot){ .ino = ino, .row = (uint32_t)(r - c->cg), .at = at });
 }
 
 static struct pending *pending_find(struct dbf_counters *c, uint64_t ino)
@@ -300,7 +320,7 @@ static struct pending *pending_find(struct dbf_counters *c, uint64_t ino)
 	return NULL;
 }
 
-/* Count pending @p in the row of @ev's process, and forget it. */
+/* Count pending @p in the row of @ev's process (NULL: none known), and forget it. */
 static int settle(struct dbf_counters *c, struct pending *p, const struct dbf_event *ev)
 {
 	struct row *r = cgroup_row(c, ev);
@@ -310,57 +330,140 @@ static int settle(struct dbf_counters *c, struct pending *p, const struct dbf_ev
 	return r ? export_in(c, r, q.ino, q.size, q.at) : -ENOMEM;
 }
 
-int dbf_counters_event(struct dbf_counters *c, const struct dbf_event *ev)
+static int count_export(struct dbf_counters *c, const struct dbf_event *ev)
 {
+	struct row *r = exporter_row(c, ev->exporter);
+
+	if (!r)
+		return -ENOMEM;
+	r->n.exports++;
+	r->n.export_bytes += ev->size;
+	return 0;
+}
+
+/* @ev's release, in its exporter's row and where its export counted. */
+static int count_release(struct dbf_counters *c, const struct dbf_event *ev)
+{
+	struct row *r = exporter_row(c, ev->exporter);
 	struct pending *p;
 	struct slot *s;
+
+	if (!r)
+		return -ENOMEM;
+	r->n.releases++;
+	r->n.release_bytes += ev->size;
+	p = pending_find(c, ev->ino);
+	if (p && settle(c, p, NULL) < 0)
+		return -ENOMEM;
+	s = itab_find(&c->live, ev->ino);
+	if (s) {
+		r = &c->cg[s->row];
+		r->live--;
+		itab_del(&c->live, s);
+	} else if (!(r = cgroup_row(c, NULL))) {
+		/* Exported before counting began. */
+		return -ENOMEM;
+	}
+	r->n.releases++;
+	r->n.release_bytes += ev->size;
+	r->last = ++c->seq;
+	return 0;
+}
+
+int dbf_counters_trace(struct dbf_counters *c, const struct dbf_snapshot *cur,
+		       const struct dbf_event *ev)
+{
+	struct pending *p;
 	struct row *r;
 
 	switch (ev->kind) {
 	case DBF_EV_EXPORT:
-		r = exporter_row(c, ev->exporter);
-		if (!r)
-			return -ENOMEM;
-		r->n.exports++;
-		r->n.export_bytes += ev->size;
-		if (!ev->pid) {
-			if (grow((void **)&c->pend, &c->cappend, c->npend, sizeof(*c->pend)) < 0)
-				return -ENOMEM;
-			c->pend[c->npend++] = (struct pending){ ev->ino, ev->size, ev->time };
+		p = pending_find(c, ev->ino);
+		/* A scan told it (and counted it by exporter) before its record came. */
+		if (p) {
+			*p = c->pend[--c->npend];
+		} else if (itab_find(&c->live, ev->ino)) {
 			return 0;
+		} else if (count_export(c, ev) < 0) {
+			return -ENOMEM;
 		}
-		r = cgroup_row(c, ev);
+		r = cgroup_row(c, ev->pid ? ev : NULL);
 		return r ? export_in(c, r, ev->ino, ev->size, ev->time) : -ENOMEM;
+	case DBF_EV_RELEASE:
+		/*
+		 * Once, and only for a buffer the last snapshot or the trace
+		 * told alive (as the merged stream tells it): the scan that
+		 * shows it gone then says nothing more.
+		 */
+		if (itab_find(&c->released, ev->ino) ||
+		    (!itab_find(&c->live, ev->ino) && !pending_find(c, ev->ino) &&
+		     !(cur && dbf_snapshot_buf(cur, ev->ino))))
+			return 0;
+		if (itab_put(&c->released, (struct slot){ .ino = ev->ino, .at = ev->time }) < 0)
+			return -ENOMEM;
+		return count_release(c, ev);
+	default:
+		return 0;
+	}
+}
+
+int dbf_counters_scan(void *ctx, const struct dbf_event *ev)
+{
+	struct dbf_counters *c = ctx;
+	struct pending *p;
+	struct slot *s;
+
+	switch (ev->kind) {
+	case DBF_EV_EXPORT:
+		/*
+		 * The trace told it (its records come before the snapshot),
+		 * and maybe its release too: a listing can show a buffer
+		 * freed while the scan ran.
+		 */
+		if (itab_find(&c->live, ev->ino) || itab_find(&c->released, ev->ino) ||
+		    pending_find(c, ev->ino))
+			return 0;
+		if (count_export(c, ev) < 0 ||
+		    grow((void **)&c->pend, &c->cappend, c->npend, sizeof(*c->pend)) < 0)
+			return -ENOMEM;
+		c->pend[c->npend++] = (struct pending){ ev->ino, ev->size, ev->time };
+		return 0;
 	case DBF_EV_HOLD:
 		p = ev->pid ? pending_find(c, ev->ino) : NULL;
 		return p ? settle(c, p, ev) : 0;
 	case DBF_EV_RELEASE:
-		r = exporter_row(c, ev->exporter);
-		if (!r)
-			return -ENOMEM;
-		r->n.releases++;
-		r->n.release_bytes += ev->size;
-		p = pending_find(c, ev->ino);
-		if (p && settle(c, p, NULL) < 0)
-			return -ENOMEM;
-		s = live_find(c, ev->ino);
+		s = itab_find(&c->released, ev->ino);
 		if (s) {
-			r = &c->cg[s->row];
-			r->live--;
-			live_del(c, s);
-		} else {
-			/* Exported before counting began. */
-			r = cgroup_row(c, NULL);
-			if (!r)
-				return -ENOMEM;
+			itab_del(&c->released, s);
+			return 0;
 		}
-		r->n.releases++;
-		r->n.release_bytes += ev->size;
-		r->last = ++c->seq;
-		return 0;
+		return count_release(c, ev);
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A buffer @s (a listing) lacks, though it was exported a second before
+ * @s was taken: a traced time is the kernel's clock moved to the wall
+ * clock's, which may be off by as long as a reader was kept from running.
+ */
+static bool unlisted(struct dbf_counters *c, const struct slot *sl, const void *arg)
+{
+	const struct dbf_snapshot *s = arg;
+	struct timespec at = { sl->at.tv_sec + 1, sl->at.tv_nsec };
+
+	if (!before(at, s->taken) || dbf_snapshot_buf(s, sl->ino))
+		return false;
+	c->cg[sl->row].live--;
+	return true;
+}
+
+/* A traced release whose buffer @s no longer shows: no scan will tell it now. */
+static bool told_gone(struct dbf_counters *c, const struct slot *sl, const void *arg)
+{
+	(void)c;
+	return !dbf_snapshot_buf(arg, sl->ino);
 }
 
 int dbf_counters_flush(struct dbf_counters *c, const struct dbf_snapshot *s)
@@ -370,24 +473,15 @@ int dbf_counters_flush(struct dbf_counters *c, const struct dbf_snapshot *s)
 	while (c->npend)
 		if (settle(c, &c->pend[0], NULL) < 0)
 			return -ENOMEM;
+	if (!s)
+		return 0;
+	itab_prune(c, &c->released, told_gone, s);
 	/*
-	 * A release the stream missed (the kernel's ring was full): a listing
+	 * A release the trace lost (the kernel's ring was full): a listing
 	 * that lacks a buffer exported before it was taken says it is gone.
 	 */
-	if (!s || !(s->sources & listing))
-		return 0;
-	for (size_t i = 0; i < c->caplive;) {
-		struct slot *sl = &c->live[i];
-		bool before = sl->at.tv_sec < s->taken.tv_sec ||
-			      (sl->at.tv_sec == s->taken.tv_sec && sl->at.tv_nsec < s->taken.tv_nsec);
-
-		if (sl->ino && before && !dbf_snapshot_buf(s, sl->ino)) {
-			c->cg[sl->row].live--;
-			live_del(c, sl);	/* may move a later entry here */
-			continue;
-		}
-		i++;
-	}
+	if (s->sources & listing)
+		itab_prune(c, &c->live, unlisted, s);
 	return 0;
 }
 

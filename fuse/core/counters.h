@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Exports and releases counted from the event stream, by exporter and by
- * the exporting process's cgroup (docs/metrics.md, Counters). A release
+ * Exports and releases counted from the events, by exporter and by the
+ * exporting process's cgroup (docs/metrics.md, Counters): each once,
+ * whichever source told it, as the merged stream (evmerge.h) tells them,
+ * but without keeping every event, so that they cost little when nobody
+ * reads the stream. A release
  * counts under the cgroup its buffer's export counted under, so that per
  * cgroup exports less releases are the buffers it made that live on.
  */
@@ -49,15 +52,23 @@ struct dbf_counters *dbf_counters_new(unsigned int max_cgroups);
 void dbf_counters_free(struct dbf_counters *c);
 
 /*
- * Count @ev, one event of the merged stream. An export no process is
- * known for (a scan's) takes the cgroup of the first hold of its buffer
- * that follows before dbf_counters_flush(). 0 or -ENOMEM.
+ * Count a traced event; @cur is the last snapshot. A release counts only
+ * for a buffer the trace or @cur told alive, once. 0 or -ENOMEM.
  */
-int dbf_counters_event(struct dbf_counters *c, const struct dbf_event *ev);
+int dbf_counters_trace(struct dbf_counters *c, const struct dbf_snapshot *cur,
+		       const struct dbf_event *ev);
 
 /*
- * The end of one snapshot's events (@s): exports still without a process
- * count as "unknown", and buffers a listing @s lacks are forgotten.
+ * Count a scan's event (a dbf_event_fn for dbf_events_diff(), @ctx the
+ * counters), unless the trace told it: its records come before the
+ * snapshot that shows it. A scan's export takes the cgroup of the first
+ * hold of its buffer that follows before dbf_counters_flush().
+ */
+int dbf_counters_scan(void *ctx, const struct dbf_event *ev);
+
+/*
+ * The end of one snapshot's events (@s): scans' exports still without a
+ * process count as "unknown"; buffers a listing @s lacks are forgotten.
  */
 int dbf_counters_flush(struct dbf_counters *c, const struct dbf_snapshot *s);
 

@@ -317,8 +317,13 @@ int dbf_live_origins(struct dbf_live *l, struct dbf_snapshot *s)
 		struct dbf_buf *b = (struct dbf_buf *)dbf_snapshot_buf(s, o->ino);
 
 		if (!b) {
-			bool before = o->at.tv_sec < s->taken.tv_sec ||
-				      (o->at.tv_sec == s->taken.tv_sec &&
+			/*
+			 * A second's margin: a traced time is the kernel's
+			 * clock moved to the wall clock's, off by as long as
+			 * the reader was kept from running.
+			 */
+			bool before = o->at.tv_sec + 1 < s->taken.tv_sec ||
+				      (o->at.tv_sec + 1 == s->taken.tv_sec &&
 				       o->at.tv_nsec < s->taken.tv_nsec);
 
 			if (before && (s->sources & listing))

@@ -378,13 +378,12 @@ static void push_line(struct view_stream *s, struct line *l)
 }
 
 /*
- * Every event is counted; a line is made only while someone reads (a
- * reader sees the lines from its open on). With @keep the lines wait
- * there for their tree, else they go to the ring at once.
+ * Lines of events, made only while someone reads (a reader sees the
+ * lines from its open on). With @keep the lines wait there for their
+ * tree, else they go to the ring at once.
  */
 struct pusher {
 	struct view_stream *s;
-	bool lines;
 	struct view_lines *keep;
 	FILE *f;
 	char *text;
@@ -395,10 +394,8 @@ static int push_event(void *ctx, const struct dbf_event *ev)
 {
 	struct pusher *p = ctx;
 	struct line *l;
-	int r = dbf_counters_event(p->s->counters, ev);
+	int r;
 
-	if (r < 0 || !p->lines)
-		return r;
 	rewind(p->f);
 	r = dbf_event_text(p->f, ev);
 	if (r == 0 && fflush(p->f))
@@ -448,14 +445,12 @@ static void wake(struct view_stream *s)
 	}
 }
 
-/* Start @p: with readers, a memstream for the text of lines. */
+/* Start @p, with a memstream for the text of lines. */
 static int pusher_open(struct pusher *p, struct view_stream *s, struct view_lines *keep)
 {
 	*p = (struct pusher){ .s = s, .keep = keep };
-	p->lines = __atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE) > 0;
-	if (p->lines && !(p->f = open_memstream(&p->text, &p->len)))
-		return -ENOMEM;
-	return 0;
+	p->f = open_memstream(&p->text, &p->len);
+	return p->f ? 0 : -ENOMEM;
 }
 
 static void pusher_close(struct pusher *p)
@@ -470,14 +465,26 @@ int view_stream_merge(struct view *v, const struct dbf_snapshot *a,
 {
 	struct view_stream *s = &v->stream;
 	struct pusher p;
-	int r = pusher_open(&p, s, lines);
+	int r;
 
-	if (r < 0)
-		return r;
 	pthread_mutex_lock(&s->lock);
-	r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
+	r = dbf_events_diff(a, b, dbf_counters_scan, s->counters);
 	if (r == 0)
 		r = dbf_counters_flush(s->counters, b);
+	if (r < 0)
+		dbf_log(LOG_WARNING, "events: %s; a scan's changes are not counted", strerror(-r));
+	/*
+	 * Nobody reads: no lines to make (a reader sees those after it
+	 * opened), and what the trace told nobody needs no confirming.
+	 */
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
+		dbf_evmerge_reset(s->merge);
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
+	r = pusher_open(&p, s, lines);
+	if (r == 0)
+		r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
 	pthread_mutex_unlock(&s->lock);
 	pusher_close(&p);
 	if (r < 0)
@@ -521,12 +528,18 @@ int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void
 	r = dbf_wire_decode_events(bytes, len, &evs, &n);
 	if (r < 0)
 		return r;
-	if (pusher_open(&p, s, NULL) < 0) {
+	pthread_mutex_lock(&s->lock);
+	/* The first snapshot is where counting starts: nothing before it. */
+	for (size_t i = 0; cur && i < n && r >= 0; i++)
+		r = dbf_counters_trace(s->counters, cur, &evs[i]);
+	if (r < 0)
+		dbf_log(LOG_WARNING, "events: %s; traced events are not counted", strerror(-r));
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE) || pusher_open(&p, s, NULL) < 0) {
+		pthread_mutex_unlock(&s->lock);
 		free(evs);
-		dbf_log(LOG_WARNING, "events: out of memory; traced events are lost");
 		return 0;
 	}
-	pthread_mutex_lock(&s->lock);
+	r = 0;
 	for (size_t i = 0; i < n && r >= 0; i++)
 		r = dbf_evmerge_trace(s->merge, cur, &evs[i], push_event, &p);
 	wake(s);

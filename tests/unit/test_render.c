@@ -430,21 +430,21 @@ Test(metrics, counters)
 	char *t;
 
 	/* uid 1000's process in a cgroup with a quote: two buffers, one freed */
-	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	cr_assert_eq(dbf_counters_trace(c, NULL, &e), 0);
 	e.ino = 21;
-	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	cr_assert_eq(dbf_counters_trace(c, NULL, &e), 0);
 	/* a system heap buffer of root's, then uid 1001's in the same cgroup */
 	e = (struct dbf_event){ .kind = DBF_EV_EXPORT, .ino = 22, .size = 65536,
 				.exporter = S("system"), .pid = 1, .comm = "init",
 				.cgroup = S("/init.scope"), .fd = -1 };
-	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	cr_assert_eq(dbf_counters_trace(c, NULL, &e), 0);
 	e.ino = 23;
 	e.pid = 7;
 	e.owner = e.owner_gid = 1001;
-	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	cr_assert_eq(dbf_counters_trace(c, NULL, &e), 0);
 	e = (struct dbf_event){ .kind = DBF_EV_RELEASE, .ino = 20, .size = 4096,
 				.exporter = S("drm"), .fd = -1 };
-	cr_assert_eq(dbf_counters_event(c, &e), 0);
+	cr_assert_eq(dbf_counters_trace(c, NULL, &e), 0);
 	v->counts = dbf_counters_freeze(c);
 	cr_assert_not_null(v->counts);
 
