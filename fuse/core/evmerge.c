@@ -414,7 +414,10 @@ struct scan_ctx {
 	struct dbf_evmerge *m;
 	dbf_event_fn fn;
 	void *ctx;
+	const struct dbf_snapshot *b;	/* the newer snapshot */
 };
+
+static bool pending(const struct fact *f, const struct dbf_snapshot *b);
 
 /*
  * A traced export that the scan shows named otherwise: the name changed
@@ -427,7 +430,12 @@ static int named_since(struct scan_ctx *s, const struct fact *f, const struct db
 	const struct dbf_event *told = rn ? &rn->ev : &f->ev;
 	struct dbf_event e = *ev;
 
-	if (name_eq(told->has_name, told->name, ev->has_name, ev->name))
+	/*
+	 * A rename the snapshot may have been read before (the trace's
+	 * records of a scan's time come after it): the next one tells.
+	 */
+	if (name_eq(told->has_name, told->name, ev->has_name, ev->name) ||
+	    (rn && pending(rn, s->b)))
 		return 0;
 	e.kind = DBF_EV_RENAME;
 	e.old_name = told->name;
@@ -553,7 +561,7 @@ static bool pending(const struct fact *f, const struct dbf_snapshot *b)
 int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 		     const struct dbf_snapshot *b, dbf_event_fn fn, void *ctx)
 {
-	struct scan_ctx s = { m, fn, ctx };
+	struct scan_ctx s = { m, fn, ctx, b };
 	size_t keep = 0;
 	int r;
 

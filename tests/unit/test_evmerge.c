@@ -402,3 +402,47 @@ Test(evmerge, named_after_a_traced_export)
 	dbf_snapshot_free(a);
 	dbf_snapshot_free(b);
 }
+
+/*
+ * Exported and named while a scan ran: the scan listed the buffer before
+ * its name was set, and the trace told both before the snapshot came. The
+ * name the snapshot lacks is not a rename back to none; the next
+ * snapshot shows the name, and that is no news either.
+ */
+Test(evmerge, named_while_the_scan_ran)
+{
+	static const struct buf unnamed[] = {
+		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
+		{ 9, 4096, NULL, { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
+	};
+	static const struct buf named[] = {
+		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
+		{ 9, 4096, "CAM", { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
+	};
+	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
+	/* taken at :01.5; export and name at :01.502 and :01.503, during it */
+	struct dbf_snapshot *b = world_at(unnamed, 2, NULL, true, T1);
+	struct dbf_snapshot *c = world_at(named, 2, NULL, true, AT(2000));
+	struct dbf_evmerge *m = dbf_evmerge_new();
+	struct dbf_event ex = traced(DBF_EV_EXPORT, 9, 1002, -1);
+	struct dbf_event rn = traced(DBF_EV_RENAME, 9, 1003, -1);
+	struct out o;
+
+	rn.name = (struct dbf_str){ "CAM", 3 };
+	rn.has_name = true;
+	out_open(&o);
+	cr_assert_eq(dbf_evmerge_trace(m, a, &ex, line, &o), 0);
+	cr_assert_eq(dbf_evmerge_trace(m, a, &rn, line, &o), 0);
+	out_check(&o, "2026-12-06T13:21:43.502000000Z export" B(9) " name=-" P300 " source=trace\n"
+		      "2026-12-06T13:21:43.503000000Z rename" B(9) " name=\"CAM\" old_name=-" P300 " source=trace\n");
+	cr_assert_eq(dbf_evmerge_scan(m, a, b, line, &o), 0);
+	out_check(&o, S1 " hold" B(9) " name=- pid=300 comm=\"exporter\" cgroup=/a\\040b fd=4 source=scan\n");
+	cr_assert_eq(dbf_evmerge_scan(m, b, c, line, &o), 0);
+	out_check(&o, "");
+	fclose(o.f);
+	free(o.text);
+	dbf_evmerge_free(m);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+	dbf_snapshot_free(c);
+}
