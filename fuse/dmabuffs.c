@@ -261,6 +261,7 @@ static void on_stop(int sig)
 /* The trace source of --watch, and the stream it merges into. */
 struct watch {
 	struct dbf_trace *trace;	/* NULL: scans alone */
+	uint64_t lost;			/* ring overflows told so far */
 	struct dbf_live *live;
 	struct dbf_evmerge *merge;
 	const struct dbf_snapshot *cur;	/* the last snapshot printed from */
@@ -289,9 +290,16 @@ static int watch_record(void *ctx, const struct dbf_trace_rec *r)
 static int watch_drain(struct watch *w)
 {
 	int n = w->trace ? dbf_trace_consume(w->trace, watch_record, w) : 0;
+	uint64_t lost = w->trace ? dbf_trace_lost(w->trace) : 0;
 
 	if (n < 0 && n != -EIO)
 		w->err = n;
+	if (lost != w->lost) {
+		/* As the daemon says it: the scans still tell where things ended. */
+		dbf_log(LOG_NOTICE, "trace: the kernel's ring buffer was full; %llu events lost",
+			(unsigned long long)(lost - w->lost));
+		w->lost = lost;
+	}
 	if (fflush(stdout) == EOF && !w->err)
 		w->err = -errno;
 	return n > 0 ? n : 0;
