@@ -10,6 +10,8 @@
  *   scenario --rename SECONDS[:BUFS]
  *   scenario --own-fd-table OUT
  *   scenario --handoff OUT
+ *   scenario --latency COUNT MOUNT OUT
+ *   scenario --export-rate SECONDS[:RATE]
  *
  * When the kernel has cgroup v2, the holders are placed in a small tree of
  * cgroups (tests/vm/README.md), and when a second device can import a
@@ -44,6 +46,11 @@
  * EXPORTER-FD KEEPER-FD" to OUT. The first SIGUSR1 dups the fd, maps the
  * buffer and renames it HANDED ("step 1 DUP-FD"), the second unmaps it and
  * closes both fds, which frees it ("step 2"). Then it waits for SIGTERM.
+ *
+ * --latency and --export-rate are tests/bench/trace's: the first times
+ * COUNT exports to their line on MOUNT/events and their entry in
+ * MOUNT/by-inode, the second exports and closes buffers as fast as it can
+ * (at most RATE a second) and prints how many it made.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1443,6 +1450,218 @@ static int rename_main(int secs, int nbufs)
 	return 0;
 }
 
+/* --- latency and export rate (tests/bench/trace) ---------------------------- */
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+/* The first export or hold line the reader got for each inode. */
+struct seen_line {
+	unsigned long ino;
+	uint64_t at;		/* CLOCK_REALTIME when the read returned it */
+	char source[8];		/* trace or scan */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	int fd;
+	size_t n;
+	struct seen_line lines[4096];
+} seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void seen_add(const char *line, uint64_t at)
+{
+	char event[16], source[8] = "?";
+	unsigned long ino;
+	const char *s;
+	size_t i;
+
+	if (sscanf(line, "%*s %15s ino=%lu", event, &ino) != 2 ||
+	    (strcmp(event, "export") && strcmp(event, "hold")))
+		return;
+	s = strstr(line, " source=");
+	if (s)
+		sscanf(s, " source=%7s", source);
+	pthread_mutex_lock(&seen.lock);
+	for (i = 0; i < seen.n && seen.lines[i].ino != ino; i++)
+		;
+	if (i == seen.n && i < sizeof(seen.lines) / sizeof(seen.lines[0])) {
+		seen.lines[i].ino = ino;
+		seen.lines[i].at = at;
+		snprintf(seen.lines[i].source, sizeof(seen.lines[i].source), "%s", source);
+		seen.n++;
+	}
+	pthread_mutex_unlock(&seen.lock);
+}
+
+/* A poll(2) reader of /dmabuf/events that stamps each read as it returns. */
+static void *seen_thread(void *arg)
+{
+	static char buf[1 << 16];
+	size_t have = 0;
+
+	(void)arg;
+	for (;;) {
+		struct pollfd pfd = { .fd = seen.fd, .events = POLLIN };
+		uint64_t at;
+		ssize_t r;
+		char *p, *nl;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			die("poll events: %m");
+		at = real_ns();
+		while ((r = read(seen.fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += r;
+			buf[have] = '\0';
+			for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+				*nl = '\0';
+				seen_add(p, at);
+			}
+			have -= p - buf;
+			memmove(buf, p, have);
+			if (have == sizeof(buf) - 1)
+				have = 0;	/* no line is that long */
+		}
+		if (r == 0)
+			die("events: the daemon stopped");
+		if (errno != EAGAIN && errno != EINTR)
+			die("read events: %m");
+	}
+	return NULL;
+}
+
+static bool seen_get(unsigned long ino, struct seen_line *out)
+{
+	bool found = false;
+	size_t i;
+
+	pthread_mutex_lock(&seen.lock);
+	for (i = 0; i < seen.n; i++)
+		if (seen.lines[i].ino == ino) {
+			*out = seen.lines[i];
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&seen.lock);
+	return found;
+}
+
+/*
+ * Is @name listed in @dir? A listing, not a lookup: the daemon caches a
+ * lookup of a name that does not exist yet for one refresh interval.
+ */
+static bool listed(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		die("%s: %m", dir);
+	while (!found && (e = readdir(d)))
+		found = !strcmp(e->d_name, name);
+	closedir(d);
+	return found;
+}
+
+/*
+ * --latency: COUNT exports at random moments (0.3 to 1.3 s apart, out of
+ * step with any refresh interval), each timed from the export's return to
+ * the first export or hold line for it on MOUNT/events and to its name in
+ * the listing of MOUNT/by-inode. Writes "INO LINE-US VIEW-US SOURCE" per
+ * export to OUT ("-" for what did not come within 5 s). The buffers stay
+ * held until it exits, and vgem's GEM handles open, so that the time is
+ * taken right after the export's own ioctl.
+ */
+static int latency_main(int count, const char *mnt, const char *out)
+{
+	char path[256], dir[256], name[32];
+	unsigned int seed = (unsigned int)getpid() * 2654435761u;
+	struct seen_line l;
+	pthread_t t;
+	FILE *f;
+	int k;
+
+	prctl(PR_SET_NAME, "latency", 0, 0, 0);
+	snprintf(path, sizeof(path), "%s/events", mnt);
+	snprintf(dir, sizeof(dir), "%s/by-inode", mnt);
+	seen.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (seen.fd < 0)
+		die("%s: %m", path);
+	if (pthread_create(&t, NULL, seen_thread, NULL))
+		die("pthread_create failed");
+	f = fopen(out, "w");
+	if (!f)
+		die("%s: %m", out);
+	for (k = 0; k < count; k++) {
+		uint64_t t0, now, line_at = 0, view_at = 0;
+		char line_us[24] = "-", view_us[24] = "-";
+		unsigned long ino;
+		uint32_t handle;
+		int fd;
+
+		usleep(300000 + rand_r(&seed) % 1000000);
+		fd = alloc_buf(64 * KiB, &handle);
+		t0 = now = real_ns();
+		ino = ino_of(fd);
+		snprintf(name, sizeof(name), "%lu", ino);
+		do {
+			if (!view_at && listed(dir, name))
+				view_at = real_ns();
+			if (!line_at && seen_get(ino, &l))
+				line_at = l.at;
+			if (line_at && view_at)
+				break;
+			usleep(2000);
+			now = real_ns();
+		} while (now - t0 < 5000000000u);
+		if (!seen_get(ino, &l))
+			snprintf(l.source, sizeof(l.source), "-");
+		/* Signed: the reader may have the line before this thread reads the clock. */
+		if (line_at)
+			snprintf(line_us, sizeof(line_us), "%lld",
+				 ((long long)line_at - (long long)t0) / 1000);
+		if (view_at)
+			snprintf(view_us, sizeof(view_us), "%lld",
+				 ((long long)view_at - (long long)t0) / 1000);
+		fprintf(f, "%lu %s %s %s\n", ino, line_us, view_us, l.source);
+		fflush(f);
+	}
+	if (fclose(f))
+		die("%s: %m", out);
+	return 0;
+}
+
+/*
+ * --export-rate: export a 4 KiB buffer and close it, again and again, at
+ * most RATE a second (0: no limit), for SECONDS.
+ */
+static int export_rate_main(int secs, long rate)
+{
+	uint64_t start = now_ms(), deadline = start + (uint64_t)secs * 1000, now;
+	unsigned long n = 0;
+
+	prctl(PR_SET_NAME, "exporter", 0, 0, 0);
+	while ((now = now_ms()) < deadline) {
+		/* Ahead of the rate: wait for the next one's moment. */
+		if (rate > 0 && n >= (now - start) * rate / 1000) {
+			usleep(1000);
+			continue;
+		}
+		close(alloc_buf(4 * KiB, NULL));
+		n++;
+	}
+	now = now_ms();
+	printf("export-rate: %d s, %lu exports, %.0f a second, pid %d\n", secs, n,
+	       n * 1000.0 / (double)(now - start), (int)getpid());
+	return 0;
+}
+
 /* --- main ---------------------------------------------------------------------- */
 
 static volatile sig_atomic_t got_usr1, got_term;
@@ -1528,6 +1747,9 @@ int main(int argc, char **argv)
 	int rename_secs = 0, rename_bufs = 1, n;
 	unsigned long forge_ino = 0;
 	const char *forge_name = NULL, *ownfd = NULL, *handoff = NULL;
+	const char *lat_mnt = NULL, *lat_out = NULL;
+	int lat_count = 0, rate_secs = 0;
+	long rate_max = 0;
 	int i, pipefd[2], cam_comp[2], comp_leave[2] = { -1, -1 };
 	int expected, got, old_fd = -1, phase = 0;
 	uint32_t kernel_handle;
@@ -1565,6 +1787,16 @@ int main(int argc, char **argv)
 			ownfd = argv[++i];
 		} else if (!strcmp(argv[i], "--handoff") && i + 1 < argc) {
 			handoff = argv[++i];
+		} else if (!strcmp(argv[i], "--latency") && i + 3 < argc) {
+			lat_count = atoi(argv[++i]);
+			if (lat_count < 1 || lat_count > 1000)
+				die("--latency wants a COUNT of 1 to 1000, not '%s'", argv[i]);
+			lat_mnt = argv[++i];
+			lat_out = argv[++i];
+		} else if (!strcmp(argv[i], "--export-rate") && i + 1 < argc) {
+			n = sscanf(argv[++i], "%d:%ld", &rate_secs, &rate_max);
+			if (n < 1 || rate_secs < 1 || rate_secs > 3600 || rate_max < 0)
+				die("--export-rate wants SECONDS[:RATE], not '%s'", argv[i]);
 		} else if (!strcmp(argv[i], "--exporter") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "vgem"))
@@ -1588,7 +1820,9 @@ int main(int argc, char **argv)
 				"       scenario --forge INODE:NAME OUT\n"
 				"       scenario [--exporter vgem|system|udmabuf] --rename SECONDS[:BUFS]\n"
 				"       scenario [--exporter vgem|system|udmabuf] --own-fd-table OUT\n"
-				"       scenario [--exporter vgem|system|udmabuf] --handoff OUT\n");
+				"       scenario [--exporter vgem|system|udmabuf] --handoff OUT\n"
+				"       scenario [--exporter vgem|system|udmabuf] --latency COUNT MOUNT OUT\n"
+				"       scenario [--exporter vgem|system|udmabuf] --export-rate SECONDS[:RATE]\n");
 			return 1;
 		}
 	}
@@ -1597,7 +1831,8 @@ int main(int argc, char **argv)
 			die("--forge wants an output file");
 		return forge_main(forge_ino, forge_name, truth);
 	}
-	if (!truth && !churn_secs && !rename_secs && !ownfd && !handoff)
+	if (!truth && !churn_secs && !rename_secs && !ownfd && !handoff && !lat_count &&
+	    !rate_secs)
 		die("no truth file given");
 	if (demo)
 		bulk_procs = 0;
@@ -1624,6 +1859,10 @@ int main(int argc, char **argv)
 		return ownfd_main(ownfd);
 	if (handoff)
 		return handoff_main(handoff);
+	if (lat_count)
+		return latency_main(lat_count, lat_mnt, lat_out);
+	if (rate_secs)
+		return export_rate_main(rate_secs, rate_max);
 
 	setup_cgroups();
 	/*
