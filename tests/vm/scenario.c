@@ -44,8 +44,10 @@
  * exports it, names it HANDOFF, passes it over SCM_RIGHTS and exits, and
  * this process ("handoff") keeps it; it writes "handoff EXPORTER KEEPER INO
  * EXPORTER-FD KEEPER-FD" to OUT. The first SIGUSR1 dups the fd, maps the
- * buffer and renames it HANDED ("step 1 DUP-FD"), the second unmaps it and
- * closes both fds, which frees it ("step 2"). Then it waits for SIGTERM.
+ * buffer, renames it HANDED and, for another exporter than vgem, imports
+ * it into vgem, which attaches to it ("step 1 DUP-FD DEVICE", DEVICE "-"
+ * without), the second closes vgem (the detach), unmaps it and closes both
+ * fds, which frees it ("step 2"). Then it waits for SIGTERM.
  *
  * --latency and --export-rate are tests/bench/trace's: the first times
  * COUNT exports to their line on MOUNT/events and their entry in
@@ -1375,6 +1377,7 @@ static int handoff_main(const char *out)
 	struct sigaction sa = { .sa_handler = handoff_step };
 	sigset_t block, old;
 	int sv[2], fd, efd, dupfd;
+	bool attached = false;
 	pid_t pid;
 	void *p;
 
@@ -1413,8 +1416,23 @@ static int handoff_main(const char *out)
 	if (dupfd < 0 || p == MAP_FAILED)
 		die("dup or mmap: %m");
 	set_name(fd, "HANDED");
-	handoff_say("step 1 %d\n", dupfd);
+	/*
+	 * Another exporter's buffer imported into vgem is attached to it
+	 * while the handle lives (vgem's own takes a short cut, no attachment).
+	 */
+	if (exp_kind != EXP_VGEM && vgem_path[0]) {
+		struct scn_drm_prime_handle h = { .fd = fd };
+
+		open_drm();
+		if (ioctl(drm_fd, SCN_DRM_IOCTL_PRIME_FD_TO_HANDLE, &h) < 0)
+			die("vgem DRM_IOCTL_PRIME_FD_TO_HANDLE: %m");
+		attached = true;
+	}
+	handoff_say("step 1 %d %s\n", dupfd, attached ? vgem_dev : "-");
 	handoff_wait(&old);
+	/* Closing the vgem file frees the handle: the detach. */
+	if (attached)
+		close(drm_fd);
 	munmap(p, 64 * KiB);
 	close(dupfd);
 	close(fd);
