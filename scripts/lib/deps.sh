@@ -32,7 +32,8 @@ DBF_ARM64_PACKAGES=(
 # A kernel's build tools (kernel/build), beyond the packages above.
 # scripts/test installs them up front, since the kernel suite runs beside
 # others.
-DBF_KERNEL_PACKAGES=(make bc flex bison libelf-dev libssl-dev patch)
+# pahole (dwarves) writes the kernel's BTF, which dmabuffs' BPF programs need.
+DBF_KERNEL_PACKAGES=(make bc flex bison libelf-dev libssl-dev patch dwarves)
 
 # Is $1 installed? A plain name means the native architecture's (or an
 # arch: all package): with libsystemd-dev:arm64 installed, dpkg-query
