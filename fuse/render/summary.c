@@ -44,7 +44,9 @@ static void render_attachments(const struct dbf_snapshot *s, FILE *f)
 		fprintf(f, " none (debugfs bufinfo: %s; ", strerror(s->bufinfo_err));
 	else
 		fputs(" none (debugfs bufinfo lists no attachments; ", f);
-	fputs("fdinfo lists no attachments on this kernel)\n", f);
+	/* The BPF scanner's iterators stand in for fdinfo: it reads none. */
+	fputs(s->scanner == DBF_SCANNER_BPF ? "the BPF scanner reads no fdinfo)\n" :
+					      "fdinfo lists no attachments on this kernel)\n", f);
 }
 
 /* The [cgroups] rows; the unknown one's cgroup is "unknown", no path. */

@@ -2033,6 +2033,9 @@ static char *line_of(const char *text, const char *key)
 	} while (0)
 
 /* A summary's attachments line for these facts. */
+/* The scanner the next attachments() snapshot says it was made by. */
+static unsigned int att_scanner = DBF_SCANNER_PROCFS;
+
 static char *attachments(unsigned int sources, int bufinfo_err, unsigned int listed)
 {
 	struct dbf_interner *in = dbf_interner_new();
@@ -2044,6 +2047,7 @@ static char *attachments(unsigned int sources, int bufinfo_err, unsigned int lis
 	dbf_builder_set_sources(b, sources, bufinfo_err, 0);
 	dbf_builder_add_device_sources(b, listed);
 	cr_assert_eq(dbf_builder_finish(b, &taken, NULL, &s), 0);
+	s->scanner = att_scanner;
 	cr_assert_eq(dbf_tree_build(s, in, NULL, 0, 0, false, DBF_METRICS_TOP_DEFAULT, &t), 0);
 	text = render_as(t, SUMMARY, &DBF_CALLER_ROOT);
 	line = line_of(text, "attachments:");
@@ -2188,6 +2192,11 @@ Test(tree, summary_attachments)
 	/* read, but every block garbled */
 	assert_attachments(DBF_SRC_BUFINFO, 0, 0, "attachments: none (debugfs bufinfo lists "
 			   "no attachments; fdinfo lists no attachments on this kernel)");
+	/* the BPF scanner reads no fdinfo: it does not say what fdinfo has */
+	att_scanner = DBF_SCANNER_BPF;
+	assert_attachments(0, ENOENT, 0, "attachments: none (debugfs bufinfo: No such file "
+			   "or directory; the BPF scanner reads no fdinfo)");
+	att_scanner = DBF_SCANNER_PROCFS;
 
 	/* the captures: right after sources */
 	s = scan_fixture("linux-6.1-vgem", NULL, NULL);
