@@ -1430,9 +1430,15 @@ static int handoff_main(const char *out)
 	}
 	handoff_say("step 1 %d %s\n", dupfd, attached ? vgem_dev : "-");
 	handoff_wait(&old);
-	/* Closing the vgem file frees the handle: the detach. */
-	if (attached)
+	/*
+	 * Closing the vgem file frees the handle: the detach. Scans see it
+	 * only while the buffer lives, so it lives on a while (two of the
+	 * checks' 300 ms intervals and more).
+	 */
+	if (attached) {
 		close(drm_fd);
+		usleep(1500 * 1000);
+	}
 	munmap(p, 64 * KiB);
 	close(dupfd);
 	close(fd);
