@@ -15,6 +15,7 @@
 #include "labels.h"
 #include "metrics.h"
 #include "render_int.h"
+#include "shares.h"
 
 size_t dbf_metrics_label(char *out, size_t size, struct dbf_str in)
 {
@@ -402,6 +403,79 @@ static int cgroups(struct ctx *x, const struct dbf_tree *t,
 	return 0;
 }
 
+/*
+ * Each buffer once, shared out among the own cgroups of its holders: the
+ * N cgroups with the largest shares, then the rest, so that the family
+ * adds up to dmabuf_bytes for every reader. Values that are no path
+ * (paths start with '/') name what has no cgroup of its own.
+ */
+static int cgroup_shares(struct ctx *x, const struct dbf_snapshot *s,
+			 const struct dbf_caller *c, unsigned int top)
+{
+	static const char name[] = "dmabuf_cgroup_share_bytes";
+	__do_free struct dbf_share_row *rows = NULL;
+	__do_free struct ranked *rk = NULL;
+	__do_free bool *kept = NULL;
+	struct dbf_cgroup_rest rest;
+	uint64_t other = 0;
+	size_t n, keep;
+	int r = dbf_cgroup_shares(s, c, &rows, &n, &rest);
+
+	if (r < 0)
+		return r;
+	rk = calloc(n + 1, sizeof(*rk));
+	kept = calloc(n + 1, sizeof(*kept));
+	if (!rk || !kept)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		rk[i] = (struct ranked){ i, rows[i].bytes, 0, i };
+	qsort(rk, n, sizeof(*rk), cmp_ranked);
+	keep = n < top ? n : top;
+	for (size_t i = 0; i < n; i++)
+		kept[rk[i].idx] = i < keep;
+	family(x, name, "bytes",
+	       "Bytes of dma-bufs shared out among the cgroups of the processes holding them "
+	       "(each buffer once; a cgroup's own processes, not its descendants); "
+	       "unknown: cgroup not known; other: cgroups without a series; "
+	       "nobody: held by no process; hidden: held by processes the reader may not see.");
+	for (size_t i = 0; i < n; i++) {
+		if (kept[i])
+			series(x, name, "cgroup", rows[i].key, rows[i].bytes);
+		else
+			other += rows[i].bytes;
+	}
+	series_c(x, name, "cgroup", "unknown", rest.unknown);
+	series_c(x, name, "cgroup", "other", other);
+	series_c(x, name, "cgroup", "nobody", rest.nobody);
+	series_c(x, name, "cgroup", "hidden", rest.hidden);
+	return 0;
+}
+
+/*
+ * Each buffer once, shared out among its attached devices. A device name
+ * is the kernel's and could be any word, so what has no device has a
+ * label of its own, as dmabuf_name_bytes's unnamed series does.
+ */
+static int device_shares(struct ctx *x, const struct dbf_snapshot *s)
+{
+	static const char name[] = "dmabuf_device_share_bytes";
+	__do_free struct dbf_share_row *rows = NULL;
+	struct dbf_device_rest rest;
+	size_t n;
+	int r = dbf_device_shares(s, &rows, &n, &rest);
+
+	if (r < 0)
+		return r;
+	family(x, name, "bytes",
+	       "Bytes of dma-bufs shared out among the devices attached to them (each buffer once); "
+	       "unattached: attached to none; unknown: no source listed its attachments.");
+	for (size_t i = 0; i < n; i++)
+		series(x, name, "device", rows[i].key, rows[i].bytes);
+	series_c(x, name, "unattached", "true", rest.unattached);
+	series_c(x, name, "unknown", "true", rest.unknown);
+	return 0;
+}
+
 /* The [devices] rows of the summary, every one. */
 static int devices(struct ctx *x, const struct dbf_tree *t)
 {
@@ -410,6 +484,8 @@ static int devices(struct ctx *x, const struct dbf_tree *t)
 	int r = dbf_tree_group_rows(t, DBF_KIND_DEVICE, &rows, &n);
 
 	if (r < 0)
+		return r;
+	if ((r = device_shares(x, t->snap)) < 0)
 		return r;
 	if (!n)
 		return 0;
@@ -621,6 +697,7 @@ int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 	if ((r = totals(&x, t, o)) < 0 ||
 	    (r = names(&x, t, o->top)) < 0 ||
 	    (r = cgroups(&x, t, c, o->top)) < 0 ||
+	    (r = cgroup_shares(&x, s, c, o->top)) < 0 ||
 	    (r = devices(&x, t)) < 0 ||
 	    (r = processes(&x, s, c, o->top)) < 0 ||
 	    (r = counters(&x, t->counts, c)) < 0)

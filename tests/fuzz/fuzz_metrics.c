@@ -198,7 +198,7 @@ static char *render(const struct dbf_tree *t, bool svg)
 
 static const char *const label_names[] = {
 	"exporter", "name", "other", "cgroup", "device", "pid", "comm",
-	"source", "scanner", "unnamed",
+	"source", "scanner", "unnamed", "unattached", "unknown",
 };
 
 static bool known_label(const char *p, size_t n)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
+#include "builder.h"
 #include "counters.h"
 #include "helpers.h"
 #include "labels.h"
@@ -164,13 +165,14 @@ Test(metrics, vgem_totals)
 	assert_lines(t);
 	/*
 	 * 16 totals, 2 by exporter, 2 x 14 by name, 3 x 11 by cgroup (nine
-	 * paths, unknown, other), 5 x 6 by process
+	 * paths, unknown, other), 7 cgroup shares (three paths, unknown,
+	 * other, nobody, hidden), 2 device shares, 5 x 6 by process
 	 */
 	size_t samples = 0;
 
 	for (const char *l = t; (l = strchr(l, '\n')); l++)
 		samples += l[1] == 'd';
-	cr_assert_eq(samples + (t[0] == 'd'), 109);
+	cr_assert_eq(samples + (t[0] == 'd'), 118);
 	free(t);
 	dbf_tree_free(v);
 }
@@ -262,6 +264,125 @@ Test(metrics, vgem_cgroups)
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope\"} 589824\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"unknown\"} 262144\n"
 		      "dmabuf_cgroup_pss_bytes{cgroup=\"other\"} 0\n");
+	free(t);
+	dbf_tree_free(v);
+}
+
+/*
+ * Each buffer once, shared out by its holders' own cgroups: CAMERA 3
+ * (2 MiB, pids 90, 91, 95) gives 699050 to each and the 2 bytes left to
+ * 90, so camera.service has 2 x 1747626 + 2. KERNELONLY is nobody's.
+ */
+Test(metrics, vgem_cgroup_shares)
+{
+	struct dbf_snapshot *s = vgem();
+	struct dbf_tree *v = tree_of(s);
+	char *t = render(v, DBF_CALLER_ROOT, 20);
+
+	assert_series(t, "dmabuf_cgroup_share_bytes",
+		      "dmabuf_cgroup_share_bytes{cgroup=\"/system.slice/camera.service\"} 3495254\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"/system.slice/compositor.service\"} 1223338\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope\"} 589824\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"unknown\"} 262144\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"nobody\"} 131072\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"hidden\"} 0\n");
+	free(t);
+	/* the bound: the largest share kept, the rest summed */
+	t = render(v, DBF_CALLER_ROOT, 1);
+	assert_series(t, "dmabuf_cgroup_share_bytes",
+		      "dmabuf_cgroup_share_bytes{cgroup=\"/system.slice/camera.service\"} 3495254\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"unknown\"} 262144\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"other\"} 1813162\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"nobody\"} 131072\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"hidden\"} 0\n");
+	free(t);
+	dbf_tree_free(v);
+
+	/* a user sees its own processes' shares; the rest is hidden, still whole */
+	s = vgem();
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid == 92 || s->procs[i].pid == 93) {
+			s->procs[i].owner = 1000;
+			s->procs[i].owner_gid = 1000;
+		}
+	}
+	v = tree_of(s);
+	t = render(v, dbf_caller(1000, 1000), 20);
+	assert_series(t, "dmabuf_cgroup_share_bytes",
+		      "dmabuf_cgroup_share_bytes{cgroup=\"/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope\"} 589824\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"unknown\"} 262144\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"other\"} 0\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"nobody\"} 131072\n"
+		      "dmabuf_cgroup_share_bytes{cgroup=\"hidden\"} 4718592\n");
+	free(t);
+	dbf_tree_free(v);
+}
+
+/* Buffer @ino of @size bytes attached to @devs (NULL-ended; NULL: not listed). */
+static void add_attached(struct dbf_builder *b, uint64_t ino, uint64_t size,
+			 const char *const *devs)
+{
+	struct dbf_buf_fact f = dbf_buf_fact_init(ino, DBF_SRC_BUFINFO);
+	struct dbf_str d[8];
+
+	f.size = size;
+	f.has_size = true;
+	f.devices_known = devs != NULL;
+	for (; devs && *devs; devs++)
+		d[f.ndevices++] = S(*devs);
+	f.devices = d;
+	cr_assert_eq(dbf_builder_buf(b, &f), 0);
+}
+
+static struct dbf_tree *attached_tree(unsigned int sources)
+{
+	struct dbf_builder *b = dbf_builder_new();
+	struct timespec at = { .tv_sec = 100 };
+	struct dbf_snapshot *s;
+
+	add_attached(b, 1, 4097, (const char *[]){ "vgem", "card1", NULL });
+	add_attached(b, 2, 4096, (const char *[]){ "vgem", "vgem", NULL });
+	add_attached(b, 3, 3001, (const char *[]){ "a/b", "", "card1", NULL });
+	add_attached(b, 4, 8192, (const char *[]){ NULL });
+	add_attached(b, 5, 16384, NULL);
+	dbf_builder_add_device_sources(b, sources);
+	cr_assert_eq(dbf_builder_finish(b, &at, NULL, &s), 0);
+	return tree_of(s);
+}
+
+/*
+ * Each buffer once, shared out by its devices: 1 gives 2048 to each and
+ * the byte left to card1 (first in byte order); 2 is vgem's once; 3 gives
+ * 1000 to each and 1 to the device with no name. Sum: 35770, every byte.
+ */
+Test(metrics, device_shares)
+{
+	struct dbf_tree *v = attached_tree(DBF_SRC_BUFINFO);
+	char *t = render(v, DBF_CALLER_PUBLIC, 20);
+
+	assert_series(t, "dmabuf_device_share_bytes",
+		      "dmabuf_device_share_bytes{device=\"\"} 1001\n"
+		      "dmabuf_device_share_bytes{device=\"a/b\"} 1000\n"
+		      "dmabuf_device_share_bytes{device=\"card1\"} 3049\n"
+		      "dmabuf_device_share_bytes{device=\"vgem\"} 6144\n"
+		      "dmabuf_device_share_bytes{unattached=\"true\"} 8192\n"
+		      "dmabuf_device_share_bytes{unknown=\"true\"} 16384\n");
+	assert_series(t, "dmabuf_bytes", "dmabuf_bytes 35770\n");
+	/* the other family counts a buffer once per device, and no empty name */
+	assert_series(t, "dmabuf_device_bytes",
+		      "dmabuf_device_bytes{device=\"a/b\"} 3001\n"
+		      "dmabuf_device_bytes{device=\"card1\"} 7098\n"
+		      "dmabuf_device_bytes{device=\"vgem\"} 8193\n");
+	free(t);
+	dbf_tree_free(v);
+
+	/* no source listed attachments: all of it unknown, still whole */
+	v = attached_tree(0);
+	t = render(v, DBF_CALLER_PUBLIC, 20);
+	assert_series(t, "dmabuf_device_share_bytes",
+		      "dmabuf_device_share_bytes{unattached=\"true\"} 0\n"
+		      "dmabuf_device_share_bytes{unknown=\"true\"} 35770\n");
 	free(t);
 	dbf_tree_free(v);
 }
