@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "origins.h"
 #include "render.h"
 #include "sandbox.h"
 #include "scanner.h"
@@ -39,6 +40,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: dmabuffs [OPTIONS] [MOUNTPOINT]\n"
 "       dmabuffs --dump[=FORMAT] [--format FORMAT | --json] [--scanner WHICH]\n"
+"                [--origins MOUNT]\n"
 "                [--proc DIR] [--debugfs DIR] [--sysfs DIR]\n"
 "                [--dmabuf-dev MAJ:MIN] [--metrics-top N]\n"
 "       dmabuffs --watch [--json] [--refresh MS] [--scanner WHICH] [--proc DIR] ...\n"
@@ -59,6 +61,8 @@ static void usage(FILE *out)
 "  --format=FORMAT    with --dump: text (default), json (docs/dump-json.md),\n"
 "                     openmetrics (docs/metrics.md) or svg (a treemap)\n"
 "  --json             the same as --format=json; with --watch, JSON lines\n"
+"  --origins=MOUNT    with --dump --json: who exported each buffer and when,\n"
+"                     from the buffer files of the dmabuffs mount at MOUNT\n"
 "  --watch            print every change as it is seen, one line each\n"
 "                     (docs/events.md), until interrupted\n"
 "  --metrics-top=N    metrics (the file or --dump=openmetrics): series for the\n"
@@ -220,9 +224,10 @@ static int print_dump(struct dbf_snapshot *snap, enum dump_format fmt,
 	return r;
 }
 
-static int run_dump(struct dbf_options *o, enum dump_format fmt)
+static int run_dump(struct dbf_options *o, enum dump_format fmt, const char *origins)
 {
 	struct dbf_snapshot *snap;
+	size_t bad = 0;
 	int r;
 
 	if (dbf_scanner_load_bpf(o->scanner, o->scan.proc_root, o->btf, o->debug,
@@ -241,6 +246,17 @@ static int run_dump(struct dbf_options *o, enum dump_format fmt)
 		dbf_log(LOG_NOTICE, "%s/dma_buf/bufinfo: %s; %s",
 			o->scan.debugfs_root, strerror(snap->bufinfo_err),
 			snap->sources & DBF_SRC_ITER ? "no attachments" : "procfs only");
+	/* A scan knows no earlier export; a running mount may. */
+	if (origins && (r = dbf_origins_read(snap, origins, &bad)) < 0) {
+		dbf_log(LOG_ERR, "--origins=%s: %s", origins,
+			r == -ENOTDIR ? "not a dmabuffs mount (no by-inode/ and summary)" :
+					strerror(-r));
+		dbf_snapshot_free(snap);
+		return 1;
+	}
+	if (bad)
+		dbf_log(LOG_NOTICE, "--origins=%s: %zu buffer files without size:, exported-at: "
+			"and exported-by: lines; their origins are unknown", origins, bad);
 	r = print_dump(snap, fmt, o->metrics_top);
 	if (r < 0 || fflush(stdout) == EOF) {
 		dbf_log(LOG_ERR, "writing the dump: %s",
@@ -414,7 +430,7 @@ out:
 enum { OPT_REFRESH = 256, OPT_DUMP, OPT_JSON, OPT_FORMAT, OPT_PROC, OPT_DEBUGFS,
        OPT_SYSFS, OPT_THREADS, OPT_USER, OPT_NO_DROP, OPT_DMABUF_DEV,
        OPT_METRICS_TOP, OPT_SCANNER, OPT_BTF, OPT_SECCOMP_SELFTEST, OPT_WATCH,
-       OPT_EVENTS_BACKLOG };
+       OPT_EVENTS_BACKLOG, OPT_ORIGINS };
 
 /* --dump=F, --format=F and --json name one format, or the same one twice. */
 static int set_format(int *fmt, int f, const char *opt)
@@ -432,6 +448,7 @@ int main(int argc, char **argv)
 		{ "refresh",	required_argument,	NULL, OPT_REFRESH },
 		{ "dump",	optional_argument,	NULL, OPT_DUMP },
 		{ "json",	no_argument,		NULL, OPT_JSON },
+		{ "origins",	required_argument,	NULL, OPT_ORIGINS },
 		{ "watch",	no_argument,		NULL, OPT_WATCH },
 		{ "format",	required_argument,	NULL, OPT_FORMAT },
 		{ "metrics-top", required_argument,	NULL, OPT_METRICS_TOP },
@@ -466,6 +483,7 @@ int main(int argc, char **argv)
 		.events_backlog = DBF_EVENTS_BACKLOG_DEFAULT,
 	};
 	__do_free char *fuse_opts = NULL;
+	const char *origins = NULL;
 	bool dump = false, watch = false;
 	int c, fmt = -1;
 
@@ -504,6 +522,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WATCH:
 			watch = true;
+			break;
+		case OPT_ORIGINS:
+			origins = optarg;
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg) < 0)
@@ -580,6 +601,8 @@ int main(int argc, char **argv)
 		return usage_error("--dump and --watch: one or the other");
 	if (watch && fmt >= 0 && (fmt != DUMP_JSON || dump))
 		return usage_error("--watch prints text or, with --json, JSON lines");
+	if (origins && (!dump || fmt != DUMP_JSON))
+		return usage_error("--origins goes with --dump --json");
 	if (fmt >= 0 && !dump && !watch)
 		return usage_error("%s goes with --dump",
 				   fmt == DUMP_JSON ? "--json" : "--format");
@@ -599,7 +622,7 @@ int main(int argc, char **argv)
 	if (dump) {
 		if (fuse_opts)
 			return usage_error("%s: -o has no meaning with --dump", fuse_opts);
-		return run_dump(&o, fmt < 0 ? DUMP_TEXT : (enum dump_format)fmt);
+		return run_dump(&o, fmt < 0 ? DUMP_TEXT : (enum dump_format)fmt, origins);
 	}
 	if (watch) {
 		if (fuse_opts)

@@ -162,11 +162,22 @@ static void json_hex(FILE *out, struct dbf_str s)
 	fputc('"', out);
 }
 
-/* "exported_by" and "exported_at": null both where no trace saw the export. */
+/*
+ * "exported_by" and "exported_at": null both where no trace saw the
+ * export; only the time where the reader of --origins' mount may not
+ * see the exporter.
+ */
 static int json_origin(FILE *out, const struct dbf_origin *o)
 {
 	if (!o->pid) {
-		fputs(",\"exported_by\":null,\"exported_at\":null", out);
+		fputs(",\"exported_by\":null,\"exported_at\":", out);
+		if (o->at.tv_sec || o->at.tv_nsec) {
+			fputc('"', out);
+			dbf_fput_time(out, o->at);
+			fputc('"', out);
+		} else {
+			fputs("null", out);
+		}
 		return 0;
 	}
 	fprintf(out, ",\"exported_by\":{\"pid\":%d,\"comm\":", (int)o->pid);

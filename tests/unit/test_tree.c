@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
+#include "arena.h"
 #include "builder.h"
 #include "escape.h"
 #include "helpers.h"
+#include "origins.h"
 #include "metrics.h"
 #include "render.h"
 #include "tree.h"
@@ -169,6 +171,78 @@ Test(tree, origin_follows_the_owner_rule)
 		cr_assert_str_eq(tail, cases[i].want, "case %zu", i);
 		free(text);
 	}
+	dbf_tree_free(t);
+	dbf_interner_free(in);
+}
+
+/*
+ * `--dump --json --origins` reads back what a buffer file says: the same
+ * bytes, whatever they are, as the reader was shown them.
+ */
+Test(tree, origin_read_back)
+{
+	struct dbf_interner *in = dbf_interner_new();
+	struct dbf_tree *t = owners_tree(in);
+	struct dbf_buf *b = (struct dbf_buf *)dbf_snapshot_buf(t->snap, 5);
+	struct dbf_arena *a = dbf_arena_new();
+	static const char comm[] = "cam era\n\\x", cgroup[] = "/a b/new\nline\\\t";
+	struct dbf_caller c = DBF_CALLER_ROOT;
+	struct dbf_origin o;
+	char *text;
+	size_t len;
+
+	b->origin = (struct dbf_origin){
+		.pid = 4242, .owner = 1000, .owner_gid = 1000,
+		.at = { 1796563302, 600000000 },
+		.comm = dbf_cstr(comm), .cgroup = dbf_cstr(cgroup),
+	};
+	cr_assert_eq(dbf_render(t, dbf_buf_node(5), &c, &text, &len), 0);
+	cr_assert_eq(dbf_origin_parse(text, len, b->size, a, &o), 1);
+	cr_assert_eq(o.pid, 4242);
+	cr_assert_eq(o.at.tv_sec, 1796563302);
+	cr_assert_eq(o.at.tv_nsec, 600000000);
+	cr_assert_eq(o.comm.len, sizeof(comm) - 1);
+	cr_assert_eq(memcmp(o.comm.p, comm, o.comm.len), 0);
+	cr_assert_eq(o.cgroup.len, sizeof(cgroup) - 1);
+	cr_assert_eq(memcmp(o.cgroup.p, cgroup, o.cgroup.len), 0);
+	/* another buffer with this inode: nothing */
+	cr_assert_eq(dbf_origin_parse(text, len, b->size + 1, a, &o), 0);
+	cr_assert_eq(o.pid, 0);
+	free(text);
+
+	/* a reader who may not see the exporter: the time alone */
+	c = dbf_caller(1001, 1001);
+	cr_assert_eq(dbf_render(t, dbf_buf_node(5), &c, &text, &len), 0);
+	cr_assert_eq(dbf_origin_parse(text, len, b->size, a, &o), 1);
+	cr_assert_eq(o.pid, 0);
+	cr_assert_eq(o.at.tv_sec, 1796563302);
+	cr_assert_eq(o.comm.len, 0);
+	free(text);
+
+	/* not traced: unknown */
+	b->origin = (struct dbf_origin){ 0 };
+	c = DBF_CALLER_ROOT;
+	cr_assert_eq(dbf_render(t, dbf_buf_node(5), &c, &text, &len), 0);
+	cr_assert_eq(dbf_origin_parse(text, len, b->size, a, &o), 0);
+	free(text);
+
+	/* no buffer file: a clear no */
+	static const char *const bad[] = {
+		"",
+		"size: 7\n",
+		"size: 7x\nexported-by: 1 a b\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+		"size: 7\nexported-by: 1 a b\nexported-at: 2026-12-06T13:21:42.6Z\n",
+		"size: 7\nexported-by: 1 a b\nexported-at: 2026-12-06 13:21:42.600000000Z\n",
+		"size: 7\nexported-by: 0 a b\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+		"size: 7\nexported-by: 1x a b\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+		"size: 7\nexported-by: 1 a\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+		"size: 7\nexported-by: 1 a b c\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+		"size: 7\nexported-at: 2026-12-06T13:21:42.600000000Z\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(dbf_origin_parse(bad[i], strlen(bad[i]), 7, a, &o), -EINVAL,
+			     "case %zu", i);
+	dbf_arena_free(a);
 	dbf_tree_free(t);
 	dbf_interner_free(in);
 }
