@@ -204,10 +204,15 @@ static int buf_both(const struct differ *d, const struct dbf_buf *ba,
 	return 0;
 }
 
-/* A buffer only @s has: its export and holds, or its drops and release. */
+/*
+ * A buffer only @s has: its export, holds and attachments, or its drops,
+ * detachments (an importer detaches before the last reference goes) and
+ * release.
+ */
 static int buf_one(const struct differ *d, const struct dbf_snapshot *s,
 		   const struct dbf_snapshot *other, const struct dbf_buf *buf, bool gone)
 {
+	static const struct dbf_buf none = { .devices_known = true };
 	struct dbf_event ev = buf_event(d, buf, gone ? DBF_EV_RELEASE : DBF_EV_EXPORT, NULL);
 	int r;
 
@@ -224,6 +229,9 @@ static int buf_one(const struct differ *d, const struct dbf_snapshot *s,
 		if ((r = holder_all(d, s, buf, h, gone ? DBF_EV_DROP : DBF_EV_HOLD)))
 			return r;
 	}
+	if (buf->devices_known &&
+	    (r = device_diff(d, buf, &none, buf, gone ? DBF_EV_DETACH : DBF_EV_ATTACH)))
+		return r;
 	return gone ? d->fn(d->ctx, &ev) : 0;
 }
 

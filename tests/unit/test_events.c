@@ -160,6 +160,37 @@ Test(events, renames_escaped_and_devices_as_a_multiset)
 	dbf_snapshot_free(b);
 }
 
+/* A new buffer's attachments after its holds; a freed one's detachments before its release. */
+Test(events, attached_at_export_detached_at_release)
+{
+	static const struct buf attached[] = {
+		{ 5, 4096, "X", { "vgem", "isp", "vgem" }, { { 129, 483, "camera", { 7 }, 0 } } },
+	};
+	struct dbf_snapshot *a = world(NULL, 0, NULL, true);
+	struct dbf_snapshot *b = world(attached, 1, NULL, true);
+	const char *p = " ino=5 size=4096 exporter=\"drm\" name=\"X\"";
+	char *want;
+
+	cr_assert(asprintf(&want,
+			   T " export%s source=scan\n"
+			   T " hold%s pid=129 comm=\"camera\" cgroup=/a\\040b fd=7 source=scan\n"
+			   T " attach%s device=\"vgem\" source=scan\n"
+			   T " attach%s device=\"isp\" source=scan\n"
+			   T " attach%s device=\"vgem\" source=scan\n", p, p, p, p, p) > 0);
+	expect(a, b, false, want);
+	free(want);
+	cr_assert(asprintf(&want,
+			   T " drop%s pid=129 comm=\"camera\" cgroup=/a\\040b fd=7 source=scan\n"
+			   T " detach%s device=\"vgem\" source=scan\n"
+			   T " detach%s device=\"isp\" source=scan\n"
+			   T " detach%s device=\"vgem\" source=scan\n"
+			   T " release%s source=scan\n", p, p, p, p, p) > 0);
+	expect(b, a, false, want);
+	free(want);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+}
+
 Test(events, json_holds)
 {
 	struct dbf_snapshot *a = world(NULL, 0, NULL, true);
