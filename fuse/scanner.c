@@ -169,9 +169,11 @@ static bool wait_interval(unsigned int ms, struct tracer *tr, uint64_t last_scan
 		if (r > 0 && pfd[0].revents) {
 			ssize_t n = read(FD_CTL, c, sizeof(c));
 
+			if (n < 0 && errno == EINTR)
+				continue;
 			/* End of file: the server is gone. */
 			if (n <= 0)
-				return n < 0 && errno == EINTR;
+				return false;
 			for (ssize_t i = 0; i < n; i++) {
 				if (c[i] == DBF_SCAN_WATCHED || c[i] == DBF_SCAN_UNWATCHED)
 					*watched = c[i] == DBF_SCAN_WATCHED;
