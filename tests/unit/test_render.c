@@ -54,6 +54,20 @@ static struct dbf_snapshot *vgem(void)
 	return scan_capture("linux-6.1-vgem");
 }
 
+/* The vgem capture with 92 and 93 owned by uid 1000, the rest by root. */
+static struct dbf_snapshot *vgem_of_1000(void)
+{
+	struct dbf_snapshot *s = vgem();
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid == 92 || s->procs[i].pid == 93) {
+			s->procs[i].owner = 1000;
+			s->procs[i].owner_gid = 1000;
+		}
+	}
+	return s;
+}
+
 /* The view over @s, which it takes; ids come from an interner of its own. */
 static struct dbf_tree *tree_of(struct dbf_snapshot *s)
 {
@@ -275,8 +289,7 @@ Test(metrics, vgem_cgroups)
  */
 Test(metrics, vgem_cgroup_shares)
 {
-	struct dbf_snapshot *s = vgem();
-	struct dbf_tree *v = tree_of(s);
+	struct dbf_tree *v = tree_of(vgem());
 	char *t = render(v, DBF_CALLER_ROOT, 20);
 
 	assert_series(t, "dmabuf_cgroup_share_bytes",
@@ -300,14 +313,7 @@ Test(metrics, vgem_cgroup_shares)
 	dbf_tree_free(v);
 
 	/* a user sees its own processes' shares; the rest is hidden, still whole */
-	s = vgem();
-	for (size_t i = 0; i < s->nprocs; i++) {
-		if (s->procs[i].pid == 92 || s->procs[i].pid == 93) {
-			s->procs[i].owner = 1000;
-			s->procs[i].owner_gid = 1000;
-		}
-	}
-	v = tree_of(s);
+	v = tree_of(vgem_of_1000());
 	t = render(v, dbf_caller(1000, 1000), 20);
 	assert_series(t, "dmabuf_cgroup_share_bytes",
 		      "dmabuf_cgroup_share_bytes{cgroup=\"/user.slice/user-1000.slice/user@1000.service/app.slice/odd.scope\"} 589824\n"
@@ -492,17 +498,10 @@ Test(metrics, top_bounds_the_series)
 /* 92 and 93 belong to uid 1000; the rest to root. */
 Test(metrics, user_sees_own_processes)
 {
-	struct dbf_snapshot *s = vgem();
 	struct dbf_tree *v;
 	char *t;
 
-	for (size_t i = 0; i < s->nprocs; i++) {
-		if (s->procs[i].pid == 92 || s->procs[i].pid == 93) {
-			s->procs[i].owner = 1000;
-			s->procs[i].owner_gid = 1000;
-		}
-	}
-	v = tree_of(s);
+	v = tree_of(vgem_of_1000());
 	t = render(v, dbf_caller(1000, 1000), 20);
 	assert_series(t, "dmabuf_process_pss_bytes",
 		      "dmabuf_process_pss_bytes{pid=\"92\",comm=\"oddnames\"} 589824\n"
