@@ -31,6 +31,8 @@ struct dbf_evmerge {
 	struct dbf_event *claims;	/* no strings but device, in cmem */
 	char *cmem;
 	size_t nclaims, ccap, cmem_len, cmem_cap;
+	dbf_event_fn seen;		/* dbf_evmerge_observe() */
+	void *seen_ctx;
 };
 
 static bool str_eq(struct dbf_str x, struct dbf_str y);
@@ -38,6 +40,12 @@ static bool str_eq(struct dbf_str x, struct dbf_str y);
 struct dbf_evmerge *dbf_evmerge_new(void)
 {
 	return calloc(1, sizeof(struct dbf_evmerge));
+}
+
+void dbf_evmerge_observe(struct dbf_evmerge *m, dbf_event_fn fn, void *ctx)
+{
+	m->seen = fn;
+	m->seen_ctx = ctx;
 }
 
 static void drop_fact(struct fact *f)
@@ -448,6 +456,10 @@ static int scan_event(void *ctx, const struct dbf_event *ev)
 {
 	struct scan_ctx *s = ctx;
 	struct fact *f;
+	int r;
+
+	if (s->m->seen && (r = s->m->seen(s->m->seen_ctx, ev)))
+		return r;
 
 	if (ev->kind == DBF_EV_RENAME) {
 		size_t last = s->m->n;
@@ -473,13 +485,9 @@ static int scan_event(void *ctx, const struct dbf_event *ev)
 		f->matched = true;
 		return ev->kind == DBF_EV_EXPORT ? named_since(s, f, ev) : 0;
 	}
-	if ((ev->kind == DBF_EV_HOLD && ev->map) || ev->kind == DBF_EV_ATTACH ||
-	    ev->kind == DBF_EV_DETACH) {
-		int r = add_claim(s->m, ev);
-
-		if (r)
-			return r;
-	}
+	if (((ev->kind == DBF_EV_HOLD && ev->map) || ev->kind == DBF_EV_ATTACH ||
+	     ev->kind == DBF_EV_DETACH) && (r = add_claim(s->m, ev)))
+		return r;
 	return s->fn(s->ctx, ev);
 }
 

@@ -37,6 +37,13 @@ int dbf_evmerge_trace(struct dbf_evmerge *m, const struct dbf_snapshot *cur,
 int dbf_evmerge_scan(struct dbf_evmerge *m, const struct dbf_snapshot *a,
 		     const struct dbf_snapshot *b, dbf_event_fn fn, void *ctx);
 
+/*
+ * Give @fn every event of dbf_evmerge_scan()'s diffs as the diff makes
+ * it, before the merge (the counters, which keep their own tally of what
+ * the trace told): one diff of two snapshots serves both.
+ */
+void dbf_evmerge_observe(struct dbf_evmerge *m, dbf_event_fn fn, void *ctx);
+
 /* Forget the traced events (nobody reads them: nothing was told). */
 void dbf_evmerge_reset(struct dbf_evmerge *m);
 

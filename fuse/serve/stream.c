@@ -102,6 +102,7 @@ int view_stream_init(struct view_stream *s, unsigned int cap, unsigned int cgrou
 		s->ring = NULL;
 		return -ENOMEM;
 	}
+	dbf_evmerge_observe(s->merge, dbf_counters_scan, s->counters);
 	s->cap = cap;
 	pthread_mutex_init(&s->lock, NULL);
 	return 0;
@@ -468,27 +469,24 @@ int view_stream_merge(struct view *v, const struct dbf_snapshot *a,
 	int r;
 
 	pthread_mutex_lock(&s->lock);
-	r = dbf_events_diff(a, b, dbf_counters_scan, s->counters);
-	if (r == 0)
-		r = dbf_counters_flush(s->counters, b);
-	if (r < 0)
-		dbf_log(LOG_WARNING, "events: %s; a scan's changes are not counted", strerror(-r));
 	/*
 	 * Nobody reads: no lines to make (a reader sees those after it
-	 * opened), and what the trace told nobody needs no confirming.
+	 * opened), and what the trace told nobody needs no confirming; the
+	 * counters still count. With readers, the merge's diff feeds them.
 	 */
 	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE)) {
 		dbf_evmerge_reset(s->merge);
-		pthread_mutex_unlock(&s->lock);
-		return r;
-	}
-	r = pusher_open(&p, s, lines);
-	if (r == 0)
+		r = dbf_events_diff(a, b, dbf_counters_scan, s->counters);
+	} else if ((r = pusher_open(&p, s, lines)) == 0) {
 		r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
+		pusher_close(&p);
+	}
+	if (r == 0)
+		r = dbf_counters_flush(s->counters, b);
 	pthread_mutex_unlock(&s->lock);
-	pusher_close(&p);
 	if (r < 0)
-		dbf_log(LOG_WARNING, "events: %s; a scan's events are lost", strerror(-r));
+		dbf_log(LOG_WARNING, "events: %s; a scan's changes are not counted or told",
+			strerror(-r));
 	return r;
 }
 
@@ -534,12 +532,14 @@ int view_stream_trace(struct view *v, const struct dbf_snapshot *cur, const void
 		r = dbf_counters_trace(s->counters, cur, &evs[i]);
 	if (r < 0)
 		dbf_log(LOG_WARNING, "events: %s; traced events are not counted", strerror(-r));
-	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE) || pusher_open(&p, s, NULL) < 0) {
+	r = 0;
+	if (!__atomic_load_n(&s->nreaders, __ATOMIC_ACQUIRE) || (r = pusher_open(&p, s, NULL)) < 0) {
 		pthread_mutex_unlock(&s->lock);
 		free(evs);
+		if (r < 0)
+			dbf_log(LOG_WARNING, "events: %s; traced events are lost", strerror(-r));
 		return 0;
 	}
-	r = 0;
 	for (size_t i = 0; i < n && r >= 0; i++)
 		r = dbf_evmerge_trace(s->merge, cur, &evs[i], push_event, &p);
 	wake(s);

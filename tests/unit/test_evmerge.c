@@ -117,6 +117,39 @@ Test(evmerge, the_scan_does_not_repeat_the_trace)
 	dbf_snapshot_free(b);
 }
 
+/* An observer gets the whole diff, what the trace told included. */
+Test(evmerge, the_observer_sees_every_change_of_the_diff)
+{
+	static const struct buf after[] = {
+		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
+		{ 9, 4096, NULL, { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
+	};
+	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
+	struct dbf_snapshot *b = world_at(after, 2, NULL, true, T1);
+	struct dbf_evmerge *m = dbf_evmerge_new();
+	struct dbf_event ex = traced(DBF_EV_EXPORT, 9, 100, -1);
+	struct out o, seen;
+
+	out_open(&o);
+	out_open(&seen);
+	dbf_evmerge_observe(m, line, &seen);
+	cr_assert_eq(dbf_evmerge_trace(m, a, &ex, line, &o), 0);
+	out_check(&o, "2026-12-06T13:21:42.600000000Z export" B(9) " name=-" P300 " source=trace\n");
+	/* traced events are not the diff's */
+	out_check(&seen, "");
+	cr_assert_eq(dbf_evmerge_scan(m, a, b, line, &o), 0);
+	out_check(&o, S1 " hold" B(9) " name=-" " pid=300 comm=\"exporter\" cgroup=/a\\040b fd=4 source=scan\n");
+	out_check(&seen, S1 " export" B(9) " name=- source=scan\n"
+			 S1 " hold" B(9) " name=-" " pid=300 comm=\"exporter\" cgroup=/a\\040b fd=4 source=scan\n");
+	fclose(o.f);
+	free(o.text);
+	fclose(seen.f);
+	free(seen.text);
+	dbf_evmerge_free(m);
+	dbf_snapshot_free(a);
+	dbf_snapshot_free(b);
+}
+
 /*
  * The exporter passed its fd on (SCM_RIGHTS) and closed it before the
  * scan: the scan tells the receiver's hold, and the exporter's drop.
