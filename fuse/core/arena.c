@@ -109,3 +109,20 @@ size_t dbf_arena_bytes(const struct dbf_arena *a)
 {
 	return a->bytes;
 }
+
+int dbf_grow(void *pp, size_t *cap, size_t n, size_t elsize)
+{
+	void **p = pp;
+	size_t ncap;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	q = reallocarray(*p, ncap, elsize);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}

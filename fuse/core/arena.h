@@ -19,4 +19,11 @@ int dbf_arena_str(struct dbf_arena *a, const char *p, size_t len,
 		  struct dbf_str *out);
 size_t dbf_arena_bytes(const struct dbf_arena *a);
 
+/*
+ * Room for element @n of the malloc'd array at *@pp, of *@cap elements of
+ * @elsize bytes: doubles it when full. Returns 0 or -ENOMEM (the array
+ * as it was).
+ */
+int dbf_grow(void *pp, size_t *cap, size_t n, size_t elsize);
+
 #endif

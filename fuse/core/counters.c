@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "counters.h"
 #include "hash.h"
 
@@ -76,22 +77,6 @@ void dbf_counters_free(struct dbf_counters *c)
 	free(c);
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	q = realloc(*p, ncap * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
-
 static bool key_is(const struct row *r, struct dbf_str k)
 {
 	return r->len == k.len && (!k.len || !memcmp(r->key, k.p, k.len));
@@ -119,7 +104,7 @@ static struct row *exporter_row(struct dbf_counters *c, struct dbf_str k)
 	for (size_t i = 0; i < c->nexp; i++)
 		if (key_is(&c->exp[i], k))
 			return &c->exp[i];
-	if (grow((void **)&c->exp, &c->capexp, c->nexp, sizeof(*c->exp)) < 0)
+	if (dbf_grow(&c->exp, &c->capexp, c->nexp, sizeof(*c->exp)) < 0)
 		return NULL;
 	r = &c->exp[c->nexp];
 	*r = (struct row){ 0 };
@@ -154,7 +139,7 @@ static struct row *new_cgroup_row(struct dbf_counters *c, struct dbf_str k, bool
 			return NULL;
 		*r = (struct row){ .key = r->key };
 	} else {
-		if (grow((void **)&c->cg, &c->capcg, c->ncg, sizeof(*c->cg)) < 0)
+		if (dbf_grow(&c->cg, &c->capcg, c->ncg, sizeof(*c->cg)) < 0)
 			return NULL;
 		r = &c->cg[c->ncg++];
 		*r = (struct row){ 0 };
@@ -424,7 +409,7 @@ int dbf_counters_scan(void *ctx, const struct dbf_event *ev)
 		    pending_find(c, ev->ino))
 			return 0;
 		if (count_export(c, ev) < 0 ||
-		    grow((void **)&c->pend, &c->cappend, c->npend, sizeof(*c->pend)) < 0)
+		    dbf_grow(&c->pend, &c->cappend, c->npend, sizeof(*c->pend)) < 0)
 			return -ENOMEM;
 		c->pend[c->npend++] = (struct pending){ ev->ino, ev->size, ev->time };
 		return 0;

@@ -69,23 +69,6 @@ struct dbf_builder {
 	unsigned int dev_src;
 };
 
-static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
-{
-	void **p = pp;
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	q = reallocarray(*p, ncap, elsize);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
-
 static size_t hash_ino(uint64_t ino, size_t mask)
 {
 	ino ^= ino >> 33;
@@ -126,7 +109,7 @@ static struct bbuf *get_buf(struct dbf_builder *b, uint64_t ino)
 				return &b->bufs[b->hash[j] - 1];
 	}
 	if (b->nbufs >= UINT32_MAX - 1 ||
-	    grow(&b->bufs, &b->capbufs, b->nbufs, sizeof(*b->bufs)) < 0)
+	    dbf_grow(&b->bufs, &b->capbufs, b->nbufs, sizeof(*b->bufs)) < 0)
 		return NULL;
 	if ((b->nbufs + 1) * 2 > b->hcap &&
 	    rehash(b, b->hcap ? b->hcap * 2 : 256) < 0)
@@ -240,7 +223,7 @@ int dbf_builder_buf(struct dbf_builder *b, const struct dbf_buf_fact *f)
 
 static int add_ref(struct dbf_builder *b, const struct bref *ref)
 {
-	if (grow(&b->refs, &b->caprefs, b->nrefs, sizeof(*b->refs)) < 0)
+	if (dbf_grow(&b->refs, &b->caprefs, b->nrefs, sizeof(*b->refs)) < 0)
 		return -ENOMEM;
 	b->refs[b->nrefs++] = *ref;
 	return 0;
@@ -285,7 +268,7 @@ int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *f)
 {
 	struct bproc *p;
 
-	if (grow(&b->procs, &b->capprocs, b->nprocs, sizeof(*b->procs)) < 0)
+	if (dbf_grow(&b->procs, &b->capprocs, b->nprocs, sizeof(*b->procs)) < 0)
 		return -ENOMEM;
 	p = &b->procs[b->nprocs++];
 	*p = (struct bproc){ .pid = f->pid, .uid = f->uid, .owner = f->owner,
@@ -304,7 +287,7 @@ int dbf_builder_proc(struct dbf_builder *b, const struct dbf_proc_fact *f)
 
 int dbf_builder_unreadable(struct dbf_builder *b, pid_t pid)
 {
-	if (grow(&b->unreadable, &b->capunreadable, b->nunreadable,
+	if (dbf_grow(&b->unreadable, &b->capunreadable, b->nunreadable,
 		 sizeof(*b->unreadable)) < 0)
 		return -ENOMEM;
 	b->unreadable[b->nunreadable++] = pid;
@@ -368,7 +351,7 @@ int dbf_builder_merge(struct dbf_builder *dst, const struct dbf_builder *src)
 		struct bproc p = src->procs[i];
 
 		/* @src's arena is reset for the next process: copy the path. */
-		if (grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0 ||
+		if (dbf_grow(&dst->procs, &dst->capprocs, dst->nprocs, sizeof(*dst->procs)) < 0 ||
 		    (p.cgroup.len &&
 		     dbf_arena_str(dst->arena, p.cgroup.p, p.cgroup.len, &p.cgroup) < 0))
 			return -ENOMEM;
