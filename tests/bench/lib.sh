@@ -65,7 +65,7 @@ gen_fixture() {
 			link("$links/by-inode/" . ino($b), "$dir/" . ino($b)) or die "link: $!";
 		}
 	}
-	put("$links/$_", "") for ("summary", "metrics", "usage.svg");
+	put("$links/$_", "") for ("summary", "metrics", "usage.svg", "events");
 ' "$1" "$2" "$3" "$4" "${per_proc:-20}"
 }
 
