@@ -169,9 +169,9 @@ static void json_hex(FILE *out, struct dbf_str s)
  */
 static int json_origin(FILE *out, const struct dbf_origin *o)
 {
-	if (!o->pid) {
+	if (!o || !o->pid) {
 		fputs(",\"exported_by\":null,\"exported_at\":", out);
-		if (o->at.tv_sec || o->at.tv_nsec) {
+		if (o) {
 			fputc('"', out);
 			dbf_fput_time(out, o->at);
 			fputc('"', out);
@@ -232,7 +232,7 @@ static int json_buf(const struct dbf_snapshot *snap, const struct dbf_buf *b,
 	}
 	fprintf(out, ",\"first_seen\":%lld.%09ld", (long long)b->first_seen.tv_sec,
 		b->first_seen.tv_nsec);
-	if (json_origin(out, &b->origin) < 0)
+	if (json_origin(out, b->origin) < 0)
 		return -ENOMEM;
 	fputs(",\"holders\":[", out);
 	for (uint32_t i = 0; i < b->nholders; i++) {

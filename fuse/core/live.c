@@ -315,6 +315,7 @@ int dbf_live_origins(struct dbf_live *l, struct dbf_snapshot *s)
 	for (size_t i = 0; i < l->n;) {
 		const struct origin *o = &l->o[i];
 		struct dbf_buf *b = (struct dbf_buf *)dbf_snapshot_buf(s, o->ino);
+		struct dbf_origin *bo;
 
 		if (!b) {
 			/*
@@ -332,16 +333,20 @@ int dbf_live_origins(struct dbf_live *l, struct dbf_snapshot *s)
 				i++;
 			continue;
 		}
-		b->origin = (struct dbf_origin){
+		bo = dbf_arena_alloc(s->arena, sizeof(*bo));
+		if (!bo)
+			return -ENOMEM;
+		*bo = (struct dbf_origin){
 			.pid = o->pid, .owner = o->owner, .owner_gid = o->owner_gid,
 			.at = o->at,
 		};
 		/* The comm is NUL-terminated in the arena too. */
-		if (dbf_arena_str(s->arena, o->comm, strlen(o->comm) + 1, &b->origin.comm) < 0 ||
+		if (dbf_arena_str(s->arena, o->comm, strlen(o->comm) + 1, &bo->comm) < 0 ||
 		    (o->cgroup && dbf_arena_str(s->arena, o->cgroup, strlen(o->cgroup),
-						&b->origin.cgroup) < 0))
+						&bo->cgroup) < 0))
 			return -ENOMEM;
-		b->origin.comm.len--;
+		bo->comm.len--;
+		b->origin = bo;
 		i++;
 	}
 	return 0;

@@ -117,8 +117,18 @@ int dbf_origin_parse(const char *text, size_t len, uint64_t size,
 	return 1;
 }
 
+static const struct dbf_origin *dup_origin(struct dbf_arena *a, const struct dbf_origin *o)
+{
+	struct dbf_origin *p = dbf_arena_alloc(a, sizeof(*p));
+
+	if (p)
+		*p = *o;
+	return p;
+}
+
 int dbf_origins_read(struct dbf_snapshot *snap, const char *mnt, size_t *bad)
 {
+	struct dbf_origin o;
 	struct dbf_buf_io io = { 0 };
 	__do_close int dir = -1;
 	int found = 0;
@@ -140,7 +150,9 @@ int dbf_origins_read(struct dbf_snapshot *snap, const char *mnt, size_t *bad)
 		snprintf(path, sizeof(path), "by-inode/%" PRIu64, b->ino);
 		if (dbf_read_at(dir, path, &io) < 0)
 			continue;	/* not in the mount's view (yet, or any more) */
-		r = dbf_origin_parse(io.p, io.len, b->size, snap->arena, &b->origin);
+		r = dbf_origin_parse(io.p, io.len, b->size, snap->arena, &o);
+		if (r > 0 && !(b->origin = dup_origin(snap->arena, &o)))
+			r = -ENOMEM;
 		if (r == -ENOMEM) {
 			free(io.p);
 			return r;

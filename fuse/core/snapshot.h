@@ -49,32 +49,38 @@ enum {
 	DBF_DEV_OPTION,		/* --dmabuf-dev, for captures */
 };
 
+/*
+ * Who exported a buffer, as the trace saw it. Most buffers have none, so
+ * a buffer points to one in the snapshot's arena.
+ */
+struct dbf_origin {
+	pid_t pid;			/* 0: the reader may not see it (--origins) */
+	uid_t owner;			/* who may see it, as dbf_proc's */
+	gid_t owner_gid;
+	struct timespec at;		/* CLOCK_REALTIME */
+	struct dbf_str comm;
+	struct dbf_str cgroup;		/* len 0: unknown */
+};
+
 struct dbf_buf {
 	uint64_t ino;
 	uint64_t size;
 	struct dbf_str exporter;	/* len 0 when no source named it */
 	struct dbf_str name;		/* raw bytes; meaningful if has_name */
-	bool has_name;
-	bool devices_known;		/* bufinfo (or patched fdinfo) was read */
-	bool size_estimate;		/* size is a mapping's length */
 	int64_t refcount;		/* file refcount, -1 when unknown */
-	uint32_t ndevices;
 	const struct dbf_str *devices;	/* attached devices */
 	struct timespec first_seen;	/* carried over from earlier snapshots */
 	/*
-	 * Who exported it, as the trace saw it (pid 0: unknown, exported
-	 * before dmabuffs started or where nothing traces).
+	 * NULL: unknown, exported before dmabuffs started or where nothing
+	 * traces.
 	 */
-	struct dbf_origin {
-		pid_t pid;
-		uid_t owner;		/* who may see it, as dbf_proc's */
-		gid_t owner_gid;
-		struct timespec at;	/* CLOCK_REALTIME */
-		struct dbf_str comm;
-		struct dbf_str cgroup;	/* len 0: unknown */
-	} origin;
+	const struct dbf_origin *origin;
+	uint32_t ndevices;
 	unsigned int sources;		/* DBF_SRC_* */
 	uint32_t holder0, nholders;	/* range in snapshot->holders */
+	bool has_name;
+	bool devices_known;		/* bufinfo (or patched fdinfo) was read */
+	bool size_estimate;		/* size is a mapping's length */
 };
 
 /* One (buffer, process) pair: the fds and mappings by which it holds it. */

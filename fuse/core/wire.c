@@ -102,19 +102,19 @@ static void put_buf(struct wbuf *w, const struct dbf_snapshot *s,
 	PUT(w, uint64_t, b->ino);
 	PUT(w, uint64_t, b->size);
 	PUT(w, uint8_t, (b->has_name ? 1 : 0) | (b->devices_known ? 2 : 0) |
-		(b->size_estimate ? 4 : 0) | (b->origin.pid ? 8 : 0));
+		(b->size_estimate ? 4 : 0) | (b->origin ? 8 : 0));
 	PUT(w, int64_t, b->refcount);
 	PUT(w, uint32_t, b->sources);
 	put_str(w, b->exporter);
 	put_str(w, b->has_name ? b->name : (struct dbf_str){ "", 0 });
-	if (b->origin.pid) {
-		PUT(w, int32_t, b->origin.pid);
-		PUT(w, uint32_t, b->origin.owner);
-		PUT(w, uint32_t, b->origin.owner_gid);
-		PUT(w, int64_t, b->origin.at.tv_sec);
-		PUT(w, int64_t, b->origin.at.tv_nsec);
-		put_str(w, b->origin.comm);
-		put_str(w, b->origin.cgroup);
+	if (b->origin) {
+		PUT(w, int32_t, b->origin->pid);
+		PUT(w, uint32_t, b->origin->owner);
+		PUT(w, uint32_t, b->origin->owner_gid);
+		PUT(w, int64_t, b->origin->at.tv_sec);
+		PUT(w, int64_t, b->origin->at.tv_nsec);
+		put_str(w, b->origin->comm);
+		put_str(w, b->origin->cgroup);
 	}
 	PUT(w, uint32_t, b->devices_known ? b->ndevices : 0);
 	for (uint32_t i = 0; b->devices_known && i < b->ndevices; i++)
@@ -262,19 +262,27 @@ static int dec_str(struct dec *d, struct dbf_str in, struct dbf_str *out)
 }
 
 /* The comm is NUL-terminated in the arena, as a dbf_proc's is in place. */
+/* @o, read without its strings, into the arena as *@out (none: pid 0). */
 static int dec_origin(struct dec *d, struct dbf_str comm, struct dbf_str cgroup,
-		      struct dbf_origin *o)
+		      const struct dbf_origin *o, const struct dbf_origin **out)
 {
+	struct dbf_origin *p;
 	char c[DBF_COMM_MAX];
 
+	*out = NULL;
 	if (!o->pid)
 		return 0;
+	p = dbf_arena_alloc(d->s->arena, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = *o;
 	memcpy(c, comm.p, comm.len);
 	c[comm.len] = 0;
-	if (dbf_arena_str(d->s->arena, c, comm.len + 1, &o->comm) < 0)
+	if (dbf_arena_str(d->s->arena, c, comm.len + 1, &p->comm) < 0)
 		return -ENOMEM;
-	o->comm.len--;
-	return dec_str(d, cgroup, &o->cgroup);
+	p->comm.len--;
+	*out = p;
+	return dec_str(d, cgroup, &p->cgroup);
 }
 
 static int dec_procs(struct dec *d)
@@ -357,6 +365,7 @@ static int dec_buf(struct dec *d, size_t i)
 {
 	struct rbuf *r = &d->r;
 	struct dbf_buf b = { 0 };
+	struct dbf_origin o = { 0 };
 	struct dbf_str exporter, name, ocomm = { "", 0 }, ocgroup = { "", 0 };
 	struct dbf_str *devs = NULL;
 	uint32_t ndevs, nholders, last = 0;
@@ -373,15 +382,15 @@ static int dec_buf(struct dec *d, size_t i)
 	if (flags & ~15u)
 		return -EINVAL;
 	if (flags & 8) {
-		b.origin.pid = GET(r, int32_t);
-		b.origin.owner = GET(r, uint32_t);
-		b.origin.owner_gid = GET(r, uint32_t);
-		b.origin.at.tv_sec = GET(r, int64_t);
-		b.origin.at.tv_nsec = GET(r, int64_t);
+		o.pid = GET(r, int32_t);
+		o.owner = GET(r, uint32_t);
+		o.owner_gid = GET(r, uint32_t);
+		o.at.tv_sec = GET(r, int64_t);
+		o.at.tv_nsec = GET(r, int64_t);
 		ocomm = get_str(r);
 		ocgroup = get_str(r);
-		if (b.origin.pid <= 0 || b.origin.at.tv_nsec < 0 ||
-		    b.origin.at.tv_nsec >= 1000000000 || ocomm.len >= DBF_COMM_MAX ||
+		if (o.pid <= 0 || o.at.tv_nsec < 0 ||
+		    o.at.tv_nsec >= 1000000000 || ocomm.len >= DBF_COMM_MAX ||
 		    memchr(ocomm.p, 0, ocomm.len))
 			return -EINVAL;
 	}
@@ -396,7 +405,7 @@ static int dec_buf(struct dec *d, size_t i)
 	if (d->fill) {
 		if (dec_str(d, exporter, &b.exporter) < 0 ||
 		    dec_str(d, b.has_name ? name : (struct dbf_str){ "", 0 }, &b.name) < 0 ||
-		    dec_origin(d, ocomm, ocgroup, &b.origin) < 0)
+		    dec_origin(d, ocomm, ocgroup, &o, &b.origin) < 0)
 			return -ENOMEM;
 		if (ndevs) {
 			devs = dbf_arena_alloc(d->s->arena, ndevs * sizeof(*devs));

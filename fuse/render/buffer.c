@@ -13,13 +13,14 @@
  */
 static void render_origin(const struct dbf_buf *b, const struct dbf_caller *caller, FILE *f)
 {
-	const struct dbf_origin *o = &b->origin;
-	struct dbf_proc p = { .pid = o->pid, .owner = o->owner, .owner_gid = o->owner_gid };
+	const struct dbf_origin *o = b->origin;
+	struct dbf_proc p;
 
-	if (!o->pid) {
+	if (!o) {
 		fputs("exported-by: unknown\nexported-at: unknown\n", f);
 		return;
 	}
+	p = (struct dbf_proc){ .pid = o->pid, .owner = o->owner, .owner_gid = o->owner_gid };
 	fputs("exported-by:", f);
 	if (dbf_caller_sees(caller, &p)) {
 		fprintf(f, " %d ", (int)o->pid);

@@ -150,7 +150,7 @@ Test(tree, origin_follows_the_owner_rule)
 	size_t len;
 	const char *tail;
 
-	b->origin = (struct dbf_origin){
+	b->origin = &(struct dbf_origin){
 		.pid = 4242, .owner = 1000, .owner_gid = 1000,
 		.at = { 1796563302, 600000000 },
 		.comm = dbf_cstr("cam era"), .cgroup = dbf_cstr("/a b"),
@@ -191,7 +191,7 @@ Test(tree, origin_read_back)
 	char *text;
 	size_t len;
 
-	b->origin = (struct dbf_origin){
+	b->origin = &(struct dbf_origin){
 		.pid = 4242, .owner = 1000, .owner_gid = 1000,
 		.at = { 1796563302, 600000000 },
 		.comm = dbf_cstr(comm), .cgroup = dbf_cstr(cgroup),
@@ -220,7 +220,7 @@ Test(tree, origin_read_back)
 	free(text);
 
 	/* not traced: unknown */
-	b->origin = (struct dbf_origin){ 0 };
+	b->origin = NULL;
 	c = DBF_CALLER_ROOT;
 	cr_assert_eq(dbf_render(t, dbf_buf_node(5), &c, &text, &len), 0);
 	cr_assert_eq(dbf_origin_parse(text, len, b->size, a, &o), 0);

@@ -635,7 +635,7 @@ Test(wire, origin_and_trace)
 	size_t len;
 
 	s->trace = dbf_cstr("tracepoints: export fd; fentry: release");
-	s->bufs[1].origin = (struct dbf_origin){
+	s->bufs[1].origin = &(struct dbf_origin){
 		.pid = 4242, .owner = 1000, .owner_gid = 1001,
 		.at = { 1796563302, 600000000 },
 		.comm = dbf_cstr("exp\001orter"), .cgroup = dbf_cstr("/a b"),
@@ -643,14 +643,15 @@ Test(wire, origin_and_trace)
 	cr_assert_eq(dbf_wire_encode(s, &bytes, &len), 0);
 	cr_assert_eq(dbf_wire_decode(bytes, len, NULL, &d), 0);
 	assert_bytes(d->trace, "tracepoints: export fd; fentry: release", 39);
-	cr_assert_eq(d->bufs[0].origin.pid, 0);
-	cr_assert_eq(d->bufs[1].origin.pid, 4242);
-	cr_assert_eq(d->bufs[1].origin.owner, 1000);
-	cr_assert_eq(d->bufs[1].origin.owner_gid, 1001);
-	cr_assert_eq(d->bufs[1].origin.at.tv_nsec, 600000000);
-	assert_bytes(d->bufs[1].origin.comm, "exp\001orter", 9);
-	cr_assert_eq(d->bufs[1].origin.comm.p[9], 0);
-	assert_bytes(d->bufs[1].origin.cgroup, "/a b", 4);
+	cr_assert_null(d->bufs[0].origin);
+	cr_assert_not_null(d->bufs[1].origin);
+	cr_assert_eq(d->bufs[1].origin->pid, 4242);
+	cr_assert_eq(d->bufs[1].origin->owner, 1000);
+	cr_assert_eq(d->bufs[1].origin->owner_gid, 1001);
+	cr_assert_eq(d->bufs[1].origin->at.tv_nsec, 600000000);
+	assert_bytes(d->bufs[1].origin->comm, "exp\001orter", 9);
+	cr_assert_eq(d->bufs[1].origin->comm.p[9], 0);
+	assert_bytes(d->bufs[1].origin->cgroup, "/a b", 4);
 	dbf_snapshot_free(d);
 	free(bytes);
 	round_trip(s);
