@@ -67,6 +67,12 @@ static const struct buf before[] = {
 	{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
 };
 
+/* before, and 9 exported by pid 300, which holds it by fd 4 */
+static const struct buf exported[] = {
+	{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
+	{ 9, 4096, NULL, { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
+};
+
 Test(evmerge, nothing_before_the_first_snapshot)
 {
 	struct dbf_evmerge *m = dbf_evmerge_new();
@@ -85,12 +91,8 @@ Test(evmerge, nothing_before_the_first_snapshot)
 /* Export and first fd traced, then a scan that shows both: told once, by the trace. */
 Test(evmerge, the_scan_does_not_repeat_the_trace)
 {
-	static const struct buf after[] = {
-		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
-		{ 9, 4096, NULL, { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
-	};
 	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
-	struct dbf_snapshot *b = world_at(after, 2, NULL, true, T1);
+	struct dbf_snapshot *b = world_at(exported, 2, NULL, true, T1);
 	struct dbf_evmerge *m = dbf_evmerge_new();
 	struct dbf_event ex = traced(DBF_EV_EXPORT, 9, 100, -1);
 	struct dbf_event fd = traced(DBF_EV_HOLD, 9, 101, 4);
@@ -120,12 +122,8 @@ Test(evmerge, the_scan_does_not_repeat_the_trace)
 /* An observer gets the whole diff, what the trace told included. */
 Test(evmerge, the_observer_sees_every_change_of_the_diff)
 {
-	static const struct buf after[] = {
-		{ 5, 4096, "CAMERA", { NULL }, { { 129, 483, "camera", { 7 }, 1 } } },
-		{ 9, 4096, NULL, { NULL }, { { 300, 77, "exporter", { 4 }, 0 } } },
-	};
 	struct dbf_snapshot *a = world_at(before, 1, NULL, true, T0);
-	struct dbf_snapshot *b = world_at(after, 2, NULL, true, T1);
+	struct dbf_snapshot *b = world_at(exported, 2, NULL, true, T1);
 	struct dbf_evmerge *m = dbf_evmerge_new();
 	struct dbf_event ex = traced(DBF_EV_EXPORT, 9, 100, -1);
 	struct out o, seen;
