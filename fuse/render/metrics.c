@@ -485,8 +485,6 @@ static int devices(struct ctx *x, const struct dbf_tree *t)
 
 	if (r < 0)
 		return r;
-	if ((r = device_shares(x, t->snap)) < 0)
-		return r;
 	if (!n)
 		return 0;
 	family(x, "dmabuf_device_buffers", NULL,
@@ -698,6 +696,7 @@ int dbf_metrics_render(const struct dbf_tree *t, const struct dbf_caller *c,
 	    (r = names(&x, t, o->top)) < 0 ||
 	    (r = cgroups(&x, t, c, o->top)) < 0 ||
 	    (r = cgroup_shares(&x, s, c, o->top)) < 0 ||
+	    (r = device_shares(&x, s)) < 0 ||
 	    (r = devices(&x, t)) < 0 ||
 	    (r = processes(&x, s, c, o->top)) < 0 ||
 	    (r = counters(&x, t->counts, c)) < 0)
