@@ -12,25 +12,23 @@
 #include "escape.h"
 #include "fileio.h"
 #include "origins.h"
+#include "parse.h"
 
 /* The value of line "@key: ..." in @text, or NULL; *@n its length. */
 static const char *field(const char *text, size_t len, const char *key, size_t *n)
 {
-	size_t k = strlen(key);
+	size_t k = strlen(key), pos = 0, ll;
+	const char *l;
 
-	for (const char *l = text, *end = text + len; l < end;) {
-		const char *e = memchr(l, '\n', (size_t)(end - l));
-
-		if (!e)
-			e = end;
-		if ((size_t)(e - l) >= k + 1 && !memcmp(l, key, k) && l[k] == ':') {
-			l += k + 1;
-			if (l < e && *l == ' ')
-				l++;
-			*n = (size_t)(e - l);
-			return l;
-		}
-		l = e + 1;
+	while (dbf_next_line(text, len, &pos, &l, &ll)) {
+		if (ll < k + 1 || !dbf_starts_with(l, ll, key, k) || l[k] != ':')
+			continue;
+		l += k + 1;
+		ll -= k + 1;
+		if (ll && *l == ' ')
+			l++, ll--;
+		*n = ll;
+		return l;
 	}
 	return NULL;
 }
@@ -73,16 +71,11 @@ int dbf_origin_parse(const char *text, size_t len, uint64_t size,
 {
 	const char *v, *sp1, *sp2, *end;
 	size_t n;
-	uint64_t sz;
-	char num[24];
-	int pid, used = 0, r;
+	uint64_t sz, pid;
+	int r;
 
 	*o = (struct dbf_origin){ 0 };
-	if (!(v = field(text, len, "size", &n)) || !n || n >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	if (sscanf(num, "%" SCNu64 "%n", &sz, &used) != 1 || (size_t)used != n)
+	if (!(v = field(text, len, "size", &n)) || !dbf_parse_u64(v, n, 10, &sz))
 		return -EINVAL;
 	if (sz != size)
 		return 0;
@@ -101,11 +94,7 @@ int dbf_origin_parse(const char *text, size_t len, uint64_t size,
 	sp1 = memchr(v, ' ', n);
 	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
 	if (!sp2 || memchr(sp2 + 1, ' ', (size_t)(end - sp2 - 1)) ||
-	    (size_t)(sp1 - v) >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, v, (size_t)(sp1 - v));
-	num[sp1 - v] = '\0';
-	if (sscanf(num, "%d%n", &pid, &used) != 1 || used != sp1 - v || pid <= 0)
+	    !dbf_parse_u64(v, (size_t)(sp1 - v), 10, &pid) || !pid || pid > INT32_MAX)
 		return -EINVAL;
 	if ((r = word(a, sp1 + 1, (size_t)(sp2 - sp1 - 1), &o->comm)) < 0)
 		return r;
@@ -113,7 +102,7 @@ int dbf_origin_parse(const char *text, size_t len, uint64_t size,
 		o->cgroup = (struct dbf_str){ 0 };
 	else if ((r = word(a, sp2 + 1, (size_t)(end - sp2 - 1), &o->cgroup)) < 0)
 		return r;
-	o->pid = pid;
+	o->pid = (pid_t)pid;
 	return 1;
 }
 
