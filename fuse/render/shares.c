@@ -32,14 +32,15 @@ int dbf_cgroup_shares(const struct dbf_snapshot *s, const struct dbf_caller *c,
 		      struct dbf_share_row **rows, size_t *n,
 		      struct dbf_cgroup_rest *rest)
 {
-	__do_free uint64_t *share = calloc(s->nprocs + 1, sizeof(*share));
+	/* what PSS rounds away, given to the lowest pid */
+	__do_free uint64_t *left = calloc(s->nprocs + 1, sizeof(*left));
 	struct dbf_share_row *out = calloc(s->nprocs + 1, sizeof(*out));
 	size_t m = 0;
 
 	*rows = NULL;
 	*n = 0;
 	*rest = (struct dbf_cgroup_rest){ 0 };
-	if (!share || !out) {
+	if (!left || !out) {
 		free(out);
 		return -ENOMEM;
 	}
@@ -51,19 +52,18 @@ int dbf_cgroup_shares(const struct dbf_snapshot *s, const struct dbf_caller *c,
 			continue;
 		}
 		/* holders are in pid order: the first has the lowest */
-		for (uint32_t h = 0; h < b->nholders; h++)
-			share[s->holders[b->holder0 + h].proc] += b->size / b->nholders;
-		share[s->holders[b->holder0].proc] += b->size % b->nholders;
+		left[s->holders[b->holder0].proc] += b->size % b->nholders;
 	}
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct dbf_proc *p = &s->procs[i];
+		uint64_t share = p->pss + left[i];
 
 		if (!dbf_caller_sees(c, p))
-			rest->hidden += share[i];
+			rest->hidden += share;
 		else if (!p->cgroup.len)
-			rest->unknown += share[i];
+			rest->unknown += share;
 		else
-			out[m++] = (struct dbf_share_row){ p->cgroup, share[i] };
+			out[m++] = (struct dbf_share_row){ p->cgroup, share };
 	}
 	*n = merge_rows(out, m);
 	*rows = out;

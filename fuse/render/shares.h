@@ -26,7 +26,7 @@ struct dbf_cgroup_rest {
 
 /*
  * A buffer held by k processes gives each size / k and the remainder to
- * the lowest pid, as PSS does but with nothing rounded away; a cgroup's
+ * the lowest pid: a process's PSS and what its rounding left; a cgroup's
  * row is the sum over its own processes (not its descendants). Rows in
  * byte order of the path. *rows is malloc'd. Returns 0 or -ENOMEM.
  */
