@@ -480,6 +480,9 @@ int view_stream_merge(struct view *v, const struct dbf_snapshot *a,
 	} else if ((r = pusher_open(&p, s, lines)) == 0) {
 		r = dbf_evmerge_scan(s->merge, a, b, push_event, &p);
 		pusher_close(&p);
+	} else {
+		dbf_log(LOG_WARNING, "events: %s; a scan's events are lost", strerror(-r));
+		r = dbf_events_diff(a, b, dbf_counters_scan, s->counters);
 	}
 	if (r == 0)
 		r = dbf_counters_flush(s->counters, b);
